@@ -1,0 +1,81 @@
+"""The loss registry: names and aliases to loss classes, and the spec-string parser."""
+
+from __future__ import annotations
+
+import difflib
+
+from ._base import BaseLoss, Interval, check_number
+from .regression import REGRESSION_LOSSES
+
+_CLASSES = {cls.name: cls for cls in REGRESSION_LOSSES}
+_ALIASES = {alias: cls.name for cls in REGRESSION_LOSSES for alias in cls.aliases}
+
+
+def available_losses(*, aliases=False):
+    """Sorted names of every registered loss; with ``aliases=True`` the aliases too."""
+    names = list(_CLASSES)
+    if aliases:
+        names += list(_ALIASES)
+    return sorted(names)
+
+
+def loss_class(name):
+    """The class registered under ``name`` or one of its aliases."""
+    canonical = _ALIASES.get(name, name)
+    if canonical not in _CLASSES:
+        near = difflib.get_close_matches(name, available_losses(aliases=True), n=4, cutoff=0.5)
+        hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
+        raise ValueError(f"Unknown loss {name!r}.{hint} "
+                         f"Known losses: {', '.join(available_losses())}.")
+    return _CLASSES[canonical]
+
+
+def _parse_value(text):
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_spec(spec):
+    """``"huber:delta=2,foo=auto"`` -> ``("huber", {"delta": 2, "foo": "auto"})``."""
+    name, _, rest = spec.strip().partition(":")
+    params = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"Loss spec {spec!r}: {item!r} is not of the form name=value.")
+        params[key.strip()] = _parse_value(value.strip())
+    return name.strip(), params
+
+
+def get_loss(spec, **params):
+    """A loss instance from a name, a spec string, or a loss (returned as is).
+
+    >>> get_loss("huber", delta=2.0)
+    Huber(delta=2.0)
+    >>> get_loss("huber:delta=2")
+    Huber(delta=2.0)
+    """
+    if isinstance(spec, BaseLoss) or (not isinstance(spec, str) and hasattr(spec, "gradient_hessian")):
+        if params:
+            raise ValueError(f"get_loss: parameters {sorted(params)} given with a loss "
+                             f"object {spec!r}; set them on the object instead.")
+        return spec
+    if not isinstance(spec, str):
+        raise ValueError(f"get_loss: expected a loss name or object, got {spec!r}.")
+    name, spec_params = parse_spec(spec)
+    cls = loss_class(name)
+    spec_params.update(params)
+    unknown = sorted(set(spec_params) - set(cls.parameters))
+    if unknown:
+        valid = ", ".join(cls.parameters) if cls.parameters else "none"
+        raise ValueError(f"{cls.name}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"valid parameters: {valid}.")
+    return cls(**spec_params)
+
+
+__all__ = ["BaseLoss", "Interval", "available_losses", "check_number", "get_loss",
+           "loss_class", "parse_spec"]

@@ -1,0 +1,292 @@
+"""The loss protocol and what every loss shares: input checks, weights, the init score.
+
+A loss subclass supplies ``_loss(y, raw_score)`` and ``_gradient_hessian(y, raw_score)``
+(unweighted, unchecked, vectorised) plus its link, target domain and parameters. The public
+methods check their inputs, apply sample weights and reduce; the adapters check a dataset
+once and then call the underscored kernels every boosting round.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._numerics import weighted_quantile
+from ..links import IdentityLink
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Where targets may lie: low < y < high, or <= where inclusive."""
+
+    low: float
+    high: float
+    low_inclusive: bool = False
+    high_inclusive: bool = False
+
+    def includes(self, values):
+        above = values >= self.low if self.low_inclusive else values > self.low
+        below = values <= self.high if self.high_inclusive else values < self.high
+        return above & below
+
+    def describe(self):
+        if self.low == -np.inf and self.high == np.inf:
+            return "finite"
+        parts = []
+        if self.low != -np.inf:
+            parts.append(f"{'>=' if self.low_inclusive else '>'} {self.low:g}")
+        if self.high != np.inf:
+            parts.append(f"{'<=' if self.high_inclusive else '<'} {self.high:g}")
+        return " and ".join(parts)
+
+
+REAL_LINE = Interval(-np.inf, np.inf)
+NON_NEGATIVE = Interval(0.0, np.inf, low_inclusive=True)
+POSITIVE = Interval(0.0, np.inf)
+
+
+def check_number(loss_name, param, value, low=None, high=None, *,
+                 low_inclusive=False, high_inclusive=False):
+    """Return ``value`` as float, or raise ``ValueError`` naming the loss, parameter and bound."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{loss_name}: {param} == {value!r}, must be a real number.")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{loss_name}: {param} == {value!r}, must be finite.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        raise ValueError(f"{loss_name}: {param} == {value!r}, must be "
+                         f"{'>=' if low_inclusive else '>'} {low!r}.")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        raise ValueError(f"{loss_name}: {param} == {value!r}, must be "
+                         f"{'<=' if high_inclusive else '<'} {high!r}.")
+    return value
+
+
+def _describe_bad(values, bad):
+    index = np.flatnonzero(bad)
+    shown = ", ".join(f"{values[i]!r} at index {i}" for i in index[:3])
+    more = f" ({index.size} values in all)" if index.size > 3 else ""
+    return shown + more
+
+
+def as_1d_float(loss_name, argument, values):
+    """Float64 1-D view of ``values``, or a ``ValueError`` naming the argument."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"{loss_name}: {argument} must be 1-D, got shape {array.shape}.")
+    return array
+
+
+class BaseLoss:
+    """A loss of the booster's raw score ``f`` against a target ``y``.
+
+    Class attributes a subclass sets:
+
+    - ``name``: the registry name; ``aliases``: other names it answers to.
+    - ``parameters``: names of the constructor's keyword parameters (also attributes).
+    - ``target_interval``: where ``y`` may lie (an :class:`Interval`).
+    - ``exact_hessian``: False when ``_gradient_hessian`` returns a documented stand-in
+      instead of the second derivative (zero or negative true hessians).
+    - ``extra_metrics``: metric-only names the adapters report beside the loss by default.
+    """
+
+    name = "base"
+    aliases: tuple = ()
+    parameters: tuple = ()
+    target_interval = REAL_LINE
+    exact_hessian = True
+    extra_metrics: tuple = ()
+
+    def __init__(self):
+        self.link = IdentityLink()
+
+    # --- kernels a subclass implements (unweighted, unchecked, vectorised) ----------------
+
+    def _loss(self, y, raw_score):
+        raise NotImplementedError
+
+    def _gradient_hessian(self, y, raw_score):
+        raise NotImplementedError
+
+    def _init_score(self, y, sample_weight):
+        return minimize_constant(self, y, sample_weight)
+
+    # --- public API -------------------------------------------------------------------------
+
+    def loss(self, y, raw_score, sample_weight=None):
+        """Per-sample loss values, multiplied by ``sample_weight`` when given."""
+        y, raw_score, sample_weight = self.check_inputs(y, raw_score, sample_weight)
+        values = self._loss(y, raw_score)
+        return values if sample_weight is None else values * sample_weight
+
+    def gradient_hessian(self, y, raw_score, sample_weight=None):
+        """First and second derivatives with respect to ``raw_score``, weights applied.
+
+        Returns two float64 arrays shaped like ``raw_score``. Where ``exact_hessian`` is
+        False the second array is the stand-in the class docstring describes.
+        """
+        y, raw_score, sample_weight = self.check_inputs(y, raw_score, sample_weight)
+        return self.weighted_gradient_hessian(y, raw_score, sample_weight)
+
+    def weighted_gradient_hessian(self, y, raw_score, sample_weight):
+        """Unchecked ``gradient_hessian`` for inputs already validated (the adapters' path)."""
+        gradient, hessian = self._gradient_hessian(y, raw_score)
+        if sample_weight is not None:
+            gradient *= sample_weight
+            hessian *= sample_weight
+        return gradient, hessian
+
+    def init_score(self, y, sample_weight=None):
+        """The constant raw score that minimises the weighted loss (the booster's start)."""
+        y, _, sample_weight = self.check_inputs(y, None, sample_weight)
+        return float(self._init_score(y, sample_weight))
+
+    def predict(self, raw_score):
+        """The inverse link: predictions on the response scale."""
+        return self.link.inverse(raw_score)
+
+    def metric(self, y, raw_score, sample_weight=None):
+        """The weighted mean loss, sum(w * loss) / sum(w)."""
+        y, raw_score, sample_weight = self.check_inputs(y, raw_score, sample_weight)
+        return self.unchecked_metric(y, raw_score, sample_weight)
+
+    def unchecked_metric(self, y, raw_score, sample_weight):
+        values = self._loss(y, raw_score)
+        if sample_weight is None:
+            return float(np.mean(values))
+        return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+
+    # --- input checks -----------------------------------------------------------------------
+
+    def check_target(self, y):
+        """``y`` as float64 1-D, or ``ValueError`` naming the loss and the offending values."""
+        y = as_1d_float(self.name, "y", y)
+        if y.size == 0:
+            raise ValueError(f"{self.name}: y is empty.")
+        finite = np.isfinite(y)
+        if not finite.all():
+            raise ValueError(f"{self.name}: y must be finite, got {_describe_bad(y, ~finite)}.")
+        inside = self.target_interval.includes(y)
+        if not inside.all():
+            raise ValueError(f"{self.name}: y must be {self.target_interval.describe()}, "
+                             f"got {_describe_bad(y, ~inside)}.")
+        return y
+
+    def check_sample_weight(self, sample_weight, n_samples):
+        if sample_weight is None:
+            return None
+        weight = as_1d_float(self.name, "sample_weight", sample_weight)
+        if weight.size == 0:
+            return None
+        if weight.size != n_samples:
+            raise ValueError(f"{self.name}: sample_weight has {weight.size} values "
+                             f"but y has {n_samples}.")
+        bad = ~np.isfinite(weight) | (weight < 0)
+        if bad.any():
+            raise ValueError(f"{self.name}: sample_weight must be finite and >= 0, "
+                             f"got {_describe_bad(weight, bad)}.")
+        if not weight.any():
+            raise ValueError(f"{self.name}: sample_weight sums to 0.")
+        return weight
+
+    def check_inputs(self, y, raw_score, sample_weight):
+        y = self.check_target(y)
+        if raw_score is not None:
+            raw_score = as_1d_float(self.name, "raw_score", raw_score)
+            if raw_score.size != y.size:
+                raise ValueError(f"{self.name}: raw_score has {raw_score.size} values "
+                                 f"but y has {y.size}.")
+            if np.isnan(raw_score).any():
+                raise ValueError(f"{self.name}: raw_score contains NaN.")
+        return y, raw_score, self.check_sample_weight(sample_weight, y.size)
+
+    # --- identity -----------------------------------------------------------------------------
+
+    def get_params(self):
+        return {param: getattr(self, param) for param in self.parameters}
+
+    @property
+    def spec(self):
+        """The string form ``get_loss`` accepts, e.g. ``"huber:delta=2.0"``."""
+        params = ",".join(f"{k}={v}" for k, v in self.get_params().items())
+        return f"{self.name}:{params}" if params else self.name
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_params() == other.get_params()
+
+    def __hash__(self):
+        return hash((type(self), tuple(self.get_params().items())))
+
+
+def minimize_constant(loss, y, sample_weight, max_iter=100):
+    """M-estimate: argmin over constants c of sum_i w_i loss(y_i, c).
+
+    Starts from the link of the weighted median and takes Newton steps on the scalar with the
+    loss's own hessian (for stand-in hessians such as Huber's secant weight this is IRLS),
+    halving a step until the total loss does not increase. IRLS converges only linearly, so
+    the result is polished to machine precision by bisection on the summed gradient, which
+    brackets a minimum where it changes sign from - to +.
+    """
+    weight = np.ones_like(y) if sample_weight is None else sample_weight
+    raw = np.empty_like(y)
+
+    def total(constant):
+        raw.fill(constant)
+        return float(np.dot(loss._loss(y, raw), weight))
+
+    def summed_gradient(constant):
+        raw.fill(constant)
+        gradient, hessian = loss._gradient_hessian(y, raw)
+        return float(np.dot(gradient, weight)), float(np.dot(hessian, weight))
+
+    c = float(loss.link.link(weighted_quantile(y, sample_weight, 0.5)))
+    current = total(c)
+    for _ in range(max_iter):
+        g, h = summed_gradient(c)
+        if g == 0 or not h > 0 or not np.isfinite(h):
+            break
+        step = -g / h
+        while True:
+            value = total(c + step)
+            if value <= current or abs(step) <= 1e-15 * (1.0 + abs(c)):
+                break
+            step *= 0.5
+        if value > current:
+            break
+        c, current = c + step, value
+        if abs(step) <= 1e-9 * (1.0 + abs(c)):
+            break
+    return _polish(summed_gradient, total, c, current)
+
+
+def _polish(summed_gradient, total, c, current):
+    g = summed_gradient(c)[0]
+    if g == 0:
+        return c
+    direction = -np.sign(g)
+    width = 1e-9 * (1.0 + abs(c))
+    while summed_gradient(c + direction * width)[0] * g > 0:
+        width *= 4.0
+        if width > 1e12 * (1.0 + abs(c)):
+            return c
+    low, high = sorted((c, c + direction * width))
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        if middle in (low, high):
+            break
+        if summed_gradient(middle)[0] < 0:
+            low = middle
+        else:
+            high = middle
+    polished = 0.5 * (low + high)
+    # A non-convex loss can bracket a different local minimum: keep the better one
+    # (Within rounding of the summed loss, which is flat at a minimum, the root is better.)
+    return polished if total(polished) <= current + 1e-12 * max(1.0, abs(current)) else c

@@ -1,0 +1,388 @@
+"""Regression losses. Notation: y target, f raw score, r = f - y, w sample weight.
+
+Each docstring gives the per-sample loss, its gradient g and hessian h with respect to f,
+and the optimal constant start. Identity link (prediction = f) unless stated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numerics import log_cosh, safe_exp, sech_squared, weighted_mean, weighted_quantile
+from ..links import LogLink
+from ._base import NON_NEGATIVE, POSITIVE, BaseLoss, check_number
+
+
+class SquaredError(BaseLoss):
+    """loss = ½ r²;  g = r;  h = 1;  start: weighted mean of y.
+
+    Built-in twins: XGBoost ``reg:squarederror``, LightGBM ``regression`` (both use ½ r²).
+    The adapters also report RMSE beside it.
+    """
+
+    name = "squared_error"
+    aliases = ("mse", "l2")
+    extra_metrics = ("rmse",)
+
+    def _loss(self, y, raw_score):
+        r = raw_score - y
+        return 0.5 * r * r
+
+    def _gradient_hessian(self, y, raw_score):
+        return raw_score - y, np.ones_like(raw_score)
+
+    def _init_score(self, y, sample_weight):
+        return weighted_mean(y, sample_weight)
+
+
+class AbsoluteError(BaseLoss):
+    """loss = |r|;  g = sign(r);  start: weighted median of y.
+
+    The true hessian is 0 almost everywhere. Stand-in: h = 1 (as XGBoost's
+    ``reg:absoluteerror`` and LightGBM's ``regression_l1`` give their trees before they
+    re-fit the leaves), so each leaf moves by the mean sign of its residuals.
+    """
+
+    name = "absolute_error"
+    aliases = ("mae", "l1")
+    exact_hessian = False
+
+    def _loss(self, y, raw_score):
+        return np.abs(raw_score - y)
+
+    def _gradient_hessian(self, y, raw_score):
+        return np.sign(raw_score - y), np.ones_like(raw_score)
+
+    def _init_score(self, y, sample_weight):
+        return weighted_quantile(y, sample_weight, 0.5)
+
+
+class Huber(BaseLoss):
+    """loss = ½ r² if |r| <= δ else δ(|r| - ½δ);  g = clip(r, -δ, δ);  start: M-estimate.
+
+    The true hessian is 1 inside δ and 0 outside. Stand-in: the secant weight
+    h = g / r = min(1, δ/|r|), the IRLS weight of the Huber M-estimator. A Newton leaf
+    step with it is one IRLS step on the leaf's residuals, which never increases the loss
+    (the quadratic with that curvature majorises Huber), whatever the target's scale.
+    """
+
+    name = "huber"
+    parameters = ("delta",)
+    exact_hessian = False
+
+    def __init__(self, *, delta=1.0):
+        super().__init__()
+        self.delta = check_number(self.name, "delta", delta, low=0.0)
+
+    def _loss(self, y, raw_score):
+        a = np.abs(raw_score - y)
+        d = self.delta
+        return np.where(a <= d, 0.5 * a * a, d * (a - 0.5 * d))
+
+    def _gradient_hessian(self, y, raw_score):
+        r = raw_score - y
+        d = self.delta
+        a = np.abs(r)
+        gradient = np.clip(r, -d, d)
+        hessian = d / np.maximum(a, d)
+        return gradient, hessian
+
+
+class PseudoHuber(BaseLoss):
+    """loss = δ²(√(1 + (r/δ)²) - 1);  g = r / √(1 + (r/δ)²);  h = (1 + (r/δ)²)^(-3/2).
+
+    Start: M-estimate. Built-in twin: XGBoost ``reg:pseudohubererror`` with
+    ``huber_slope = δ`` (same loss, same derivatives).
+    """
+
+    name = "pseudo_huber"
+    parameters = ("delta",)
+
+    def __init__(self, *, delta=1.0):
+        super().__init__()
+        self.delta = check_number(self.name, "delta", delta, low=0.0)
+
+    def _loss(self, y, raw_score):
+        z = (raw_score - y) / self.delta
+        # √(1+z²) - 1 = z² / (√(1+z²) + 1): no cancellation for small z.
+        return self.delta**2 * (z * z / (np.sqrt(1.0 + z * z) + 1.0))
+
+    def _gradient_hessian(self, y, raw_score):
+        r = raw_score - y
+        z = r / self.delta
+        scale = 1.0 + z * z
+        root = np.sqrt(scale)
+        return r / root, 1.0 / (scale * root)
+
+
+class LogCosh(BaseLoss):
+    """loss = c² log cosh(r/c);  g = c tanh(r/c);  h = sech²(r/c);  start: M-estimate.
+
+    Computed as |x| + log1p(e^(-2|x|)) - log 2, so it never overflows. The hessian vanishes
+    for |r| >> c, so a start far from the data stalls (a known weakness of this loss).
+    """
+
+    name = "log_cosh"
+    parameters = ("scale",)
+
+    def __init__(self, *, scale=1.0):
+        super().__init__()
+        self.scale = check_number(self.name, "scale", scale, low=0.0)
+
+    def _loss(self, y, raw_score):
+        c = self.scale
+        return c * c * log_cosh((raw_score - y) / c)
+
+    def _gradient_hessian(self, y, raw_score):
+        x = (raw_score - y) / self.scale
+        return self.scale * np.tanh(x), sech_squared(x)
+
+
+class Quantile(BaseLoss):
+    """Pinball loss: α·max(-r, 0) + (1 - α)·max(r, 0);  g = 1 - α if r > 0 else -α.
+
+    Start: the weighted α-quantile of y. The true hessian is 0; stand-in h = 1 (as the
+    built-in quantile objectives give their trees before re-fitting the leaves).
+    """
+
+    name = "quantile"
+    aliases = ("pinball",)
+    parameters = ("alpha",)
+    exact_hessian = False
+
+    def __init__(self, *, alpha=0.5):
+        super().__init__()
+        self.alpha = check_number(self.name, "alpha", alpha, low=0.0, high=1.0)
+
+    def _loss(self, y, raw_score):
+        r = raw_score - y
+        return np.where(r > 0, (1.0 - self.alpha) * r, -self.alpha * r)
+
+    def _gradient_hessian(self, y, raw_score):
+        gradient = np.where(raw_score > y, 1.0 - self.alpha, -self.alpha)
+        return gradient, np.ones_like(raw_score)
+
+    def _init_score(self, y, sample_weight):
+        return weighted_quantile(y, sample_weight, self.alpha)
+
+
+class Expectile(BaseLoss):
+    """Asymmetric squared loss: |α - 1{r > 0}| · r²;  g = 2 a r;  h = 2 a.
+
+    a = α where the model under-predicts (r <= 0), 1 - α where it over-predicts. Start: the
+    weighted α-expectile of y (α = 0.5: the weighted mean).
+    """
+
+    name = "expectile"
+    parameters = ("alpha",)
+
+    def __init__(self, *, alpha=0.5):
+        super().__init__()
+        self.alpha = check_number(self.name, "alpha", alpha, low=0.0, high=1.0)
+
+    def _asymmetry(self, r):
+        return np.where(r > 0, 1.0 - self.alpha, self.alpha)
+
+    def _loss(self, y, raw_score):
+        r = raw_score - y
+        return self._asymmetry(r) * r * r
+
+    def _gradient_hessian(self, y, raw_score):
+        r = raw_score - y
+        a = self._asymmetry(r)
+        return 2.0 * a * r, 2.0 * a
+
+    def _init_score(self, y, sample_weight):
+        # The expectile solves c = Σ w a(c) y / Σ w a(c); the fixed point iteration is
+        # Newton's method on this piecewise quadratic, exact after finitely many steps.
+        w = np.ones_like(y) if sample_weight is None else sample_weight
+        c = weighted_mean(y, sample_weight)
+        for _ in range(100):
+            aw = w * self._asymmetry(c - y)
+            new = float(np.dot(aw, y) / np.sum(aw))
+            if new == c:
+                break
+            c = new
+        return c
+
+
+class Fair(BaseLoss):
+    """loss = c²(|r|/c - log(1 + |r|/c));  g = c r / (|r| + c);  h = c² / (|r| + c)².
+
+    Start: M-estimate. Built-in twin: LightGBM ``fair`` with ``fair_c = c`` (same
+    derivatives).
+    """
+
+    name = "fair"
+    parameters = ("c",)
+
+    def __init__(self, *, c=1.0):
+        super().__init__()
+        self.c = check_number(self.name, "c", c, low=0.0)
+
+    def _loss(self, y, raw_score):
+        x = np.abs(raw_score - y) / self.c
+        return self.c**2 * (x - np.log1p(x))
+
+    def _gradient_hessian(self, y, raw_score):
+        r = raw_score - y
+        denominator = np.abs(r) + self.c
+        return self.c * r / denominator, (self.c / denominator) ** 2
+
+
+class Cauchy(BaseLoss):
+    """loss = ½ c² log(1 + (r/c)²);  g = r / (1 + (r/c)²);  start: M-estimate.
+
+    Non-convex: the true hessian (1 - (r/c)²) / (1 + (r/c)²)² is negative for |r| > c.
+    Stand-in: the secant (IRLS) weight h = g / r = 1 / (1 + (r/c)²), positive everywhere,
+    so far outliers get little weight instead of a negative curvature.
+    """
+
+    name = "cauchy"
+    parameters = ("c",)
+    exact_hessian = False
+
+    def __init__(self, *, c=1.0):
+        super().__init__()
+        self.c = check_number(self.name, "c", c, low=0.0)
+
+    def _loss(self, y, raw_score):
+        z = (raw_score - y) / self.c
+        return 0.5 * self.c**2 * np.log1p(z * z)
+
+    def _gradient_hessian(self, y, raw_score):
+        r = raw_score - y
+        weight = 1.0 / (1.0 + (r / self.c) ** 2)
+        return r * weight, weight
+
+
+class TruncatedSquared(BaseLoss):
+    """loss = ½ min(r², t²);  g = r, h = 1 inside |r| < t;  g = h = 0 beyond.
+
+    Rows beyond the threshold contribute nothing to the trees (the "clip the loss" idea for
+    gross outliers). Non-convex; start: M-estimate from the weighted median, which is the
+    mean of the rows within t of it at convergence.
+    """
+
+    name = "truncated_squared"
+    parameters = ("threshold",)
+
+    def __init__(self, *, threshold=None):
+        super().__init__()
+        if threshold is None:
+            raise ValueError("truncated_squared: threshold is required "
+                             "(e.g. 'truncated_squared:threshold=3').")
+        self.threshold = check_number(self.name, "threshold", threshold, low=0.0)
+
+    def _loss(self, y, raw_score):
+        r = raw_score - y
+        return 0.5 * np.minimum(r * r, self.threshold**2)
+
+    def _gradient_hessian(self, y, raw_score):
+        r = raw_score - y
+        inside = np.abs(r) < self.threshold
+        return np.where(inside, r, 0.0), inside.astype(np.float64)
+
+    def _init_score(self, y, sample_weight):
+        # Exact global minimum. Between consecutive breakpoints y_i ± t the set of inliers is
+        # fixed and the total loss is ½ Σ_in w (c - y)² + ½ t² Σ_out w: its minimiser is the
+        # inliers' weighted mean, clipped to the segment. Sweep the 2n breakpoints in order.
+        w = np.ones_like(y) if sample_weight is None else sample_weight
+        t = self.threshold
+        points = np.concatenate([y - t, y + t])
+        enters = np.concatenate([np.ones_like(y), -np.ones_like(y)])  # +1: row becomes inlier
+        order = np.argsort(points, kind="stable")
+        points, sign = points[order], enters[order]
+        ww = np.concatenate([w, w])[order] * sign
+        wy = np.concatenate([w * y, w * y])[order] * sign
+        wyy = np.concatenate([w * y * y, w * y * y])[order] * sign
+        s0, s1, s2 = np.cumsum(ww), np.cumsum(wy), np.cumsum(wyy)
+        total_weight = float(np.sum(w))
+        # Segment k lies between points[k] and points[k + 1], with sums s*[k] of its inliers.
+        low, high = points[:-1], points[1:]
+        s0, s1, s2 = s0[:-1], s1[:-1], s2[:-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.where(s0 > 0, s1 / np.where(s0 > 0, s0, 1.0), low)
+        c = np.clip(centre, low, high)
+        values = 0.5 * (s0 * c * c - 2 * s1 * c + s2) + 0.5 * t * t * (total_weight - s0)
+        return float(c[int(np.argmin(values))])
+
+
+class _LogLinkLoss(BaseLoss):
+    """Shared by the log-link losses: prediction = e^f, start = log(weighted mean y)."""
+
+    def __init__(self):
+        super().__init__()
+        self.link = LogLink()
+
+    def _init_score(self, y, sample_weight):
+        # All-zero targets have their optimum at -inf; stop at a finite, tiny mean.
+        return float(np.log(max(weighted_mean(y, sample_weight), 1e-12)))
+
+
+class Poisson(_LogLinkLoss):
+    """loss = e^f - y f;  g = e^f - y;  h = e^f;  y >= 0, prediction e^f.
+
+    Built-in twins: XGBoost ``count:poisson`` and LightGBM ``poisson``. Both inflate the
+    hessian to e^(f + max_delta_step) with max_delta_step = 0.7 by default (XGBoost's
+    ``max_delta_step`` also caps each leaf); with max_delta_step 0 they equal this loss.
+    """
+
+    name = "poisson"
+    target_interval = NON_NEGATIVE
+
+    def _loss(self, y, raw_score):
+        return safe_exp(raw_score) - y * raw_score
+
+    def _gradient_hessian(self, y, raw_score):
+        mean = safe_exp(raw_score)
+        return mean - y, mean
+
+
+class Gamma(_LogLinkLoss):
+    """loss = y e^(-f) + f;  g = 1 - y e^(-f);  h = y e^(-f);  y > 0, prediction e^f.
+
+    Built-in twins: XGBoost ``reg:gamma`` and LightGBM ``gamma`` (same derivatives).
+    """
+
+    name = "gamma"
+    target_interval = POSITIVE
+
+    def _loss(self, y, raw_score):
+        return y * safe_exp(-raw_score) + raw_score
+
+    def _gradient_hessian(self, y, raw_score):
+        scaled = y * safe_exp(-raw_score)
+        return 1.0 - scaled, scaled
+
+
+class Tweedie(_LogLinkLoss):
+    """loss = -y e^((1-p)f)/(1-p) + e^((2-p)f)/(2-p), 1 < p < 2;  y >= 0, prediction e^f.
+
+    g = -y e^((1-p)f) + e^((2-p)f);  h = -(1-p) y e^((1-p)f) + (2-p) e^((2-p)f) > 0.
+    Built-in twins: XGBoost ``reg:tweedie`` and LightGBM ``tweedie`` with
+    ``tweedie_variance_power = p`` (same derivatives).
+    """
+
+    name = "tweedie"
+    parameters = ("power",)
+    target_interval = NON_NEGATIVE
+
+    def __init__(self, *, power=1.5):
+        super().__init__()
+        self.power = check_number(self.name, "power", power, low=1.0, high=2.0)
+
+    def _loss(self, y, raw_score):
+        p = self.power
+        return (-y * safe_exp((1 - p) * raw_score) / (1 - p)
+                + safe_exp((2 - p) * raw_score) / (2 - p))
+
+    def _gradient_hessian(self, y, raw_score):
+        p = self.power
+        low = y * safe_exp((1 - p) * raw_score)
+        high = safe_exp((2 - p) * raw_score)
+        return high - low, (2 - p) * high - (1 - p) * low
+
+
+REGRESSION_LOSSES = (SquaredError, AbsoluteError, Huber, PseudoHuber, LogCosh, Quantile,
+                     Expectile, Fair, Cauchy, TruncatedSquared, Poisson, Gamma, Tweedie)

@@ -1,0 +1,267 @@
+"""Property checks for any object that follows the loss protocol (``check_loss``).
+
+The protocol: ``loss(y, raw_score, sample_weight=None)``, ``gradient_hessian(...)``,
+``init_score(y, sample_weight=None)``, ``predict(raw_score)``, ``metric(...)`` and ``name``.
+Optional attributes refine the checks: ``target_interval`` (where targets lie; an object with
+``low``, ``high`` and ``includes``), ``exact_hessian`` (False: the hessian is a stand-in and
+is only checked to be finite and >= 0).
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+ALL_CHECKS = ("derivatives", "init_score", "weights", "extremes", "bad_input", "pickle")
+
+
+class _Failure(AssertionError):
+    pass
+
+
+def _fail(loss, prop, detail):
+    raise _Failure(f"check_loss({loss!r}): {prop}: {detail}")
+
+
+def _sample_targets(loss, n, rng):
+    interval = getattr(loss, "target_interval", None)
+    low = getattr(interval, "low", -np.inf)
+    if low == 0.0 and not getattr(interval, "low_inclusive", False):
+        return rng.gamma(2.0, 1.5, size=n)  # strictly positive
+    if low == 0.0:
+        return rng.poisson(3.0, size=n).astype(np.float64)
+    return rng.standard_t(5, size=n) * 2.0 + 1.0
+
+
+def _close(actual, expected, rtol, atol):
+    error = np.abs(actual - expected)
+    return error <= atol + rtol * np.abs(expected), error
+
+
+def _check_derivatives(loss, y, raw, rng):
+    gradient, hessian = loss.gradient_hessian(y, raw)
+    for label, value in (("gradient", gradient), ("hessian", hessian)):
+        if np.shape(value) != np.shape(raw) or np.asarray(value).dtype != np.float64:
+            _fail(loss, f"{label} shape/dtype",
+                  f"expected float64 of shape {np.shape(raw)}, got "
+                  f"{np.asarray(value).dtype} of shape {np.shape(value)}")
+    step = 1e-5 * np.maximum(1.0, np.abs(raw))
+    numeric_gradient = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * step)
+    ok, error = _close(gradient, numeric_gradient, 1e-4, 1e-6)
+    # Points within a step of a kink (|r| = δ, r = 0, ...) cannot be differentiated numerically;
+    # the second check at shifted points tells a kink from a wrong formula.
+    if not ok.all():
+        shifted = raw + 3 * step
+        g2 = loss.gradient_hessian(y, shifted)[0]
+        n2 = (loss.loss(y, shifted + step) - loss.loss(y, shifted - step)) / (2 * step)
+        ok2, _ = _close(g2, n2, 1e-4, 1e-6)
+        bad = ~ok & ~ok2
+        if bad.any():
+            i = int(np.argmax(np.where(bad, error, -1)))
+            _fail(loss, "gradient disagrees with central finite differences of the loss",
+                  f"at y={y[i]!r}, raw_score={raw[i]!r}: gradient {gradient[i]!r}, "
+                  f"finite difference {numeric_gradient[i]!r} (abs error {error[i]:.3g}; "
+                  f"{int(bad.sum())} of {bad.size} points off)")
+    if not np.all(np.isfinite(hessian)) or np.any(hessian < 0):
+        i = int(np.argmax(~np.isfinite(hessian) | (hessian < 0)))
+        _fail(loss, "hessian must be finite and >= 0 for the booster",
+              f"at y={y[i]!r}, raw_score={raw[i]!r}: hessian {hessian[i]!r}")
+    if getattr(loss, "exact_hessian", True):
+        numeric_hessian = (loss.gradient_hessian(y, raw + step)[0]
+                           - loss.gradient_hessian(y, raw - step)[0]) / (2 * step)
+        ok, error = _close(hessian, numeric_hessian, 1e-4, 1e-6)
+        if not ok.all():
+            shifted = raw + 3 * step
+            h2 = loss.gradient_hessian(y, shifted)[1]
+            n2 = (loss.gradient_hessian(y, shifted + step)[0]
+                  - loss.gradient_hessian(y, shifted - step)[0]) / (2 * step)
+            bad = ~ok & ~_close(h2, n2, 1e-4, 1e-6)[0]
+            if bad.any():
+                i = int(np.argmax(np.where(bad, error, -1)))
+                _fail(loss, "hessian disagrees with central finite differences of the gradient",
+                      f"at y={y[i]!r}, raw_score={raw[i]!r}: hessian {hessian[i]!r}, "
+                      f"finite difference {numeric_hessian[i]!r} (abs error {error[i]:.3g}; "
+                      f"{int(bad.sum())} of {bad.size} points off)")
+
+
+def _check_init_score(loss, y, weight):
+    start = loss.init_score(y, weight)
+    if not np.isfinite(start):
+        _fail(loss, "init score", f"not finite: {start!r}")
+
+    def total(constant):
+        return float(np.sum(loss.loss(y, np.full_like(y, constant), weight)))
+
+    best = total(start)
+    tolerance = 1e-9 * max(1.0, abs(best))
+    predictions = np.quantile(y, [0.001, 0.999])
+    grid = loss_grid = np.linspace(*_raw_range(loss, predictions), 401)
+    grid = np.concatenate([loss_grid, start + np.array([-1, 1]) * 1e-4 * max(1.0, abs(start)),
+                           start + np.array([-1, 1]) * 1e-2 * max(1.0, abs(start))])
+    for constant in grid:
+        value = total(constant)
+        if value < best - tolerance:
+            _fail(loss, "init score does not minimise the weighted loss over constants",
+                  f"init_score={start!r} gives total loss {best!r}, but the constant "
+                  f"{constant!r} gives {value!r} (lower by {best - value:.3g})")
+
+
+def _raw_range(loss, predictions):
+    low, high = float(predictions[0]), float(predictions[1])
+    link = getattr(loss, "link", None)
+    if link is not None and hasattr(link, "link"):
+        low, high = max(low, 1e-3 * max(high, 1e-3)), max(high, 1e-3)
+        with np.errstate(divide="ignore"):
+            ends = np.asarray(link.link(np.array([low, high])), dtype=float)
+        if np.all(np.isfinite(ends)):
+            return float(ends[0]), float(ends[1])
+    return low, high
+
+
+def _check_weights(loss, y, raw, rng):
+    n = y.size
+    weight = rng.uniform(0.5, 2.0, size=n)
+    weight[0] = 2.0
+    g1, h1 = loss.gradient_hessian(y, raw)
+    gw, hw = loss.gradient_hessian(y, raw, weight)
+    for label, plain, weighted in (("gradient", g1, gw), ("hessian", h1, hw)):
+        ok, error = _close(weighted, plain * weight, 1e-12, 1e-12)
+        if not ok.all():
+            i = int(np.argmax(error))
+            _fail(loss, f"weighted {label} is not weight x unweighted",
+                  f"row {i}: {weighted[i]!r} vs {plain[i] * weight[i]!r}")
+    ones = weight.copy()
+    ones[0] = 1.0
+    duplicated_y = np.concatenate([y, y[:1]])
+    duplicated_raw = np.concatenate([raw, raw[:1]])
+    duplicated_w = np.concatenate([ones, [1.0]])
+    pairs = (
+        ("metric", loss.metric(y, raw, weight), loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
+        ("init score", loss.init_score(y, weight), loss.init_score(duplicated_y, duplicated_w)),
+        ("summed loss", float(np.sum(loss.loss(y, raw, weight))),
+         float(np.sum(loss.loss(duplicated_y, duplicated_raw, duplicated_w)))),
+    )
+    for label, with_weight, with_duplicate in pairs:
+        if not np.isclose(with_weight, with_duplicate, rtol=1e-9, atol=1e-12):
+            _fail(loss, f"weight 2 must equal a duplicated row ({label})",
+                  f"{with_weight!r} with weight 2, {with_duplicate!r} with the row duplicated")
+    mean = float(np.sum(loss.loss(y, raw, weight)) / np.sum(weight))
+    if not np.isclose(loss.metric(y, raw, weight), mean, rtol=1e-9, atol=1e-12):
+        _fail(loss, "metric must be the weighted mean loss",
+              f"metric {loss.metric(y, raw, weight)!r}, sum(w * loss) / sum(w) = {mean!r}")
+
+
+def _extreme_targets(loss):
+    interval = getattr(loss, "target_interval", None)
+    candidates = np.array([-1e8, -1.0, 0.0, 1e-8, 1.0, 1e8])
+    if interval is not None and hasattr(interval, "includes"):
+        candidates = candidates[interval.includes(candidates)]
+    return candidates
+
+
+def _check_extremes(loss):
+    raws = np.array([-1e6, -1e3, -30.0, 0.0, 30.0, 1e3, 1e6])
+    targets = _extreme_targets(loss)
+    y, raw = (a.ravel() for a in np.meshgrid(targets, raws))
+    with np.errstate(all="ignore"):
+        outputs = {"loss": loss.loss(y, raw)}
+        outputs["gradient"], outputs["hessian"] = loss.gradient_hessian(y, raw)
+        outputs["predict"] = loss.predict(raw)
+    for label, values in outputs.items():
+        values = np.asarray(values, dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            i = int(np.argmax(bad))
+            _fail(loss, f"{label} must be finite at extreme inputs",
+                  f"y={y[i]!r}, raw_score={raw[i]!r} gives {values.ravel()[i]!r}")
+    start = loss.init_score(targets)
+    if not np.isfinite(start):
+        _fail(loss, "init score must be finite at extreme targets", f"{start!r} for y={targets}")
+
+
+def _expect_value_error(loss, label, call):
+    try:
+        call()
+    except ValueError as error:
+        name = getattr(loss, "name", None)
+        if name and name not in str(error):
+            _fail(loss, f"bad input ({label})", f"the ValueError does not name the loss: {error}")
+        return
+    except Exception as error:  # noqa: BLE001 - reported as the failed property
+        _fail(loss, f"bad input ({label})", f"raised {type(error).__name__}, not ValueError: {error}")
+    _fail(loss, f"bad input ({label})", "no ValueError raised")
+
+
+def _check_bad_input(loss, y, raw):
+    with_nan = y.copy()
+    with_nan[1] = np.nan
+    with_inf = y.copy()
+    with_inf[2] = np.inf
+    cases = [
+        ("NaN in y", lambda: loss.gradient_hessian(with_nan, raw)),
+        ("inf in y", lambda: loss.loss(with_inf, raw)),
+        ("NaN in y for init_score", lambda: loss.init_score(with_nan)),
+        ("mismatched lengths", lambda: loss.gradient_hessian(y, raw[:-1])),
+        ("negative sample_weight", lambda: loss.metric(y, raw, -np.ones_like(y))),
+        ("NaN in sample_weight", lambda: loss.init_score(y, np.where(np.arange(y.size) == 0, np.nan, 1.0))),
+    ]
+    interval = getattr(loss, "target_interval", None)
+    if interval is not None and hasattr(interval, "includes"):
+        outside = np.array([-1e3, -1.0, -1e-9, 0.0, 0.5, 1e-9, 2.0, 1e3])
+        outside = outside[~interval.includes(outside)]
+        if outside.size:
+            bad_y = y.copy()
+            bad_y[0] = outside[0]
+            cases.append((f"y = {outside[0]!r} outside the domain",
+                          lambda: loss.gradient_hessian(bad_y, raw)))
+    for label, call in cases:
+        _expect_value_error(loss, label, call)
+
+
+def _check_pickle(loss, y, raw):
+    clone = pickle.loads(pickle.dumps(loss))
+    if not np.array_equal(clone.loss(y, raw), loss.loss(y, raw)):
+        _fail(loss, "pickle", "the unpickled loss computes different values")
+
+
+def check_loss(loss, *, y=None, raw_score=None, checks=ALL_CHECKS, n_samples=400, random_state=0):
+    """Run the property checks of a loss; raise ``AssertionError`` naming the one that failed.
+
+    Checks (select with ``checks``): ``derivatives`` (gradient and, where ``exact_hessian``,
+    hessian against central finite differences), ``init_score`` (argmin of the weighted loss
+    over constants), ``weights`` (weight 2 equals a duplicated row; metric is the weighted
+    mean), ``extremes`` (finite outputs for |raw_score| up to 1e6 and extreme targets),
+    ``bad_input`` (NaN/inf/out-of-domain targets, bad weights and mismatched lengths raise a
+    ``ValueError`` naming the loss), ``pickle``.
+
+    ``y`` and ``raw_score`` default to random targets inside ``loss.target_interval`` and raw
+    scores scattered around the init score.
+    """
+    unknown = set(checks) - set(ALL_CHECKS)
+    if unknown:
+        raise ValueError(f"check_loss: unknown checks {sorted(unknown)}; known: {ALL_CHECKS}.")
+    rng = np.random.default_rng(random_state)
+    y = _sample_targets(loss, n_samples, rng) if y is None else np.asarray(y, dtype=np.float64)
+    if raw_score is None:
+        start = loss.init_score(y)
+        raw_score = start + rng.normal(scale=1.0, size=y.size) * max(1.0, float(np.std(y))) * (
+            0.3 if getattr(getattr(loss, "link", None), "name", "identity") != "identity" else 1.0)
+    raw_score = np.asarray(raw_score, dtype=np.float64)
+    weight = rng.uniform(0.2, 3.0, size=y.size)
+    if "derivatives" in checks:
+        _check_derivatives(loss, y, raw_score, rng)
+    if "init_score" in checks:
+        _check_init_score(loss, y, None)
+        _check_init_score(loss, y, weight)
+    if "weights" in checks:
+        _check_weights(loss, y, raw_score, rng)
+    if "extremes" in checks:
+        _check_extremes(loss)
+    if "bad_input" in checks:
+        _check_bad_input(loss, y, raw_score)
+    if "pickle" in checks:
+        _check_pickle(loss, y, raw_score)
+
+
+__all__ = ["ALL_CHECKS", "check_loss"]
