@@ -204,14 +204,13 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     return _with_output_link(booster, link_objective) if link_objective else booster
 
 
-def fit(estimator, X, y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,
-        **fit_params):
+def fit(estimator, X, y, *, sample_weight=None, **fit_params):
     """Fit an ``LGBMRegressor`` built with ``sklearn_objective(loss)`` from the loss's init score.
 
-    Passes ``init_score`` (and ``eval_init_score`` for ``eval_set``) to ``estimator.fit`` and
-    then adds the start to the first tree, so ``estimator.predict`` (raw scores) and the saved
-    model include it. ``loss.predict`` of the raw scores is the prediction on the response
-    scale.
+    Passes ``init_score`` (and ``eval_init_score`` for the evaluation sets given as
+    ``eval_set`` or ``eval_X``/``eval_y``) to ``estimator.fit``, then adds the start to the
+    first tree, so ``estimator.predict`` (raw scores) and the saved model include it.
+    ``loss.predict`` of the raw scores is the prediction on the response scale.
     """
     objective_ = getattr(estimator, "objective", None)
     if not isinstance(objective_, SklearnObjective):
@@ -220,10 +219,15 @@ def fit(estimator, X, y, *, sample_weight=None, eval_set=None, eval_sample_weigh
     loss = objective_.loss
     y_checked = loss.check_target(y)
     start = loss.init_score(y_checked, loss.check_sample_weight(sample_weight, y_checked.size))
-    if eval_set is not None:
-        fit_params["eval_set"] = eval_set
-        fit_params["eval_sample_weight"] = eval_sample_weight
-        fit_params["eval_init_score"] = [np.full(len(eval_y), start) for _, eval_y in eval_set]
+    if fit_params.get("eval_set") is not None:
+        eval_targets = [eval_y for _, eval_y in fit_params["eval_set"]]
+    elif fit_params.get("eval_y") is not None:
+        eval_y = fit_params["eval_y"]
+        eval_targets = list(eval_y) if isinstance(eval_y, (tuple, list)) else [eval_y]
+    else:
+        eval_targets = []
+    if eval_targets:
+        fit_params["eval_init_score"] = [np.full(len(target), start) for target in eval_targets]
     estimator.fit(X, y, sample_weight=sample_weight, init_score=np.full(y_checked.size, start),
                   **fit_params)
     add_to_first_iteration(estimator.booster_, start)

@@ -60,13 +60,13 @@ def _check_derivatives(loss, y, raw, rng):
         if bad.any():
             i = int(np.argmax(np.where(bad, error, -1)))
             _fail(loss, "gradient disagrees with central finite differences of the loss",
-                  f"at y={y[i]!r}, raw_score={raw[i]!r}: gradient {gradient[i]!r}, "
-                  f"finite difference {numeric_gradient[i]!r} (abs error {error[i]:.3g}; "
+                  f"at y={float(y[i])!r}, raw_score={float(raw[i])!r}: gradient {float(gradient[i])!r}, "
+                  f"finite difference {float(numeric_gradient[i])!r} (abs error {error[i]:.3g}; "
                   f"{int(bad.sum())} of {bad.size} points off)")
     if not np.all(np.isfinite(hessian)) or np.any(hessian < 0):
         i = int(np.argmax(~np.isfinite(hessian) | (hessian < 0)))
         _fail(loss, "hessian must be finite and >= 0 for the booster",
-              f"at y={y[i]!r}, raw_score={raw[i]!r}: hessian {hessian[i]!r}")
+              f"at y={float(y[i])!r}, raw_score={float(raw[i])!r}: hessian {float(hessian[i])!r}")
     if getattr(loss, "exact_hessian", True):
         numeric_hessian = (loss.gradient_hessian(y, raw + step)[0]
                            - loss.gradient_hessian(y, raw - step)[0]) / (2 * step)
@@ -80,8 +80,8 @@ def _check_derivatives(loss, y, raw, rng):
             if bad.any():
                 i = int(np.argmax(np.where(bad, error, -1)))
                 _fail(loss, "hessian disagrees with central finite differences of the gradient",
-                      f"at y={y[i]!r}, raw_score={raw[i]!r}: hessian {hessian[i]!r}, "
-                      f"finite difference {numeric_hessian[i]!r} (abs error {error[i]:.3g}; "
+                      f"at y={float(y[i])!r}, raw_score={float(raw[i])!r}: hessian {float(hessian[i])!r}, "
+                      f"finite difference {float(numeric_hessian[i])!r} (abs error {error[i]:.3g}; "
                       f"{int(bad.sum())} of {bad.size} points off)")
 
 
@@ -104,7 +104,7 @@ def _check_init_score(loss, y, weight):
         if value < best - tolerance:
             _fail(loss, "init score does not minimise the weighted loss over constants",
                   f"init_score={start!r} gives total loss {best!r}, but the constant "
-                  f"{constant!r} gives {value!r} (lower by {best - value:.3g})")
+                  f"{float(constant)!r} gives {value!r} (lower by {best - value:.3g})")
 
 
 def _raw_range(loss, predictions):
@@ -130,7 +130,7 @@ def _check_weights(loss, y, raw, rng):
         if not ok.all():
             i = int(np.argmax(error))
             _fail(loss, f"weighted {label} is not weight x unweighted",
-                  f"row {i}: {weighted[i]!r} vs {plain[i] * weight[i]!r}")
+                  f"row {i}: {float(weighted[i])!r} vs {float(plain[i] * weight[i])!r}")
     ones = weight.copy()
     ones[0] = 1.0
     duplicated_y = np.concatenate([y, y[:1]])
@@ -174,7 +174,7 @@ def _check_extremes(loss):
         if bad.any():
             i = int(np.argmax(bad))
             _fail(loss, f"{label} must be finite at extreme inputs",
-                  f"y={y[i]!r}, raw_score={raw[i]!r} gives {values.ravel()[i]!r}")
+                  f"y={float(y[i])!r}, raw_score={float(raw[i])!r} gives {float(values.ravel()[i])!r}")
     start = loss.init_score(targets)
     if not np.isfinite(start):
         _fail(loss, "init score must be finite at extreme targets", f"{start!r} for y={targets}")
@@ -213,7 +213,7 @@ def _check_bad_input(loss, y, raw):
         if outside.size:
             bad_y = y.copy()
             bad_y[0] = outside[0]
-            cases.append((f"y = {outside[0]!r} outside the domain",
+            cases.append((f"y = {float(outside[0])!r} outside the domain",
                           lambda: loss.gradient_hessian(bad_y, raw)))
     for label, call in cases:
         _expect_value_error(loss, label, call)

@@ -66,7 +66,7 @@ def check_number(loss_name, param, value, low=None, high=None, *,
 
 def _describe_bad(values, bad):
     index = np.flatnonzero(bad)
-    shown = ", ".join(f"{values[i]!r} at index {i}" for i in index[:3])
+    shown = ", ".join(f"{float(values[i])!r} at index {i}" for i in index[:3])
     more = f" ({index.size} values in all)" if index.size > 3 else ""
     return shown + more
 

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+
+import boostobj
+
+# Every registered loss at its defaults (required parameters filled in), plus variants of
+# the parameters. A loss added to the registry is covered by every check automatically.
+REQUIRED = {"truncated_squared": {"threshold": 3.0}}
+VARIANTS = [
+    "huber:delta=0.3", "huber:delta=5", "pseudo_huber:delta=3", "log_cosh:scale=0.5",
+    "quantile:alpha=0.1", "quantile:alpha=0.9", "expectile:alpha=0.2", "expectile:alpha=0.9",
+    "fair:c=3", "cauchy:c=2", "truncated_squared:threshold=1", "tweedie:power=1.2",
+    "tweedie:power=1.8",
+]
+
+
+def all_losses():
+    losses = [boostobj.get_loss(name, **REQUIRED.get(name, {}))
+              for name in boostobj.available_losses()]
+    return losses + [boostobj.get_loss(spec) for spec in VARIANTS]
+
+
+def regression_data(loss, n=1500, n_features=5, seed=0, integer_features=False):
+    """Features and targets inside the loss's domain, with signal in the first two columns."""
+    rng = np.random.default_rng(seed)
+    if integer_features:
+        X = rng.integers(0, 12, size=(n, n_features)).astype(np.float64)
+        signal = 0.15 * (X[:, 0] - 6) + 0.1 * (X[:, 1] - 6)
+    else:
+        X = rng.normal(size=(n, n_features))
+        signal = 0.6 * X[:, 0] + 0.4 * np.sin(2 * X[:, 1])
+    if loss.link.name == "log":
+        mean = np.exp(signal)
+        if loss.target_interval.low_inclusive:  # y >= 0: counts
+            y = rng.poisson(mean).astype(np.float64)
+        else:
+            y = rng.gamma(2.0, mean / 2.0)
+    else:
+        y = 3.0 * signal + rng.standard_t(4, size=n)
+    return X, y
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from boostobj import _numerics as nm
+
+
+def test_log1pexp_matches_naive_where_safe_and_is_finite_in_tails():
+    x = np.linspace(-30, 30, 121)
+    np.testing.assert_allclose(nm.log1pexp(x), np.log1p(np.exp(x)), rtol=1e-13)
+    np.testing.assert_allclose(nm.log1pexp(np.array([-800.0, 800.0])), [0.0, 800.0])
+
+
+def test_expit_tails():
+    np.testing.assert_allclose(nm.expit(np.array([-800.0, 0.0, 800.0])), [0.0, 0.5, 1.0])
+    assert nm.expit(np.array([-40.0]))[0] == pytest.approx(np.exp(-40.0), rel=1e-12)
+
+
+def test_log_cosh_and_sech_squared():
+    x = np.linspace(-20, 20, 81)
+    np.testing.assert_allclose(nm.log_cosh(x), np.log(np.cosh(x)), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(nm.sech_squared(x), 1 / np.cosh(x) ** 2, rtol=1e-10, atol=1e-300)
+    assert np.isfinite(nm.log_cosh(np.array([1e6]))).all()
+
+
+def test_weighted_quantile_minimises_pinball(rng):
+    y = rng.normal(size=257)
+    w = rng.uniform(0.1, 3.0, size=257)
+    for alpha in (0.05, 0.5, 0.95):
+        q = nm.weighted_quantile(y, w, alpha)
+
+        def pinball(c, alpha=alpha):
+            r = c - y
+            return np.sum(w * np.where(r > 0, (1 - alpha) * r, -alpha * r))
+
+        grid = np.linspace(y.min(), y.max(), 2001)
+        assert pinball(q) <= min(pinball(c) for c in grid) + 1e-12
+
+
+def test_weighted_quantile_unweighted_median():
+    assert nm.weighted_quantile(np.array([3.0, 1.0, 2.0]), None, 0.5) == 2.0
+    # Weight 2 on a value equals duplicating it.
+    assert nm.weighted_quantile(np.array([1.0, 5.0, 9.0]), np.array([1.0, 2.0, 1.0]), 0.5) == \
+        nm.weighted_quantile(np.array([1.0, 5.0, 5.0, 9.0]), None, 0.5)
