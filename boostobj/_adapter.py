@@ -14,12 +14,51 @@ from .losses import get_loss
 from .metrics import LossMetrics
 
 
-class CheckedTargets:
-    """Labels and weights of a dataset, checked by the loss once and reused every round.
+class Targets:
+    """Checked labels and weights of one dataset, with the buffers reused every round."""
 
-    Fetching (XGBoost copies labels out of C++ on every call) and checking 1M labels each
-    round costs a few per cent of a round, so they are kept per dataset object (weakly, so
-    a dataset that goes away frees them) and refetched when its row count changes.
+    def __init__(self, loss, labels, weights, dataset=None):
+        self.loss = loss
+        self.y = loss.check_target(labels)
+        self.weight = loss.check_sample_weight(weights, self.y.size)
+        self.ref = weakref.ref(dataset) if dataset is not None else None
+        self._raw = self._gradient = self._hessian = None
+
+    def raw_score(self, predictions, start=0.0):
+        """The booster's predictions (plus ``start``) as a float64 raw-score vector."""
+        predictions = np.asarray(predictions)
+        if predictions.ndim == 2 and predictions.shape[1] == 1:
+            predictions = predictions[:, 0]
+        if predictions.shape != self.y.shape:
+            raise ValueError(f"{self.loss.name}: the booster gave predictions of shape "
+                             f"{predictions.shape} for {self.y.size} labels; expected "
+                             f"({self.y.size},).")
+        if predictions.dtype == np.float64 and not start:
+            return predictions  # the kernels never write to their inputs
+        if self._raw is None:
+            self._raw = np.empty(self.y.size, dtype=np.float64)
+        return np.add(predictions, start, out=self._raw)
+
+    def gradient_hessian(self, raw_score):
+        """Weighted gradient and hessian in float32 buffers (what both boosters store)."""
+        if self._gradient is None:
+            self._gradient = np.empty(self.y.size, dtype=np.float32)
+            self._hessian = np.empty(self.y.size, dtype=np.float32)
+        return self.loss.weighted_gradient_hessian(self.y, raw_score, self.weight,
+                                                   self._gradient, self._hessian)
+
+    def metrics(self, metrics, raw_score):
+        return metrics.evaluate(self.y, raw_score, self.weight)
+
+
+class CheckedTargets:
+    """Labels and weights of each dataset, checked by the loss once and reused every round.
+
+    Fetching labels (XGBoost copies them out of C++ on every call), checking them and
+    allocating 1M-row arrays each round would cost more than the gradient arithmetic, so
+    ``Targets`` are kept per dataset object (weakly, so a dataset that goes away frees them)
+    and rebuilt when its row count changes. The gradient buffers handed to a booster are
+    overwritten at the next round: boosters copy them before that.
     """
 
     def __init__(self, loss, fetch):
@@ -29,19 +68,16 @@ class CheckedTargets:
 
     def __call__(self, dataset):
         key = id(dataset)
-        entry = self._entries.get(key)
-        if entry is not None:
-            ref, y, weight = entry
-            if ref() is dataset and y.size == _num_rows(dataset):
-                return y, weight
+        targets = self._entries.get(key)
+        if targets is not None and targets.ref() is dataset and targets.y.size == _num_rows(dataset):
+            return targets
         labels, weights = self._fetch(dataset)
-        y = self.loss.check_target(labels)
-        weight = self.loss.check_sample_weight(weights, y.size)
         try:
-            self._entries[key] = (weakref.ref(dataset), y, weight)
-        except TypeError:  # not weak-referenceable: check every time
-            pass
-        return y, weight
+            targets = Targets(self.loss, labels, weights, dataset)
+        except TypeError:  # not weak-referenceable: checked again every time
+            return Targets(self.loss, labels, weights)
+        self._entries[key] = targets
+        return targets
 
     def __getstate__(self):
         return {"loss": self.loss, "_fetch": self._fetch, "_entries": {}}

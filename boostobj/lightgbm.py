@@ -55,11 +55,8 @@ class Objective:
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, train_set):
-        y, weight = self._targets(train_set)
-        raw = as_raw_score(self.loss, predictions, y.size)
-        if self.start:
-            raw = raw + self.start
-        return self.loss.weighted_gradient_hessian(y, raw, weight)
+        targets = self._targets(train_set)
+        return targets.gradient_hessian(targets.raw_score(predictions, self.start))
 
 
 class Metric:
@@ -76,11 +73,9 @@ class Metric:
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, dataset):
-        y, weight = self._targets(dataset)
-        raw = as_raw_score(self.loss, predictions, y.size)
-        if self.start:
-            raw = raw + self.start
-        results = [(name, value, False) for name, value in self.metrics.evaluate(y, raw, weight)]
+        targets = self._targets(dataset)
+        raw = targets.raw_score(predictions, self.start)
+        results = [(name, value, False) for name, value in targets.metrics(self.metrics, raw)]
         return results[0] if len(results) == 1 else results
 
 
@@ -181,11 +176,12 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     if num_boost_round < 1:
         raise ValueError(f"{loss.name}: num_boost_round == {num_boost_round!r}, must be >= 1.")
     targets = CheckedTargets(loss, _fetch)
-    y, weight = targets(train_set)
+    train_targets = targets(train_set)
     valid_sets = list(valid_sets or [])
     for dataset in valid_sets:
         targets(dataset)
-    start = 0.0 if _field(train_set, "init_score") is not None else loss.init_score(y, weight)
+    start = (0.0 if _field(train_set, "init_score") is not None
+             else loss.init_score(train_targets.y, train_targets.weight))
     params["objective"] = Objective(loss, start, targets)
     params["metric"] = "None"
     callbacks = list(callbacks or [])

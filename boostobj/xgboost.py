@@ -40,9 +40,8 @@ class Objective:
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, dtrain):
-        y, weight = self._targets(dtrain)
-        raw = as_raw_score(self.loss, predictions, y.size)
-        return self.loss.weighted_gradient_hessian(y, raw, weight)
+        targets = self._targets(dtrain)
+        return targets.gradient_hessian(targets.raw_score(predictions))
 
 
 class Metric:
@@ -58,9 +57,8 @@ class Metric:
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, dmatrix):
-        y, weight = self._targets(dmatrix)
-        raw = as_raw_score(self.loss, predictions, y.size)
-        results = self.metrics.evaluate(y, raw, weight)
+        targets = self._targets(dmatrix)
+        results = targets.metrics(self.metrics, targets.raw_score(predictions))
         return results[0] if len(results) == 1 else results[1:] + results[:1]
 
 
@@ -129,13 +127,13 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
         raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
                          "boostobj.xgboost.train sets the objective from the loss.")
     targets = CheckedTargets(loss, _fetch)
-    y, weight = targets(dtrain)
+    train_targets = targets(dtrain)
     for dmatrix, _ in evals:
         targets(dmatrix)
     link_objective = _LINK_OBJECTIVES.get(loss.link.name)
     params["objective"] = link_objective or "reg:squarederror"
     if "base_score" not in params and dtrain.get_base_margin().size == 0:
-        start = loss.init_score(y, weight)
+        start = loss.init_score(train_targets.y, train_targets.weight)
         # base_score is on the response scale; XGBoost applies the objective's link to it.
         params["base_score"] = float(loss.predict(start) if link_objective else start)
     if "eval_metric" not in params:

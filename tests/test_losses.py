@@ -85,15 +85,17 @@ def test_huber_stand_in_hessian_is_irls_weight():
 class WrongGradient(SquaredError):
     name = "wrong_gradient"
 
-    def _gradient_hessian(self, y, raw_score):
-        return 2.0 * (raw_score - y), np.ones_like(raw_score)
+    def _gradient_hessian(self, y, raw_score, gradient, hessian):
+        gradient[:] = 2.0 * (raw_score - y)
+        hessian[:] = 1.0
 
 
 class WrongHessian(SquaredError):
     name = "wrong_hessian"
 
-    def _gradient_hessian(self, y, raw_score):
-        return raw_score - y, np.full_like(raw_score, 0.5)
+    def _gradient_hessian(self, y, raw_score, gradient, hessian):
+        gradient[:] = raw_score - y
+        hessian[:] = 0.5
 
 
 class WrongInit(SquaredError):
@@ -109,9 +111,9 @@ class Overflows(SquaredError):
     def _loss(self, y, raw_score):
         return np.exp(np.abs(raw_score - y))
 
-    def _gradient_hessian(self, y, raw_score):
-        e = np.exp(np.abs(raw_score - y))
-        return np.sign(raw_score - y) * e, e
+    def _gradient_hessian(self, y, raw_score, gradient, hessian):
+        hessian[:] = np.exp(np.abs(raw_score - y))
+        gradient[:] = np.sign(raw_score - y) * hessian
 
     def _init_score(self, y, sample_weight):
         return float(np.median(y))

@@ -1,9 +1,11 @@
 """The loss protocol and what every loss shares: input checks, weights, the init score.
 
-A loss subclass supplies ``_loss(y, raw_score)`` and ``_gradient_hessian(y, raw_score)``
-(unweighted, unchecked, vectorised) plus its link, target domain and parameters. The public
-methods check their inputs, apply sample weights and reduce; the adapters check a dataset
-once and then call the underscored kernels every boosting round.
+A loss subclass supplies ``_loss(y, raw_score)`` and ``_gradient_hessian(y, raw_score,
+gradient, hessian)`` (unweighted, unchecked, vectorised; the second fills the two given
+arrays in place, as scikit-learn's ``gradient_out``/``hessian_out``, because allocating fresh
+1M-row temporaries every boosting round costs more than the arithmetic) plus its link, target
+domain and parameters. The public methods check their inputs, apply sample weights and
+reduce; the adapters check a dataset once and then reuse its buffers every round.
 """
 
 from __future__ import annotations
@@ -109,7 +111,8 @@ class BaseLoss:
     def _loss(self, y, raw_score):
         raise NotImplementedError
 
-    def _gradient_hessian(self, y, raw_score):
+    def _gradient_hessian(self, y, raw_score, gradient, hessian):
+        """Fill ``gradient`` and ``hessian`` (arrays shaped like ``raw_score``) in place."""
         raise NotImplementedError
 
     def _init_score(self, y, sample_weight):
@@ -132,9 +135,17 @@ class BaseLoss:
         y, raw_score, sample_weight = self.check_inputs(y, raw_score, sample_weight)
         return self.weighted_gradient_hessian(y, raw_score, sample_weight)
 
-    def weighted_gradient_hessian(self, y, raw_score, sample_weight):
-        """Unchecked ``gradient_hessian`` for inputs already validated (the adapters' path)."""
-        gradient, hessian = self._gradient_hessian(y, raw_score)
+    def weighted_gradient_hessian(self, y, raw_score, sample_weight, gradient=None, hessian=None):
+        """Unchecked ``gradient_hessian`` for validated inputs (the adapters' path).
+
+        ``gradient`` and ``hessian``, when given, are filled in place and returned (the
+        adapters pass float32 buffers, the precision both boosters store gradients in).
+        """
+        if gradient is None:
+            gradient = np.empty_like(raw_score, dtype=np.float64)
+        if hessian is None:
+            hessian = np.empty_like(raw_score, dtype=np.float64)
+        self._gradient_hessian(y, raw_score, gradient, hessian)
         if sample_weight is not None:
             gradient *= sample_weight
             hessian *= sample_weight
@@ -242,9 +253,11 @@ def minimize_constant(loss, y, sample_weight, max_iter=100):
         raw.fill(constant)
         return float(np.dot(loss._loss(y, raw), weight))
 
+    gradient, hessian = np.empty_like(y), np.empty_like(y)
+
     def summed_gradient(constant):
         raw.fill(constant)
-        gradient, hessian = loss._gradient_hessian(y, raw)
+        loss._gradient_hessian(y, raw, gradient, hessian)
         return float(np.dot(gradient, weight)), float(np.dot(hessian, weight))
 
     c = float(loss.link.link(weighted_quantile(y, sample_weight, 0.5)))
@@ -287,6 +300,6 @@ def _polish(summed_gradient, total, c, current):
         else:
             high = middle
     polished = 0.5 * (low + high)
-    # A non-convex loss can bracket a different local minimum: keep the better one
-    # (Within rounding of the summed loss, which is flat at a minimum, the root is better.)
+    # A non-convex loss can bracket a different local minimum: keep the better one (a root
+    # within rounding of the summed loss, which is flat at a minimum, counts as better).
     return polished if total(polished) <= current + 1e-12 * max(1.0, abs(current)) else c

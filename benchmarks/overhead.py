@@ -1,0 +1,107 @@
+"""Training time with a boostobj objective divided by the built-in twin's, side by side.
+
+Each repeat trains ours and the built-in back to back on the same prebuilt dataset (order
+alternating between repeats); the table shows medians over the repeats.
+
+    python benchmarks/overhead.py                      # 1,000,000 x 20, 100 rounds, 3 repeats
+    python benchmarks/overhead.py --rows 100000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import lightgbm as lgb
+import numpy as np
+import xgboost as xgb
+
+import boostobj
+import boostobj.lightgbm as bl
+import boostobj.xgboost as bx
+
+# (booster, boostobj loss, built-in parameters that make the same loss)
+CASES = [
+    ("xgboost", "squared_error", {"objective": "reg:squarederror"}),
+    ("xgboost", "pseudo_huber", {"objective": "reg:pseudohubererror", "huber_slope": 1.0}),
+    ("xgboost", "poisson", {"objective": "count:poisson", "max_delta_step": 0.0}),
+    ("lightgbm", "squared_error", {"objective": "regression"}),
+    ("lightgbm", "fair", {"objective": "fair", "fair_c": 1.0}),
+    ("lightgbm", "poisson", {"objective": "poisson", "poisson_max_delta_step": 1e-12}),
+]
+
+
+def make_data(n_rows, n_features, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, n_features)).astype(np.float32)
+    signal = X[:, 0] + 0.5 * np.sin(3 * X[:, 1]) + 0.25 * X[:, 2] * X[:, 3]
+    y_real = signal + rng.standard_t(3, size=n_rows)
+    y_count = rng.poisson(np.exp(0.5 * signal)).astype(np.float64)
+    return X, y_real, y_count
+
+
+def timed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def run_case(booster, loss_name, builtin, data, rounds, repeats, threads):
+    X, y_real, y_count = data
+    loss = boostobj.get_loss(loss_name)
+    y = y_count if loss.link.name == "log" else y_real
+    start = float(loss.init_score(y))
+    if booster == "xgboost":
+        params = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": threads}
+        dtrain = xgb.DMatrix(X, y, nthread=threads)
+
+        def ours():
+            bx.train(loss, params, dtrain, rounds)
+
+        def theirs():
+            xgb.train({**params, **builtin, "base_score": float(loss.predict(start))}, dtrain, rounds)
+    else:
+        params = {"num_leaves": 63, "learning_rate": 0.1, "verbose": -1, "num_threads": threads}
+        dataset = lgb.Dataset(X, y, free_raw_data=False, params={"verbose": -1}).construct()
+        with_start = lgb.Dataset(X, y, init_score=np.full(y.size, start), free_raw_data=False,
+                                 params={"verbose": -1}).construct()
+
+        def ours():
+            bl.train(loss, params, dataset, rounds)
+
+        def theirs():
+            lgb.train({**params, **builtin}, with_start, rounds)
+    theirs()  # warm-up: thread pools, first allocations
+    ours_times, theirs_times = [], []
+    for repeat in range(repeats):
+        pair = (ours, theirs) if repeat % 2 == 0 else (theirs, ours)
+        for function in pair:
+            (ours_times if function is ours else theirs_times).append(timed(function))
+    return statistics.median(ours_times), statistics.median(theirs_times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--booster", choices=["xgboost", "lightgbm", "both"], default="both")
+    args = parser.parse_args(argv)
+    data = make_data(args.rows, args.features)
+    print(f"{args.rows:,} rows x {args.features} features, {args.rounds} rounds, "
+          f"{args.threads} threads, median of {args.repeats} paired repeats")
+    print(f"{'booster':<9} {'loss':<14} {'built-in':<22} {'ours (s)':>9} {'built-in (s)':>13} {'ratio':>6}")
+    for booster, loss_name, builtin in CASES:
+        if args.booster not in ("both", booster):
+            continue
+        ours, theirs = run_case(booster, loss_name, builtin, data, args.rounds, args.repeats,
+                                args.threads)
+        print(f"{booster:<9} {loss_name:<14} {builtin['objective']:<22} {ours:>9.2f} "
+              f"{theirs:>13.2f} {ours / theirs:>6.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
