@@ -83,6 +83,22 @@ def test_saved_model_predicts_with_plain_lightgbm(spec, tmp_path):
     assert np.median(first_tree_only) == pytest.approx(loss.init_score(y), abs=0.2 * max(1, np.std(y)))
 
 
+@pytest.mark.parametrize("spec", ["pseudo_huber:delta=1,hessian=irls", "fair:c=1,hessian=irls",
+                                  "log_cosh:scale=1,hessian=irls", "huber:delta=1"])
+def test_robust_losses_with_irls_weights_learn_far_beyond_their_scale(spec):
+    # Residuals ~1000x the loss's scale: an exact pseudo-Huber or Fair hessian makes LightGBM's
+    # unregularised Newton leaves overshoot; the IRLS (secant) weight keeps every step inside
+    # the leaf's residuals, so the model must improve on its constant start.
+    loss = boostobj.get_loss(spec)
+    X, y = regression_data(boostobj.get_loss("squared_error"), n=2000)
+    y = 1000.0 * y
+    booster = bl.train(loss, PARAMS, lgb.Dataset(X[:1500], y[:1500]), 100)
+    prediction = booster.predict(X[1500:])
+    start = np.full(500, loss.init_score(y[:1500]))
+    assert np.all(np.isfinite(prediction))
+    assert loss.metric(y[1500:], prediction) < 0.7 * loss.metric(y[1500:], start)
+
+
 def test_train_does_not_touch_the_users_dataset():
     loss = boostobj.get_loss("gamma")
     X, y = regression_data(loss, n=300)

@@ -66,6 +66,15 @@ def check_number(loss_name, param, value, low=None, high=None, *,
     return value
 
 
+HESSIANS = ("exact", "irls")
+
+
+def check_hessian_choice(loss_name, hessian):
+    if hessian not in HESSIANS:
+        raise ValueError(f"{loss_name}: hessian == {hessian!r}, must be one of {HESSIANS}.")
+    return hessian
+
+
 def _describe_bad(values, bad):
     index = np.flatnonzero(bad)
     shown = ", ".join(f"{float(values[i])!r} at index {i}" for i in index[:3])

@@ -1,0 +1,75 @@
+"""The README's quick start, runnable: one loss through all four APIs on the diamonds data.
+
+    python examples/quickstart.py [--rows N] [--rounds N]
+"""
+
+import argparse
+
+import lightgbm as lgb
+import numpy as np
+import xgboost as xgb
+
+import boostobj
+import boostobj.lightgbm as bl
+import boostobj.xgboost as bx
+from boostobj.datasets import load
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    data = load("diamonds")
+    order = np.random.default_rng(0).permutation(data.y.size)[: args.rows]
+    X, y = data.X[order], data.y[order]
+    n_train, n_valid = int(0.6 * y.size), int(0.2 * y.size)
+    X_train, y_train = X[:n_train], y[:n_train]
+    X_valid, y_valid = X[n_train:n_train + n_valid], y[n_train:n_train + n_valid]
+    X_test, y_test = X[n_train + n_valid:], y[n_train + n_valid:]
+
+    loss = boostobj.get_loss("pseudo_huber:delta=500")
+    results = {}
+
+    # XGBoost, native API
+    booster = bx.train(loss, {"max_depth": 6, "eta": 0.1, "nthread": 2},
+                       xgb.DMatrix(X_train, y_train), num_boost_round=args.rounds,
+                       evals=[(xgb.DMatrix(X_valid, y_valid), "valid")],
+                       early_stopping_rounds=20, verbose_eval=False)
+    results["xgboost native"] = booster.predict(xgb.DMatrix(X_test))
+
+    # XGBoost, scikit-learn API
+    model = xgb.XGBRegressor(n_estimators=args.rounds, learning_rate=0.1, max_depth=6, n_jobs=2,
+                             objective=bx.sklearn_objective(loss),
+                             eval_metric=bx.sklearn_metric(loss))
+    bx.fit(model, X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
+    results["xgboost sklearn"] = loss.predict(model.predict(X_test))
+
+    # LightGBM, native API
+    train_set = lgb.Dataset(X_train, y_train)
+    valid_set = lgb.Dataset(X_valid, y_valid, reference=train_set)
+    booster = bl.train(loss, {"num_leaves": 63, "learning_rate": 0.1, "verbose": -1,
+                              "num_threads": 2},
+                       train_set, args.rounds, valid_sets=[valid_set], early_stopping_rounds=20)
+    results["lightgbm native"] = booster.predict(X_test)
+
+    # LightGBM, scikit-learn API
+    model = lgb.LGBMRegressor(n_estimators=args.rounds, learning_rate=0.1, num_leaves=63,
+                              n_jobs=2, verbose=-1, objective=bl.sklearn_objective(loss))
+    bl.fit(model, X_train, y_train, eval_set=[(X_valid, y_valid)],
+           eval_metric=bl.sklearn_metric(loss))
+    results["lightgbm sklearn"] = loss.predict(model.predict(X_test))
+
+    start = np.full(y_test.size, loss.predict(loss.init_score(y_train)))
+    print(f"{'API':<18} {'test MAE (USD)':>15} {'test pseudo_huber':>18}")
+    print(f"{'constant start':<18} {np.mean(np.abs(y_test - start)):>15.1f} "
+          f"{loss.metric(y_test, start):>18.2f}")
+    for api, prediction in results.items():
+        print(f"{api:<18} {np.mean(np.abs(y_test - prediction)):>15.1f} "
+              f"{loss.metric(y_test, prediction):>18.2f}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
