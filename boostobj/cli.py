@@ -41,13 +41,16 @@ def _defaults(cls):
 
 def loss_table_markdown():
     """The README's loss table, generated from the registry."""
-    lines = ["| loss | aliases | parameters | link | XGBoost twin | LightGBM twin | exact hessian |",
+    lines = ["| loss | aliases | parameters | link | XGBoost twin | LightGBM twin | hessian given to the booster |",
              "|---|---|---|---|---|---|---|"]
     for name in available_losses():
         cls = loss_class(name)
         xgb_twin, lgb_twin = BUILTIN_TWINS.get(name, ("", ""))
         aliases = ", ".join(f"`{a}`" for a in cls.aliases) or "—"
-        hessian = "yes" if cls.exact_hessian else "stand-in"
+        if "hessian" in cls.parameters:
+            hessian = "IRLS g/r (`hessian=exact` available)"
+        else:
+            hessian = "exact" if cls.exact_hessian else "stand-in"
         link = _link_name(cls)
         lines.append(f"| `{name}` | {aliases} | {_defaults(cls)} | {link} | "
                      f"{_code(xgb_twin)} | {_code(lgb_twin)} | {hessian} |")
@@ -75,10 +78,11 @@ def cmd_losses(args):
 DEMO_LOSSES = [
     # (boostobj spec, XGBoost built-in params or None, LightGBM built-in params or None)
     ("squared_error", {"objective": "reg:squarederror"}, {"objective": "regression"}),
-    ("pseudo_huber:delta=500", {"objective": "reg:pseudohubererror", "huber_slope": 500.0}, None),
-    ("pseudo_huber:delta=500,hessian=irls", None, None),
-    ("fair:c=500", None, {"objective": "fair", "fair_c": 500.0}),
-    ("fair:c=500,hessian=irls", None, None),
+    ("pseudo_huber:delta=500", None, None),
+    ("pseudo_huber:delta=500,hessian=exact",
+     {"objective": "reg:pseudohubererror", "huber_slope": 500.0}, None),
+    ("fair:c=500", None, None),
+    ("fair:c=500,hessian=exact", None, {"objective": "fair", "fair_c": 500.0}),
     ("huber:delta=500", None, {"objective": "huber", "alpha": 500.0}),
     ("absolute_error", {"objective": "reg:absoluteerror"}, {"objective": "regression_l1"}),
     ("poisson", {"objective": "count:poisson", "max_delta_step": 0.0},

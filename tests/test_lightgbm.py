@@ -23,7 +23,7 @@ TWINS = [
     ("poisson", {"objective": "poisson", "poisson_max_delta_step": 1e-12}),
     ("gamma", {"objective": "gamma"}),
     ("tweedie:power=1.3", {"objective": "tweedie", "tweedie_variance_power": 1.3}),
-    ("fair:c=2", {"objective": "fair", "fair_c": 2.0}),
+    ("fair:c=2,hessian=exact", {"objective": "fair", "fair_c": 2.0}),
 ]
 
 

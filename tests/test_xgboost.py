@@ -18,7 +18,7 @@ PARAMS = {"max_depth": 4, "eta": 0.1, "tree_method": "hist", "max_bin": 64, "nth
 # hessian to e^(f + 0.7); with max_delta_step = 0 it is exactly the Poisson loss.
 TWINS = [
     ("squared_error", {"objective": "reg:squarederror"}),
-    ("pseudo_huber:delta=1.5", {"objective": "reg:pseudohubererror", "huber_slope": 1.5}),
+    ("pseudo_huber:delta=1.5,hessian=exact", {"objective": "reg:pseudohubererror", "huber_slope": 1.5}),
     ("poisson", {"objective": "count:poisson", "max_delta_step": 0.0}),
     ("gamma", {"objective": "reg:gamma"}),
     ("tweedie:power=1.3", {"objective": "reg:tweedie", "tweedie_variance_power": 1.3}),
