@@ -140,7 +140,7 @@ def run_demo(rounds=300, threads=2, seed=0, rows=None, out=None):
     train, test = _split(y.size, seed)
     print(f"diamonds: {y.size:,} rows, target price (USD); {train.size:,} train / "
           f"{test.size:,} test; {rounds} rounds, learning rate 0.1", file=out)
-    header = (f"{'loss':<36} {'booster':<9} {'objective':<9} {'test RMSE':>10} {'test MAE':>9} "
+    header = (f"{'loss':<38} {'booster':<9} {'objective':<9} {'test RMSE':>10} {'test MAE':>9} "
               f"{'test loss':>12} {'fit s':>6}")
     print(header, file=out)
     print("-" * len(header), file=out)
@@ -158,7 +158,7 @@ def run_demo(rounds=300, threads=2, seed=0, rows=None, out=None):
                 mae = float(np.mean(np.abs(y[test] - prediction)))
                 value = loss.metric(y[test], raw)
                 rows_out.append((spec, booster, label, rmse, mae, value, seconds))
-                print(f"{spec:<36} {booster:<9} {label:<9} {rmse:>10.1f} {mae:>9.1f} "
+                print(f"{spec:<38} {booster:<9} {label:<9} {rmse:>10.1f} {mae:>9.1f} "
                       f"{value:>12.5g} {seconds:>6.2f}", file=out, flush=True)
     return rows_out
 
