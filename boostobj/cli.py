@@ -20,7 +20,7 @@ from .losses import available_losses, get_loss, loss_class
 BUILTIN_TWINS = {
     "squared_error": ("reg:squarederror", "regression"),
     "absolute_error": ("reg:absoluteerror*", "regression_l1*"),
-    "huber": ("", "huber*"),
+    "huber": ("", "huber†"),
     "pseudo_huber": ("reg:pseudohubererror", ""),
     "quantile": ("reg:quantileerror*", "quantile*"),
     "fair": ("", "fair"),
@@ -69,7 +69,8 @@ def _code(text):
 def cmd_losses(args):
     print(loss_table_markdown(), end="")
     print("\n* the built-in re-fits its leaves (leaf renewal); boostobj's stand-in hessian does "
-          "not yet, so the models differ.")
+          "not yet, so the models differ.\n† LightGBM's huber gives its trees h = 1 where boostobj "
+          "gives the IRLS weight g/r.")
     return 0
 
 
