@@ -91,25 +91,36 @@ def _num_rows(dataset):
     return -1
 
 
-def as_raw_score(loss, predictions, n_samples):
-    """The booster's predictions as a float64 raw-score vector of length ``n_samples``."""
-    raw = np.asarray(predictions, dtype=np.float64)
-    if raw.ndim == 2 and raw.shape[1] == 1:
-        raw = raw[:, 0]
-    if raw.shape != (n_samples,):
-        raise ValueError(f"{loss.name}: the booster gave predictions of shape {raw.shape} "
-                         f"for {n_samples} labels; expected ({n_samples},).")
-    return raw
+class SklearnObjectiveBase:
+    """Holds a loss; a subclass's ``__call__`` has the booster's scikit-learn signature."""
 
+    def __init__(self, loss):
+        self.loss = get_loss(loss)
 
-def resolve(loss):
-    return get_loss(loss)
+    def gradient_hessian(self, y_true, y_pred, weight):
+        targets = Targets(self.loss, y_true, weight)
+        return targets.gradient_hessian(targets.raw_score(y_pred))
 
 
 class SklearnMetricBase:
     """Holds a loss and its metric; named after the loss, as boosters read ``__name__``."""
 
     def __init__(self, loss, extra_metrics=None):
-        self.loss = resolve(loss)
+        self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self.__name__ = self.loss.name
+
+    def value(self, y_true, y_pred, weight):
+        targets = Targets(self.loss, y_true, weight)
+        return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred), targets.weight)
+
+
+def sklearn_start(estimator, objective_class, caller, y, sample_weight):
+    """The init score of the loss behind ``estimator.objective`` (an ``objective_class``)."""
+    objective = getattr(estimator, "objective", None)
+    if not isinstance(objective, objective_class):
+        module = caller.rsplit(".", 1)[0]
+        raise ValueError(f"{caller}: the estimator's objective must be "
+                         f"{module}.sklearn_objective(loss), got {objective!r}.")
+    targets = Targets(objective.loss, y, sample_weight)
+    return objective.loss.init_score(targets.y, targets.weight)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import lightgbm as lgb
 import numpy as np
 
-from ._adapter import CheckedTargets, SklearnMetricBase, as_raw_score, resolve
+from ._adapter import CheckedTargets, SklearnMetricBase, SklearnObjectiveBase, sklearn_start
+from .losses import get_loss
 from .metrics import LossMetrics
 
 # A built-in objective whose output conversion is the loss's inverse link. ``train`` writes it
@@ -50,7 +51,7 @@ class Objective:
     """
 
     def __init__(self, loss, start=0.0, _targets=None):
-        self.loss = resolve(loss)
+        self.loss = get_loss(loss)
         self.start = float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
@@ -67,7 +68,7 @@ class Metric:
     """
 
     def __init__(self, loss, extra_metrics=None, start=0.0, _targets=None):
-        self.loss = resolve(loss)
+        self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self.start = float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
@@ -79,27 +80,18 @@ class Metric:
         return results[0] if len(results) == 1 else results
 
 
-class SklearnObjective:
+class SklearnObjective(SklearnObjectiveBase):
     """``objective=`` for ``LGBMRegressor``: ``(y_true, y_pred, weight) -> (grad, hess)``."""
 
-    def __init__(self, loss):
-        self.loss = resolve(loss)
-
     def __call__(self, y_true, y_pred, weight):
-        y = self.loss.check_target(y_true)
-        weight = self.loss.check_sample_weight(weight, y.size)
-        raw = as_raw_score(self.loss, y_pred, y.size)
-        return self.loss.weighted_gradient_hessian(y, raw, weight)
+        return self.gradient_hessian(y_true, y_pred, weight)
 
 
 class SklearnMetric(SklearnMetricBase):
     """``eval_metric=`` for ``LGBMRegressor``: ``(y_true, y_pred, weight) -> (name, value, False)``."""
 
     def __call__(self, y_true, y_pred, weight):
-        y = self.loss.check_target(y_true)
-        weight = self.loss.check_sample_weight(weight, y.size)
-        raw = as_raw_score(self.loss, y_pred, y.size)
-        return self.loss.name, self.loss.unchecked_metric(y, raw, weight), False
+        return self.loss.name, self.value(y_true, y_pred, weight), False
 
 
 def objective(loss):
@@ -162,7 +154,7 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
 
     Other keyword arguments go to ``lgb.train``.
     """
-    loss = resolve(loss)
+    loss = get_loss(loss)
     params = dict(params or {})
     for key in _OBJECTIVE_KEYS:
         if key in params:
@@ -208,13 +200,7 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
     first tree, so ``estimator.predict`` (raw scores) and the saved model include it.
     ``loss.predict`` of the raw scores is the prediction on the response scale.
     """
-    objective_ = getattr(estimator, "objective", None)
-    if not isinstance(objective_, SklearnObjective):
-        raise ValueError("boostobj.lightgbm.fit: the estimator's objective must be "
-                         f"boostobj.lightgbm.sklearn_objective(loss), got {objective_!r}.")
-    loss = objective_.loss
-    y_checked = loss.check_target(y)
-    start = loss.init_score(y_checked, loss.check_sample_weight(sample_weight, y_checked.size))
+    start = sklearn_start(estimator, SklearnObjective, "boostobj.lightgbm.fit", y, sample_weight)
     if fit_params.get("eval_set") is not None:
         eval_targets = [eval_y for _, eval_y in fit_params["eval_set"]]
     elif fit_params.get("eval_y") is not None:
@@ -224,7 +210,7 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
         eval_targets = []
     if eval_targets:
         fit_params["eval_init_score"] = [np.full(len(target), start) for target in eval_targets]
-    estimator.fit(X, y, sample_weight=sample_weight, init_score=np.full(y_checked.size, start),
+    estimator.fit(X, y, sample_weight=sample_weight, init_score=np.full(len(y), start),
                   **fit_params)
     add_to_first_iteration(estimator.booster_, start)
     return estimator

@@ -39,7 +39,7 @@ def _close(actual, expected, rtol, atol):
     return error <= atol + rtol * np.abs(expected), error
 
 
-def _check_derivatives(loss, y, raw, rng):
+def _check_derivatives(loss, y, raw):
     gradient, hessian = loss.gradient_hessian(y, raw)
     for label, value in (("gradient", gradient), ("hessian", hessian)):
         if np.shape(value) != np.shape(raw) or np.asarray(value).dtype != np.float64:
@@ -96,8 +96,7 @@ def _check_init_score(loss, y, weight):
     best = total(start)
     tolerance = 1e-9 * max(1.0, abs(best))
     predictions = np.quantile(y, [0.001, 0.999])
-    grid = loss_grid = np.linspace(*_raw_range(loss, predictions), 401)
-    grid = np.concatenate([loss_grid, start + np.array([-1, 1]) * 1e-4 * max(1.0, abs(start)),
+    grid = np.concatenate([np.linspace(*_raw_range(loss, predictions), 401), start + np.array([-1, 1]) * 1e-4 * max(1.0, abs(start)),
                            start + np.array([-1, 1]) * 1e-2 * max(1.0, abs(start))])
     for constant in grid:
         value = total(constant)
@@ -250,7 +249,7 @@ def check_loss(loss, *, y=None, raw_score=None, checks=ALL_CHECKS, n_samples=400
     raw_score = np.asarray(raw_score, dtype=np.float64)
     weight = rng.uniform(0.2, 3.0, size=y.size)
     if "derivatives" in checks:
-        _check_derivatives(loss, y, raw_score, rng)
+        _check_derivatives(loss, y, raw_score)
     if "init_score" in checks:
         _check_init_score(loss, y, None)
         _check_init_score(loss, y, weight)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import xgboost as xgb
 
-from ._adapter import CheckedTargets, SklearnMetricBase, as_raw_score, resolve
+from ._adapter import CheckedTargets, SklearnMetricBase, SklearnObjectiveBase, sklearn_start
+from .losses import get_loss
 from .metrics import LossMetrics
 
 # A built-in objective whose inverse link matches the loss's. ``train`` records it in the
@@ -36,7 +37,7 @@ class Objective:
     """``obj=`` for ``xgb.train``: ``(predictions, dtrain) -> (gradient, hessian)``."""
 
     def __init__(self, loss, _targets=None):
-        self.loss = resolve(loss)
+        self.loss = get_loss(loss)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, dtrain):
@@ -52,7 +53,7 @@ class Metric:
     """
 
     def __init__(self, loss, extra_metrics=None, _targets=None):
-        self.loss = resolve(loss)
+        self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
@@ -62,27 +63,18 @@ class Metric:
         return results[0] if len(results) == 1 else results[1:] + results[:1]
 
 
-class SklearnObjective:
+class SklearnObjective(SklearnObjectiveBase):
     """``objective=`` for ``XGBRegressor``: ``(y_true, y_pred, *, sample_weight=None)``."""
 
-    def __init__(self, loss):
-        self.loss = resolve(loss)
-
     def __call__(self, y_true, y_pred, *, sample_weight=None):
-        y = self.loss.check_target(y_true)
-        weight = self.loss.check_sample_weight(sample_weight, y.size)
-        raw = as_raw_score(self.loss, y_pred, y.size)
-        return self.loss.weighted_gradient_hessian(y, raw, weight)
+        return self.gradient_hessian(y_true, y_pred, sample_weight)
 
 
 class SklearnMetric(SklearnMetricBase):
     """``eval_metric=`` for ``XGBRegressor``: ``(y_true, y_pred, sample_weight=None) -> float``."""
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        y = self.loss.check_target(y_true)
-        weight = self.loss.check_sample_weight(sample_weight, y.size)
-        raw = as_raw_score(self.loss, y_pred, y.size)
-        return self.loss.unchecked_metric(y, raw, weight)
+        return self.value(y_true, y_pred, sample_weight)
 
 
 def objective(loss):
@@ -121,7 +113,7 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
 
     Other keyword arguments go to ``xgb.train``.
     """
-    loss = resolve(loss)
+    loss = get_loss(loss)
     params = dict(params or {})
     if "objective" in params:
         raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
@@ -159,12 +151,6 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
     ``estimator.fit``. ``estimator.predict`` then returns raw scores that include the start;
     ``loss.predict`` of them is the prediction on the response scale.
     """
-    objective_ = getattr(estimator, "objective", None)
-    if not isinstance(objective_, SklearnObjective):
-        raise ValueError("boostobj.xgboost.fit: the estimator's objective must be "
-                         f"boostobj.xgboost.sklearn_objective(loss), got {objective_!r}.")
-    loss = objective_.loss
-    y_checked = loss.check_target(y)
-    weight = loss.check_sample_weight(sample_weight, y_checked.size)
-    estimator.set_params(base_score=loss.init_score(y_checked, weight))
+    start = sklearn_start(estimator, SklearnObjective, "boostobj.xgboost.fit", y, sample_weight)
+    estimator.set_params(base_score=start)
     return estimator.fit(X, y, sample_weight=sample_weight, **fit_params)

@@ -69,10 +69,12 @@ def check_number(loss_name, param, value, low=None, high=None, *,
 HESSIANS = ("exact", "irls")
 
 
-def check_hessian_choice(loss_name, hessian):
+def set_hessian_choice(loss, hessian):
+    """Set ``loss.hessian`` ("exact" or "irls") and the ``exact_hessian`` flag it implies."""
     if hessian not in HESSIANS:
-        raise ValueError(f"{loss_name}: hessian == {hessian!r}, must be one of {HESSIANS}.")
-    return hessian
+        raise ValueError(f"{loss.name}: hessian == {hessian!r}, must be one of {HESSIANS}.")
+    loss.hessian = hessian
+    loss.exact_hessian = hessian == "exact"
 
 
 def _describe_bad(values, bad):

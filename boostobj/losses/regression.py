@@ -10,7 +10,7 @@ import numpy as np
 
 from .._numerics import log_cosh, safe_exp, weighted_mean, weighted_quantile
 from ..links import LogLink
-from ._base import NON_NEGATIVE, POSITIVE, BaseLoss, check_hessian_choice, check_number
+from ._base import NON_NEGATIVE, POSITIVE, BaseLoss, check_number, set_hessian_choice
 
 _IRLS_NOTE = """
     ``hessian="irls"`` (the default) gives the booster the secant weight g / r instead of the
@@ -112,8 +112,7 @@ class PseudoHuber(BaseLoss):
     def __init__(self, *, delta=1.0, hessian="irls"):
         super().__init__()
         self.delta = check_number(self.name, "delta", delta, low=0.0)
-        self.hessian = check_hessian_choice(self.name, hessian)
-        self.exact_hessian = hessian == "exact"
+        set_hessian_choice(self, hessian)
 
     def _loss(self, y, raw_score):
         z = (raw_score - y) / self.delta
@@ -146,8 +145,7 @@ class LogCosh(BaseLoss):
     def __init__(self, *, scale=1.0, hessian="irls"):
         super().__init__()
         self.scale = check_number(self.name, "scale", scale, low=0.0)
-        self.hessian = check_hessian_choice(self.name, hessian)
-        self.exact_hessian = hessian == "exact"
+        set_hessian_choice(self, hessian)
 
     def _loss(self, y, raw_score):
         c = self.scale
@@ -255,8 +253,7 @@ class Fair(BaseLoss):
     def __init__(self, *, c=1.0, hessian="irls"):
         super().__init__()
         self.c = check_number(self.name, "c", c, low=0.0)
-        self.hessian = check_hessian_choice(self.name, hessian)
-        self.exact_hessian = hessian == "exact"
+        set_hessian_choice(self, hessian)
 
     def _loss(self, y, raw_score):
         x = np.abs(raw_score - y) / self.c
