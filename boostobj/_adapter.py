@@ -10,8 +10,11 @@ import weakref
 
 import numpy as np
 
-from .losses import get_loss
+from .losses import MulticlassLoss, get_loss
 from .metrics import LossMetrics
+
+
+CLASSIFICATION_LINKS = ("logit", "half_logit", "sign", "softmax")
 
 
 class Targets:
@@ -20,35 +23,53 @@ class Targets:
     def __init__(self, loss, labels, weights, dataset=None):
         self.loss = loss
         self.y = loss.check_target(labels)
-        self.weight = loss.check_sample_weight(weights, self.y.size)
+        self.n_rows = len(self.y)
+        self.weight = loss.check_sample_weight(weights, self.n_rows)
+        self.multiclass = len(loss.raw_score_shape(self.y)) == 2
         self.ref = weakref.ref(dataset) if dataset is not None else None
         self._raw = self._gradient = self._hessian = None
+        self._n_classes_checked = None
 
     def raw_score(self, predictions, start=0.0):
-        """The booster's predictions (plus ``start``) as a float64 raw-score vector."""
+        """The booster's predictions (plus ``start``) as float64 raw scores: (n,) or (n, K)."""
         predictions = np.asarray(predictions)
-        if predictions.ndim == 2 and predictions.shape[1] == 1:
+        if not self.multiclass and predictions.ndim == 2 and predictions.shape[1] == 1:
             predictions = predictions[:, 0]
-        if predictions.shape != self.y.shape:
+        if self.multiclass:
+            if predictions.ndim != 2 or predictions.shape[0] != self.n_rows:
+                raise ValueError(f"{self.loss.name}: the booster gave predictions of shape "
+                                 f"{predictions.shape} for {self.n_rows} rows; expected "
+                                 f"({self.n_rows}, K): set num_class (XGBoost, LightGBM) or "
+                                 "use a classifier with more than two classes.")
+            if predictions.shape[1] != self._n_classes_checked:
+                self.loss.check_n_classes(self.y, predictions.shape[1])
+                self._n_classes_checked = predictions.shape[1]
+        elif predictions.shape != (self.n_rows,):
             raise ValueError(f"{self.loss.name}: the booster gave predictions of shape "
-                             f"{predictions.shape} for {self.y.size} labels; expected "
-                             f"({self.y.size},).")
-        if predictions.dtype == np.float64 and not start:
+                             f"{predictions.shape} for {self.n_rows} labels; expected "
+                             f"({self.n_rows},).")
+        if predictions.dtype == np.float64 and not np.any(start):
             return predictions  # the kernels never write to their inputs
-        if self._raw is None:
-            self._raw = np.empty(self.y.size, dtype=np.float64)
+        if self._raw is None or self._raw.shape != predictions.shape:
+            self._raw = np.empty(predictions.shape, dtype=np.float64)
         return np.add(predictions, start, out=self._raw)
 
     def gradient_hessian(self, raw_score):
         """Weighted gradient and hessian in float32 buffers (what both boosters store)."""
-        if self._gradient is None:
-            self._gradient = np.empty(self.y.size, dtype=np.float32)
-            self._hessian = np.empty(self.y.size, dtype=np.float32)
+        if self._gradient is None or self._gradient.shape != raw_score.shape:
+            self._gradient = np.empty(raw_score.shape, dtype=np.float32)
+            self._hessian = np.empty(raw_score.shape, dtype=np.float32)
         return self.loss.weighted_gradient_hessian(self.y, raw_score, self.weight,
                                                    self._gradient, self._hessian)
 
     def metrics(self, metrics, raw_score):
         return metrics.evaluate(self.y, raw_score, self.weight)
+
+    def init_score(self, n_classes=None):
+        """The loss's start for these targets: a float, or a (K,) vector for multiclass."""
+        if self.multiclass:
+            return self.loss.init_score(self.y, self.weight, n_classes)
+        return self.loss.init_score(self.y, self.weight)
 
 
 class CheckedTargets:
@@ -69,7 +90,8 @@ class CheckedTargets:
     def __call__(self, dataset):
         key = id(dataset)
         targets = self._entries.get(key)
-        if targets is not None and targets.ref() is dataset and targets.y.size == _num_rows(dataset):
+        if (targets is not None and targets.ref() is dataset
+                and _num_rows(dataset) in (None, targets.n_rows)):
             return targets
         labels, weights = self._fetch(dataset)
         try:
@@ -84,11 +106,15 @@ class CheckedTargets:
 
 
 def _num_rows(dataset):
+    """The dataset's row count, or None where it cannot tell yet (an unconstructed Dataset)."""
     for attribute in ("num_row", "num_data"):
         method = getattr(dataset, attribute, None)
         if method is not None:
-            return method()
-    return -1
+            try:
+                return method()
+            except Exception:  # noqa: BLE001 - LightGBM raises its own error before construction
+                return None
+    return None
 
 
 class SklearnObjectiveBase:
@@ -115,12 +141,32 @@ class SklearnMetricBase:
         return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred), targets.weight)
 
 
-def sklearn_start(estimator, objective_class, caller, y, sample_weight):
+def sklearn_start(estimator, objective_class, caller, y, sample_weight, n_classes=None):
     """The init score of the loss behind ``estimator.objective`` (an ``objective_class``)."""
     objective = getattr(estimator, "objective", None)
     if not isinstance(objective, objective_class):
         module = caller.rsplit(".", 1)[0]
         raise ValueError(f"{caller}: the estimator's objective must be "
                          f"{module}.sklearn_objective(loss), got {objective!r}.")
-    targets = Targets(objective.loss, y, sample_weight)
-    return objective.loss.init_score(targets.y, targets.weight)
+    return Targets(objective.loss, y, sample_weight).init_score(n_classes)
+
+
+def encode_classes(loss, y, caller):
+    """Class labels of a scikit-learn classifier as 0 .. K-1 (as the classifier encodes them).
+
+    Returns the encoded labels and K. A binary loss needs K = 2; a multiclass loss K > 2
+    (scikit-learn classifiers keep one score per row for two classes).
+    """
+    classes, encoded = np.unique(np.asarray(y), return_inverse=True)
+    n_classes = len(classes)
+    multiclass = isinstance(loss, MulticlassLoss)
+    if loss.link.name not in CLASSIFICATION_LINKS:
+        raise ValueError(f"{caller}: {loss.name} is not a classification loss; use a "
+                         "regressor, or one of logistic, focal, hinge, softmax, ....")
+    if multiclass and n_classes <= 2:
+        raise ValueError(f"{caller}: {loss.name} needs K > 2 classes in a scikit-learn "
+                         f"classifier, y has {n_classes}; for two classes use logistic.")
+    if not multiclass and n_classes != 2:
+        raise ValueError(f"{caller}: {loss.name} is a binary loss, y has {n_classes} "
+                         "classes; for more use softmax.")
+    return encoded.astype(np.float64), n_classes

@@ -46,6 +46,29 @@ def expit(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def logit(p):
+    """log(p / (1 - p)), with p clipped to [1e-15, 1 - 1e-15] so that it stays finite."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-15, 1.0 - 1e-15)
+    return np.log(p) - np.log1p(-p)
+
+
+def softmax(raw_score, out=None):
+    """Row-wise softmax of an (n, K) array; ``out`` may be ``raw_score`` (float64 or float32).
+
+    Subtracting the row maximum first keeps every exponent <= 0: no overflow at any score.
+    """
+    out = np.subtract(raw_score, np.max(raw_score, axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=1, keepdims=True)
+    return out
+
+
+def log_softmax(raw_score):
+    """Row-wise log of the softmax, f_k - logsumexp(f), exact for any score."""
+    shifted = raw_score - np.max(raw_score, axis=1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
 def log_cosh(x):
     """log(cosh(x)) = |x| + log1p(e^(-2|x|)) - log 2, which never overflows."""
     a = np.abs(x)

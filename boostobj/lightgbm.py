@@ -11,22 +11,41 @@
   LightGBM.
 - ``fit(estimator, X, y, ...)``: the scikit-learn estimator, started and folded the same way.
 
-With a custom objective LightGBM passes raw scores to the objective and the metric, and the
-estimators' ``predict`` returns raw scores: apply ``loss.predict`` for the response scale.
+With a custom objective LightGBM passes raw scores to the objective and the metric ((n, K) for
+multiclass losses). ``LGBMRegressor.predict`` returns raw scores: apply ``loss.predict`` for
+the response scale; ``fit`` makes ``LGBMClassifier`` return probabilities and classes.
+
+Soft labels (``soft_label``, ``kl_divergence``): LightGBM keeps one label per row, so build
+the Dataset with ``soft_label_dataset(X, probabilities)``.
 """
 
 from __future__ import annotations
 
+import weakref
+
 import lightgbm as lgb
 import numpy as np
 
-from ._adapter import CheckedTargets, SklearnMetricBase, SklearnObjectiveBase, sklearn_start
+from ._adapter import (
+    CheckedTargets,
+    SklearnMetricBase,
+    SklearnObjectiveBase,
+    encode_classes,
+    sklearn_start,
+)
 from .losses import get_loss
 from .metrics import LossMetrics
 
-# A built-in objective whose output conversion is the loss's inverse link. ``train`` writes it
-# into the model so plain LightGBM predicts on the response scale; identity needs none.
-_LINK_OBJECTIVES = {"identity": None, "log": "poisson"}
+# The built-in objective whose output conversion is the loss's inverse link. ``train`` writes
+# it into the model so plain LightGBM predicts on the response scale (``{K}``: the number of
+# classes). Identity and sign need none: those models give raw scores.
+_LINK_OBJECTIVES = {
+    "log": "poisson",
+    "logit": "binary sigmoid:1",
+    "half_logit": "binary sigmoid:2",
+    "softmax": "multiclass num_class:{K}",
+}
+_NUM_CLASS_KEYS = ("num_class", "num_classes")
 _OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
 _METRIC_KEYS = ("metric", "metrics", "metric_types")
 
@@ -39,8 +58,36 @@ def _field(dataset, name):
     return value
 
 
+# Soft labels of each Dataset (LightGBM keeps one label per row), weakly keyed.
+_SOFT_LABELS = weakref.WeakKeyDictionary()
+
+
+def soft_label_dataset(data, probabilities, **dataset_params):
+    """An ``lgb.Dataset`` whose targets are an (n, K) matrix of class probabilities.
+
+    LightGBM stores one label per row, so the Dataset gets the most probable class as its
+    label (what LightGBM's own checks and metrics see) and boostobj keeps the matrix beside
+    it: ``soft_label`` and ``kl_divergence`` objectives and metrics read the matrix for this
+    Dataset. Pass validation sets the same way (with ``reference=train_set``).
+    Other keyword arguments go to ``lgb.Dataset``.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2:
+        raise ValueError("soft_label_dataset: probabilities must be an (n, K) matrix, got "
+                         f"shape {probabilities.shape}.")
+    if "label" in dataset_params:
+        raise ValueError("soft_label_dataset: the label is set from probabilities; do not "
+                         "pass label.")
+    dataset = lgb.Dataset(data, label=np.argmax(probabilities, axis=1), **dataset_params)
+    _SOFT_LABELS[dataset] = probabilities
+    return dataset
+
+
 def _fetch(dataset):
-    return _field(dataset, "label"), _field(dataset, "weight")
+    labels = _SOFT_LABELS.get(dataset)
+    if labels is None:
+        labels = _field(dataset, "label")
+    return labels, _field(dataset, "weight")
 
 
 class Objective:
@@ -52,7 +99,7 @@ class Objective:
 
     def __init__(self, loss, start=0.0, _targets=None):
         self.loss = get_loss(loss)
-        self.start = float(start)
+        self.start = start if np.ndim(start) else float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, train_set):
@@ -70,7 +117,7 @@ class Metric:
     def __init__(self, loss, extra_metrics=None, start=0.0, _targets=None):
         self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
-        self.start = float(start)
+        self.start = start if np.ndim(start) else float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
 
     def __call__(self, predictions, dataset):
@@ -115,16 +162,22 @@ def sklearn_metric(loss):
 
 
 def add_to_first_iteration(booster, value):
-    """Add a constant to every leaf of the first tree: every prediction moves by ``value``.
+    """Add a constant to every leaf of the first iteration: every prediction moves by ``value``.
 
-    This is how LightGBM itself stores ``boost_from_average``; it makes a start that was
-    given outside the model part of it.
+    ``value`` is a number, or one number per class for a multiclass model (whose first
+    iteration holds one tree per class). This is how LightGBM itself stores
+    ``boost_from_average``; it makes a start that was given outside the model part of it.
     """
     if booster.num_trees() == 0:
         raise ValueError("the booster has no trees to hold the init score.")
-    num_leaves = booster.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
-    for leaf in range(num_leaves):
-        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + value)
+    values = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    trees = booster.dump_model(num_iteration=1)["tree_info"]
+    if len(trees) != values.size:
+        raise ValueError(f"the first iteration has {len(trees)} trees for {values.size} "
+                         "start values.")
+    for tree, start in enumerate(values):
+        for leaf in range(trees[tree]["num_leaves"]):
+            booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + start)
 
 
 def _with_output_link(booster, objective_name):
@@ -172,8 +225,16 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     valid_sets = list(valid_sets or [])
     for dataset in valid_sets:
         targets(dataset)
-    start = (0.0 if _field(train_set, "init_score") is not None
-             else loss.init_score(train_targets.y, train_targets.weight))
+    n_classes = None
+    if train_targets.multiclass:
+        given = [params.pop(key) for key in _NUM_CLASS_KEYS if key in params]
+        n_classes = int(given[0]) if given else loss.n_classes_of(train_targets.y)
+        loss.check_n_classes(train_targets.y, n_classes)
+        params["num_class"] = n_classes
+    if _field(train_set, "init_score") is not None:
+        start = np.zeros(n_classes) if n_classes else 0.0
+    else:
+        start = train_targets.init_score(n_classes)
     params["objective"] = Objective(loss, start, targets)
     params["metric"] = "None"
     callbacks = list(callbacks or [])
@@ -186,21 +247,45 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                         valid_names=valid_names, feval=Metric(loss, extra_metrics, start, targets),
                         callbacks=callbacks, **kwargs)
-    if start:
+    if np.any(start):
         add_to_first_iteration(booster, start)
     link_objective = _LINK_OBJECTIVES.get(loss.link.name)
-    return _with_output_link(booster, link_objective) if link_objective else booster
+    if link_objective is None:
+        return booster
+    return _with_output_link(booster, link_objective.format(K=n_classes))
 
 
 def fit(estimator, X, y, *, sample_weight=None, **fit_params):
-    """Fit an ``LGBMRegressor`` built with ``sklearn_objective(loss)`` from the loss's init score.
+    """Fit a LightGBM scikit-learn estimator built with ``sklearn_objective(loss)``.
 
-    Passes ``init_score`` (and ``eval_init_score`` for the evaluation sets given as
-    ``eval_set`` or ``eval_X``/``eval_y``) to ``estimator.fit``, then adds the start to the
-    first tree, so ``estimator.predict`` (raw scores) and the saved model include it.
-    ``loss.predict`` of the raw scores is the prediction on the response scale.
+    Passes the loss's init score as ``init_score`` (and ``eval_init_score`` for evaluation
+    sets given as ``eval_set`` or ``eval_X``/``eval_y``) to ``estimator.fit``, then adds the
+    start to the first iteration, so ``predict`` and the saved model include it.
+
+    - ``LGBMRegressor``: ``predict`` returns raw scores; ``loss.predict`` of them is the
+      prediction on the response scale.
+    - ``LGBMClassifier`` (a classification loss): LightGBM would return raw scores from
+      ``predict_proba`` and ``predict`` with a custom objective. The fitted model gets the
+      built-in output link of the loss (``binary sigmoid:1``, ``binary sigmoid:2`` for
+      ``exponential``, ``multiclass``), so ``predict_proba`` gives probabilities and
+      ``predict`` the classes. For ``hinge`` and ``squared_hinge`` ``predict_proba`` is
+      σ(margin), a score rather than a probability.
     """
-    start = sklearn_start(estimator, SklearnObjective, "boostobj.lightgbm.fit", y, sample_weight)
+    caller = "boostobj.lightgbm.fit"
+    n_classes = None
+    if isinstance(estimator, lgb.LGBMClassifier):
+        loss = getattr(estimator.objective, "loss", None)
+        if loss is None:
+            sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)  # raises
+        encoded, n_classes = encode_classes(loss, y, caller)
+        start = sklearn_start(estimator, SklearnObjective, caller, encoded, sample_weight,
+                              n_classes if n_classes > 2 else None)
+    else:
+        start = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)
+
+    def init_score(n_rows):
+        return np.tile(start, (n_rows, 1)) if np.ndim(start) else np.full(n_rows, start)
+
     if fit_params.get("eval_set") is not None:
         eval_targets = [eval_y for _, eval_y in fit_params["eval_set"]]
     elif fit_params.get("eval_y") is not None:
@@ -209,8 +294,14 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
     else:
         eval_targets = []
     if eval_targets:
-        fit_params["eval_init_score"] = [np.full(len(target), start) for target in eval_targets]
-    estimator.fit(X, y, sample_weight=sample_weight, init_score=np.full(len(y), start),
+        fit_params["eval_init_score"] = [init_score(len(target)) for target in eval_targets]
+    estimator.fit(X, y, sample_weight=sample_weight, init_score=init_score(len(y)),
                   **fit_params)
     add_to_first_iteration(estimator.booster_, start)
+    if n_classes is not None:
+        link = _LINK_OBJECTIVES.get(estimator.objective.loss.link.name, "binary sigmoid:1")
+        # LGBMClassifier decides from its private _objective whether to convert raw scores;
+        # with the link in the model and a built-in name there it does.
+        estimator._Booster = _with_output_link(estimator.booster_, link.format(K=n_classes))
+        estimator._objective = "multiclass" if n_classes > 2 else "binary"
     return estimator

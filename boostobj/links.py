@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numerics import safe_exp
+from ._numerics import expit, logit, safe_exp, softmax
 
 
 class IdentityLink:
@@ -35,3 +35,59 @@ class LogLink:
 
     def inverse(self, raw_score):
         return safe_exp(np.asarray(raw_score, dtype=np.float64))
+
+
+class LogitLink:
+    """raw_score = log(p / (1 - p)); probability p = σ(raw_score) = 1 / (1 + e^-raw_score)."""
+
+    name = "logit"
+
+    def link(self, prediction):
+        return logit(prediction)
+
+    def inverse(self, raw_score):
+        return expit(raw_score)
+
+
+class HalfLogitLink:
+    """raw_score = ½ log(p / (1 - p)); p = σ(2 raw_score): AdaBoost's (exponential loss) scale."""
+
+    name = "half_logit"
+
+    def link(self, prediction):
+        return 0.5 * logit(prediction)
+
+    def inverse(self, raw_score):
+        return expit(2.0 * np.asarray(raw_score, dtype=np.float64))
+
+
+class SignLink:
+    """A margin classifier's link: the prediction is the class, 1 where raw_score > 0, else 0.
+
+    Not invertible; ``link`` maps the labels 0 and 1 to the margins -1 and +1.
+    """
+
+    name = "sign"
+
+    def link(self, prediction):
+        return 2.0 * np.asarray(prediction, dtype=np.float64) - 1.0
+
+    def inverse(self, raw_score):
+        return (np.asarray(raw_score) > 0).astype(np.float64)
+
+
+class SoftmaxLink:
+    """raw scores (n, K) -> class probabilities softmax(f) (n, K); ``link`` is log(p).
+
+    Adding a constant to every score of a row changes nothing, so ``link`` returns one
+    representative: log(p), with p clipped at 1e-15 so that it stays finite.
+    """
+
+    name = "softmax"
+
+    def link(self, prediction):
+        return np.log(np.maximum(np.asarray(prediction, dtype=np.float64), 1e-15))
+
+    def inverse(self, raw_score):
+        raw_score = np.asarray(raw_score, dtype=np.float64)
+        return softmax(raw_score, out=np.empty_like(raw_score))

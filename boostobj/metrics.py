@@ -37,7 +37,49 @@ def mape(y, prediction, sample_weight=None):
     return _weighted_mean(np.abs(y - prediction) / np.abs(y), sample_weight)
 
 
-METRICS = {"rmse": rmse, "mean_bias_error": mean_bias_error, "mape": mape}
+def error_rate(y, prediction, sample_weight=None):
+    """The weighted 0-1 loss: the share of rows whose predicted class is wrong.
+
+    Binary: ``prediction`` is P(class 1) (or the class itself), wrong where
+    (prediction > 0.5) != y, i.e. a margin on the wrong side of 0. Multiclass: an (n, K)
+    probability matrix, wrong where its argmax is not y (or not the argmax of soft labels y).
+    """
+    y = np.asarray(y)
+    prediction = np.asarray(prediction)
+    if prediction.ndim == 2:
+        truth = np.argmax(y, axis=1) if y.ndim == 2 else y
+        wrong = np.argmax(prediction, axis=1) != truth
+    else:
+        wrong = (prediction > 0.5) != (y > 0.5)
+    return _weighted_mean(wrong.astype(np.float64), sample_weight)
+
+
+# Probabilities are clipped here before the log, as scikit-learn's log_loss does.
+_PROBABILITY_EPS = 1e-15
+
+
+def log_loss(y, prediction, sample_weight=None):
+    """The weighted cross-entropy of probabilities: -Σ w log P(true class) / Σ w.
+
+    Binary: ``prediction`` is P(class 1), y in {0, 1}. Multiclass: an (n, K) probability
+    matrix with y the class ids, or y an (n, K) matrix of soft labels (then -Σ_k y_k log p_k).
+    """
+    y = np.asarray(y)
+    probability = np.clip(np.asarray(prediction, dtype=np.float64),
+                          _PROBABILITY_EPS, 1.0 - _PROBABILITY_EPS)
+    if probability.ndim == 2:
+        if y.ndim == 2:
+            values = -np.sum(y * np.log(probability), axis=1)
+        else:
+            values = -np.log(probability[np.arange(len(y)), y.astype(np.intp)])
+    else:
+        y = y.astype(np.float64)
+        values = -(y * np.log(probability) + (1.0 - y) * np.log1p(-probability))
+    return _weighted_mean(values, sample_weight)
+
+
+METRICS = {"rmse": rmse, "mean_bias_error": mean_bias_error, "mape": mape,
+           "error_rate": error_rate, "log_loss": log_loss}
 
 
 def get_metric(name):

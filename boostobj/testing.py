@@ -2,7 +2,7 @@
 
 The protocol: ``loss(y, raw_score, sample_weight=None)``, ``gradient_hessian(...)``,
 ``init_score(y, sample_weight=None)``, ``predict(raw_score)``, ``metric(...)`` and ``name``.
-Optional attributes refine the checks: ``target_interval`` (where targets lie; an object with
+Optional attributes refine the checks: ``target_domain`` (where targets lie; an object with
 ``low``, ``high`` and ``includes``), ``exact_hessian`` (False: the hessian is a stand-in and
 is only checked to be finite and >= 0).
 """
@@ -25,12 +25,9 @@ def _fail(loss, prop, detail):
 
 
 def _sample_targets(loss, n, rng):
-    interval = getattr(loss, "target_interval", None)
-    low = getattr(interval, "low", -np.inf)
-    if low == 0.0 and not getattr(interval, "low_inclusive", False):
-        return rng.gamma(2.0, 1.5, size=n)  # strictly positive
-    if low == 0.0:
-        return rng.poisson(3.0, size=n).astype(np.float64)
+    domain = getattr(loss, "target_domain", None)
+    if hasattr(domain, "sample"):
+        return domain.sample(rng, n)
     return rng.standard_t(5, size=n) * 2.0 + 1.0
 
 
@@ -145,14 +142,19 @@ def _check_weights(loss, y, raw, rng):
         if not np.isclose(with_weight, with_duplicate, rtol=1e-9, atol=1e-12):
             _fail(loss, f"weight 2 must equal a duplicated row ({label})",
                   f"{with_weight!r} with weight 2, {with_duplicate!r} with the row duplicated")
-    mean = float(np.sum(loss.loss(y, raw, weight)) / np.sum(weight))
+    mean = float(np.sum(loss.loss(y, raw, weight)) / _total_weight(loss, y, weight))
     if not np.isclose(loss.metric(y, raw, weight), mean, rtol=1e-9, atol=1e-12):
         _fail(loss, "metric must be the weighted mean loss",
               f"metric {loss.metric(y, raw, weight)!r}, sum(w * loss) / sum(w) = {mean!r}")
 
 
+def _total_weight(loss, y, weight):
+    total_weight = getattr(loss, "total_weight", None)
+    return total_weight(y, weight) if total_weight is not None else float(np.sum(weight))
+
+
 def _extreme_targets(loss):
-    interval = getattr(loss, "target_interval", None)
+    interval = getattr(loss, "target_domain", None)
     candidates = np.array([-1e8, -1.0, 0.0, 1e-8, 1.0, 1e8])
     if interval is not None and hasattr(interval, "includes"):
         candidates = candidates[interval.includes(candidates)]
@@ -205,7 +207,7 @@ def _check_bad_input(loss, y, raw):
         ("negative sample_weight", lambda: loss.metric(y, raw, -np.ones_like(y))),
         ("NaN in sample_weight", lambda: loss.init_score(y, np.where(np.arange(y.size) == 0, np.nan, 1.0))),
     ]
-    interval = getattr(loss, "target_interval", None)
+    interval = getattr(loss, "target_domain", None)
     if interval is not None and hasattr(interval, "includes"):
         outside = np.array([-1e3, -1.0, -1e-9, 0.0, 0.5, 1e-9, 2.0, 1e3])
         outside = outside[~interval.includes(outside)]
@@ -224,6 +226,177 @@ def _check_pickle(loss, y, raw):
         _fail(loss, "pickle", "the unpickled loss computes different values")
 
 
+# --- multiclass losses: raw scores (n, K) ------------------------------------------------------
+
+def _is_multiclass(loss, y):
+    raw_score_shape = getattr(loss, "raw_score_shape", None)
+    return raw_score_shape is not None and len(raw_score_shape(y)) == 2
+
+
+def _check_multiclass_derivatives(loss, y, raw):
+    gradient, hessian = loss.gradient_hessian(y, raw)
+    for label, value in (("gradient", gradient), ("hessian", hessian)):
+        if np.shape(value) != raw.shape or np.asarray(value).dtype != np.float64:
+            _fail(loss, f"{label} shape/dtype", f"expected float64 of shape {raw.shape}, got "
+                  f"{np.asarray(value).dtype} of shape {np.shape(value)}")
+    for k in range(raw.shape[1]):
+        step = np.zeros_like(raw)
+        step[:, k] = 1e-5 * np.maximum(1.0, np.abs(raw[:, k]))
+        h = step[:, k]
+        numeric = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * h)
+        ok, error = _close(gradient[:, k], numeric, 1e-4, 1e-6)
+        if not ok.all():
+            i = int(np.argmax(np.where(ok, -1, error)))
+            _fail(loss, f"gradient of class {k} disagrees with central finite differences",
+                  f"row {i}: gradient {float(gradient[i, k])!r}, finite difference "
+                  f"{float(numeric[i])!r} ({int((~ok).sum())} of {ok.size} rows off)")
+        if getattr(loss, "exact_hessian", True):
+            numeric = (loss.gradient_hessian(y, raw + step)[0][:, k]
+                       - loss.gradient_hessian(y, raw - step)[0][:, k]) / (2 * h)
+            ok, error = _close(hessian[:, k], numeric, 1e-4, 1e-6)
+            if not ok.all():
+                i = int(np.argmax(np.where(ok, -1, error)))
+                _fail(loss, f"hessian of class {k} disagrees with central finite differences",
+                      f"row {i}: hessian {float(hessian[i, k])!r}, finite difference "
+                      f"{float(numeric[i])!r}")
+    if not np.all(np.isfinite(hessian)) or np.any(hessian < 0):
+        _fail(loss, "hessian must be finite and >= 0 for the booster",
+              f"{int(np.sum(~np.isfinite(hessian) | (hessian < 0)))} entries are not")
+    shifted = raw + 7.25
+    if not np.allclose(loss.loss(y, shifted), loss.loss(y, raw), rtol=1e-9, atol=1e-12):
+        _fail(loss, "softmax invariance", "adding 7.25 to all K scores changes the loss")
+    if not np.allclose(loss.gradient_hessian(y, shifted)[0], gradient, rtol=1e-7, atol=1e-12):
+        _fail(loss, "softmax invariance", "adding 7.25 to all K scores changes the gradient")
+
+
+def _check_multiclass_init_score(loss, y, weight, rng):
+    start = np.asarray(loss.init_score(y, weight), dtype=np.float64)
+    n_classes = loss.raw_score_shape(y)[1]
+    if start.shape != (n_classes,) or not np.all(np.isfinite(start)):
+        _fail(loss, "init score", f"expected {n_classes} finite values, got {start!r}")
+
+    def total(constant):
+        return float(np.sum(loss.loss(y, np.tile(constant, (len(y), 1)), weight)))
+
+    best = total(start)
+    tolerance = 1e-9 * max(1.0, abs(best))
+    directions = list(np.eye(n_classes)) + list(rng.normal(size=(20, n_classes)))
+    for direction in directions:
+        for scale in (1e-4, 1e-2, 0.3, 2.0):
+            for sign in (-1.0, 1.0):
+                constant = start + sign * scale * direction
+                value = total(constant)
+                if value < best - tolerance:
+                    _fail(loss, "init score does not minimise the weighted loss over "
+                          "constant vectors", f"init_score={start!r} gives {best!r}, "
+                          f"{constant!r} gives {value!r}")
+
+
+def _check_multiclass_weights(loss, y, raw, rng):
+    weight = rng.uniform(0.5, 2.0, size=len(y))
+    weight[0] = 2.0
+    plain = loss.gradient_hessian(y, raw)
+    weighted = loss.gradient_hessian(y, raw, weight)
+    for label, a, b in (("gradient", plain[0], weighted[0]), ("hessian", plain[1], weighted[1])):
+        if not np.allclose(b, a * weight[:, None], rtol=1e-12, atol=1e-12):
+            _fail(loss, f"weighted {label} is not weight x unweighted", "rows differ")
+    ones = weight.copy()
+    ones[0] = 1.0
+    duplicated_y = np.concatenate([y, y[:1]])
+    duplicated_raw = np.concatenate([raw, raw[:1]])
+    duplicated_w = np.concatenate([ones, [1.0]])
+    pairs = (
+        ("metric", loss.metric(y, raw, weight), loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
+        ("init score", loss.init_score(y, weight), loss.init_score(duplicated_y, duplicated_w)),
+        ("summed loss", np.sum(loss.loss(y, raw, weight)),
+         np.sum(loss.loss(duplicated_y, duplicated_raw, duplicated_w))),
+    )
+    for label, with_weight, with_duplicate in pairs:
+        if not np.allclose(with_weight, with_duplicate, rtol=1e-7, atol=1e-9):
+            _fail(loss, f"weight 2 must equal a duplicated row ({label})",
+                  f"{with_weight!r} with weight 2, {with_duplicate!r} with the row duplicated")
+    mean = float(np.sum(loss.loss(y, raw, weight)) / _total_weight(loss, y, weight))
+    if not np.isclose(loss.metric(y, raw, weight), mean, rtol=1e-9, atol=1e-12):
+        _fail(loss, "metric must be the weighted mean loss",
+              f"metric {loss.metric(y, raw, weight)!r}, Σ loss / Σ weight = {mean!r}")
+
+
+def _check_multiclass_extremes(loss, y, n_classes):
+    extremes = np.array([1e6, -1e6, 1e3, -1e3, 30.0, -30.0, 0.0])
+    rows = np.array([np.roll(np.resize(extremes, n_classes), shift)
+                     for shift in range(len(extremes))])
+    targets = y[np.resize(np.arange(len(y)), len(rows))]
+    with np.errstate(all="ignore"):
+        outputs = {"loss": loss.loss(targets, rows)}
+        outputs["gradient"], outputs["hessian"] = loss.gradient_hessian(targets, rows)
+        outputs["predict"] = loss.predict(rows)
+    for label, values in outputs.items():
+        if not np.all(np.isfinite(values)):
+            _fail(loss, f"{label} must be finite at extreme inputs",
+                  f"scores up to ±1e6 give {values!r}")
+    single_class = y[:5].copy() if y.ndim == 1 else y[:5]
+    if y.ndim == 1:
+        single_class[:] = 0
+    start = loss.init_score(single_class, None, n_classes) if y.ndim == 1 else loss.init_score(single_class)
+    if not np.all(np.isfinite(start)):
+        _fail(loss, "init score must be finite at extreme targets", f"{start!r}")
+
+
+def _check_multiclass_bad_input(loss, y, raw):
+    n_classes = raw.shape[1]
+    cases = [
+        ("mismatched lengths", lambda: loss.gradient_hessian(y, raw[:-1])),
+        ("1-D raw scores", lambda: loss.gradient_hessian(y, raw[:, 0])),
+        ("negative sample_weight", lambda: loss.metric(y, raw, -np.ones(len(y)))),
+    ]
+    bad_values = []
+    if y.ndim == 1:
+        for value, label in ((n_classes, f"class id {n_classes} >= K"), (0.5, "class id 0.5"),
+                             (-1, "class id -1"), (np.nan, "NaN class id")):
+            bad = y.astype(np.float64)
+            bad[0] = value
+            bad_values.append((label, bad))
+    else:
+        negative = y.copy()
+        negative[0, 0] = -0.1
+        doubled = y.copy()
+        doubled[0] *= 2.0
+        with_nan = y.copy()
+        with_nan[1, 0] = np.nan
+        bad_values = [("a negative probability", negative), ("a row summing to 2", doubled),
+                      ("NaN in y", with_nan)]
+        wide = np.concatenate([raw, raw[:, :1]], axis=1)
+        cases.append(("K + 1 raw scores", lambda: loss.gradient_hessian(y, wide)))
+    for label, bad in bad_values:
+        cases.append((label, lambda bad=bad: loss.gradient_hessian(bad, raw)))
+        if ">= K" not in label:  # without raw scores K comes from the labels themselves
+            cases.append((label + " for init_score", lambda bad=bad: loss.init_score(bad)))
+    for label, call in cases:
+        _expect_value_error(loss, label, call)
+
+
+def _check_multiclass_loss(loss, y, raw, checks, rng):
+    n_classes = loss.raw_score_shape(y)[1]
+    if raw is None:
+        start = np.asarray(loss.init_score(y), dtype=np.float64)
+        raw = start + rng.normal(scale=1.5, size=(len(y), n_classes))
+    raw = np.asarray(raw, dtype=np.float64)
+    weight = rng.uniform(0.2, 3.0, size=len(y))
+    if "derivatives" in checks:
+        _check_multiclass_derivatives(loss, y, raw)
+    if "init_score" in checks:
+        _check_multiclass_init_score(loss, y, None, rng)
+        _check_multiclass_init_score(loss, y, weight, rng)
+    if "weights" in checks:
+        _check_multiclass_weights(loss, y, raw, rng)
+    if "extremes" in checks:
+        _check_multiclass_extremes(loss, y, n_classes)
+    if "bad_input" in checks:
+        _check_multiclass_bad_input(loss, y, raw)
+    if "pickle" in checks:
+        _check_pickle(loss, y, raw)
+
+
 def check_loss(loss, *, y=None, raw_score=None, checks=ALL_CHECKS, n_samples=400, random_state=0):
     """Run the property checks of a loss; raise ``AssertionError`` naming the one that failed.
 
@@ -234,18 +407,25 @@ def check_loss(loss, *, y=None, raw_score=None, checks=ALL_CHECKS, n_samples=400
     ``bad_input`` (NaN/inf/out-of-domain targets, bad weights and mismatched lengths raise a
     ``ValueError`` naming the loss), ``pickle``.
 
-    ``y`` and ``raw_score`` default to random targets inside ``loss.target_interval`` and raw
+    ``y`` and ``raw_score`` default to random targets inside ``loss.target_domain`` and raw
     scores scattered around the init score.
+
+    Multiclass losses (``raw_score_shape(y)`` of two dimensions, raw scores (n, K)) get the
+    same checks per class, the argmin over constant vectors, invariance to adding a constant
+    to all K scores, and bad class ids / soft-label rows as bad input.
     """
     unknown = set(checks) - set(ALL_CHECKS)
     if unknown:
         raise ValueError(f"check_loss: unknown checks {sorted(unknown)}; known: {ALL_CHECKS}.")
     rng = np.random.default_rng(random_state)
     y = _sample_targets(loss, n_samples, rng) if y is None else np.asarray(y, dtype=np.float64)
+    if _is_multiclass(loss, y):
+        _check_multiclass_loss(loss, y, raw_score, checks, rng)
+        return
     if raw_score is None:
         start = loss.init_score(y)
         raw_score = start + rng.normal(scale=1.0, size=y.size) * max(1.0, float(np.std(y))) * (
-            0.3 if getattr(getattr(loss, "link", None), "name", "identity") != "identity" else 1.0)
+            0.3 if getattr(getattr(loss, "link", None), "name", "identity") == "log" else 1.0)
     raw_score = np.asarray(raw_score, dtype=np.float64)
     weight = rng.uniform(0.2, 3.0, size=y.size)
     if "derivatives" in checks:

@@ -8,24 +8,45 @@
   ``base_score`` so that the saved model predicts correctly with plain XGBoost.
 - ``fit(estimator, X, y, ...)``: the scikit-learn estimator started from the init score.
 
-With a custom objective XGBoost passes raw margins to the objective and the metric, and the
-scikit-learn estimators' ``predict`` returns raw margins: apply ``loss.predict`` for the
-response scale (the identity for regression losses with the identity link).
+With a custom objective XGBoost passes raw margins to the objective and the metric ((n, K) for
+multiclass losses). ``XGBRegressor.predict`` returns raw margins: apply ``loss.predict`` for
+the response scale; ``XGBClassifier`` applies σ / softmax itself (see ``fit``).
+
+Soft labels (``soft_label``, ``kl_divergence``): give the (n, K) probability matrix as the
+label, ``xgb.DMatrix(X, label=probabilities)``; ``train`` returns a ``multi:softprob`` model.
 """
 
 from __future__ import annotations
 
+import json
+import warnings
+
 import xgboost as xgb
 
-from ._adapter import CheckedTargets, SklearnMetricBase, SklearnObjectiveBase, sklearn_start
+from ._adapter import (
+    CheckedTargets,
+    SklearnMetricBase,
+    SklearnObjectiveBase,
+    encode_classes,
+    sklearn_start,
+)
+from ._numerics import expit
 from .losses import get_loss
 from .metrics import LossMetrics
 
-# A built-in objective whose inverse link matches the loss's. ``train`` records it in the
-# model (only its inverse link and base_score transform are used; the gradients are ours),
-# so plain XGBoost predicts on the response scale. reg:gamma rather than count:poisson,
-# whose max_delta_step default of 0.7 would also change how the trees are built.
-_LINK_OBJECTIVES = {"identity": "reg:squarederror", "log": "reg:gamma"}
+# The built-in objective ``train`` records in the model for each link, and the scale XGBoost
+# reads its base_score on. Only the objective's inverse link and base_score transform are
+# used (the gradients are ours), so plain XGBoost predicts on the response scale.
+# reg:gamma rather than count:poisson, whose max_delta_step default of 0.7 would also change
+# how the trees are built. No built-in applies σ(2f) (exponential): its model gives margins.
+_LINK_OBJECTIVES = {
+    "identity": ("reg:squarederror", "raw"),
+    "half_logit": ("reg:squarederror", "raw"),
+    "log": ("reg:gamma", "response"),
+    "logit": ("binary:logistic", "response"),
+    "sign": ("binary:hinge", "raw"),
+    "softmax": ("multi:softprob", "raw"),
+}
 
 
 def _fetch(dmatrix):
@@ -122,12 +143,28 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
     train_targets = targets(dtrain)
     for dmatrix, _ in evals:
         targets(dmatrix)
-    link_objective = _LINK_OBJECTIVES.get(loss.link.name)
-    params["objective"] = link_objective or "reg:squarederror"
+    objective_name, base_score_scale = _LINK_OBJECTIVES.get(loss.link.name,
+                                                            ("reg:squarederror", "raw"))
+    n_classes = None
+    soft_labels = train_targets.multiclass and train_targets.y.ndim == 2
+    if train_targets.multiclass:
+        n_classes = int(params.get("num_class") or loss.n_classes_of(train_targets.y))
+        loss.check_n_classes(train_targets.y, n_classes)
+        if soft_labels:
+            # An (n, K) label matrix makes a K-target model; multi:softprob takes 1-D
+            # labels only, so it is trained as reg:squarederror and relabelled afterwards.
+            params.pop("num_class", None)
+            objective_name = "reg:squarederror"
+        else:
+            params["num_class"] = n_classes
+    params["objective"] = objective_name
     if "base_score" not in params and dtrain.get_base_margin().size == 0:
-        start = loss.init_score(train_targets.y, train_targets.weight)
-        # base_score is on the response scale; XGBoost applies the objective's link to it.
-        params["base_score"] = float(loss.predict(start) if link_objective else start)
+        start = train_targets.init_score(n_classes)
+        if train_targets.multiclass:
+            params["base_score"] = [float(value) for value in start]  # margins, one per class
+        else:
+            params["base_score"] = float(loss.predict(start) if base_score_scale == "response"
+                                         else start)
     if "eval_metric" not in params:
         params["disable_default_eval_metric"] = 1
     callbacks = list(callbacks or [])
@@ -138,19 +175,64 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
         callbacks.append(xgb.callback.EarlyStopping(
             rounds=early_stopping_rounds, metric_name=loss.name, maximize=False,
             save_best=True))
-    return xgb.train(params, dtrain, num_boost_round, evals=list(evals),
-                     obj=Objective(loss, targets),
-                     custom_metric=Metric(loss, extra_metrics, targets),
-                     callbacks=callbacks, **kwargs)
+    booster = xgb.train(params, dtrain, num_boost_round, evals=list(evals),
+                        obj=Objective(loss, targets),
+                        custom_metric=Metric(loss, extra_metrics, targets),
+                        callbacks=callbacks, **kwargs)
+    return _as_softprob(booster, n_classes) if soft_labels else booster
+
+
+def _as_softprob(booster, n_classes):
+    """A copy of a K-target booster that XGBoost reads as ``multi:softprob`` with K classes.
+
+    Both keep one tree per class and round, in the same order; only the learner's header
+    differs, so the trees and base scores are kept and the header rewritten.
+    """
+    model = json.loads(booster.save_raw("json"))
+    learner = model["learner"]
+    learner["learner_model_param"]["num_class"] = str(n_classes)
+    learner["learner_model_param"]["num_target"] = "1"
+    learner["objective"] = {"name": "multi:softprob",
+                            "softmax_multiclass_param": {"num_class": str(n_classes)}}
+    relabelled = xgb.Booster()
+    relabelled.load_model(bytearray(json.dumps(model).encode()))
+    return relabelled
 
 
 def fit(estimator, X, y, *, sample_weight=None, **fit_params):
-    """Fit an ``XGBRegressor`` built with ``sklearn_objective(loss)`` from the loss's init score.
+    """Fit an XGBoost scikit-learn estimator built with ``sklearn_objective(loss)``.
 
-    Sets the estimator's ``base_score`` to ``loss.init_score(y, sample_weight)`` and calls
-    ``estimator.fit``. ``estimator.predict`` then returns raw scores that include the start;
-    ``loss.predict`` of them is the prediction on the response scale.
+    Starts it from ``loss.init_score(y, sample_weight)`` (its ``base_score``) and calls
+    ``estimator.fit``.
+
+    - ``XGBRegressor``: ``predict`` returns raw scores including the start; ``loss.predict``
+      of them is the prediction on the response scale.
+    - ``XGBClassifier`` (a classification loss, labels 0 .. K-1): XGBoost applies σ (two
+      classes) or softmax (more) to our raw scores, so ``predict_proba`` gives the
+      probabilities of ``logistic``, ``weighted_logistic``, ``focal`` and ``softmax``-family
+      losses and ``predict`` the classes. For ``hinge`` the probabilities are σ(margin), a
+      score rather than a probability; for ``exponential`` they are σ(f) where the loss's
+      own are σ(2f) (a warning says so): use ``loss.predict(estimator.predict(X,
+      output_margin=True))``.
     """
-    start = sklearn_start(estimator, SklearnObjective, "boostobj.xgboost.fit", y, sample_weight)
-    estimator.set_params(base_score=start)
+    caller = "boostobj.xgboost.fit"
+    if isinstance(estimator, xgb.XGBClassifier):
+        loss = getattr(estimator.objective, "loss", None)
+        if loss is None:
+            sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)  # raises
+        encoded, n_classes = encode_classes(loss, y, caller)
+        if n_classes > 2:
+            start = sklearn_start(estimator, SklearnObjective, caller, encoded, sample_weight,
+                                  n_classes)
+            base_score = [float(value) for value in start]
+        else:
+            start = sklearn_start(estimator, SklearnObjective, caller, encoded, sample_weight)
+            base_score = float(expit(start))  # XGBClassifier records binary:logistic
+            if loss.link.name == "half_logit":
+                warnings.warn(f"{caller}: XGBClassifier.predict_proba gives σ(f) but "
+                              f"{loss.name}'s probability is σ(2f); use loss.predict("
+                              "estimator.predict(X, output_margin=True)).", stacklevel=2)
+    else:
+        base_score = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)
+    estimator.set_params(base_score=base_score)
     return estimator.fit(X, y, sample_weight=sample_weight, **fit_params)

@@ -12,7 +12,23 @@ VARIANTS = [
     "fair:c=3", "cauchy:c=2", "truncated_squared:threshold=1", "tweedie:power=1.2",
     "tweedie:power=1.8", "pseudo_huber:delta=2,hessian=exact", "fair:hessian=exact",
     "log_cosh:scale=2,hessian=exact",
+    "weighted_logistic:pos_weight=3", "focal:alpha=0.5,gamma=0", "focal:alpha=0.7,gamma=0.5",
+    "hinge:margin=2", "squared_hinge:margin=0.5", "softmax:hessian=exact",
+    "softmax:hessian=doubled", "softmax:class_weight=[1,2,0.5]",
+    "softmax:class_weight=[1,2,0.5],hessian=exact", "soft_label:hessian=exact",
+    "kl_divergence:hessian=exact", "softmax_focal:gamma=0.5", "softmax_focal:gamma=0",
 ]
+
+
+def classification_data(n=2000, n_classes=2, seed=0):
+    """Features and labels 0 .. K-1 whose log-odds depend on the first three columns."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    if n_classes == 2:
+        probability = 1.0 / (1.0 + np.exp(-(1.5 * X[:, 0] - X[:, 1] - 1.0)))
+        return X, (rng.uniform(size=n) < probability).astype(np.float64)
+    scores = np.column_stack([X[:, 0], X[:, 1], 0.5 * X[:, 2]] + [0.3 * X[:, 3]] * (n_classes - 3))
+    return X, np.argmax(scores + rng.gumbel(size=scores.shape), axis=1).astype(np.float64)
 
 
 def all_losses():
@@ -32,7 +48,7 @@ def regression_data(loss, n=1500, n_features=5, seed=0, integer_features=False):
         signal = 0.6 * X[:, 0] + 0.4 * np.sin(2 * X[:, 1])
     if loss.link.name == "log":
         mean = np.exp(signal)
-        if loss.target_interval.low_inclusive:  # y >= 0: counts
+        if loss.target_domain.low_inclusive:  # y >= 0: counts
             y = rng.poisson(mean).astype(np.float64)
         else:
             y = rng.gamma(2.0, mean / 2.0)

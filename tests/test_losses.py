@@ -22,7 +22,8 @@ def test_check_loss(loss, seed):
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
 def test_gradient_hessian_are_float64_and_weighted(loss, rng):
     y = boostobj.testing._sample_targets(loss, 50, rng)
-    raw = np.full(50, loss.init_score(y)) + rng.normal(size=50) * 0.1
+    shape = loss.raw_score_shape(y)
+    raw = np.broadcast_to(loss.init_score(y), shape) + rng.normal(size=shape) * 0.1
     gradient, hessian = loss.gradient_hessian(y, raw, np.full(50, 3.0))
     plain_gradient, plain_hessian = loss.gradient_hessian(y, raw)
     assert gradient.dtype == hessian.dtype == np.float64

@@ -5,10 +5,13 @@ from __future__ import annotations
 import difflib
 
 from ._base import BaseLoss, Interval, check_number
+from .binary import BINARY_LOSSES
+from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
 from .regression import REGRESSION_LOSSES
 
-_CLASSES = {cls.name: cls for cls in REGRESSION_LOSSES}
-_ALIASES = {alias: cls.name for cls in REGRESSION_LOSSES for alias in cls.aliases}
+_ALL = REGRESSION_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES
+_CLASSES = {cls.name: cls for cls in _ALL}
+_ALIASES = {alias: cls.name for cls in _ALL for alias in cls.aliases}
 
 
 def available_losses(*, aliases=False):
@@ -31,6 +34,10 @@ def loss_class(name):
 
 
 def _parse_value(text):
+    if text == "None":
+        return None
+    if text.startswith("[") and text.endswith("]"):
+        return tuple(_parse_value(item.strip()) for item in text[1:-1].split(",") if item.strip())
     for convert in (int, float):
         try:
             return convert(text)
@@ -39,11 +46,28 @@ def _parse_value(text):
     return text
 
 
+def _split_items(text):
+    """Split on commas outside brackets: ``"a=[1,2],b=3"`` -> ``["a=[1,2]", "b=3"]``."""
+    items, depth, current = [], 0, []
+    for char in text:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return items
+
+
 def parse_spec(spec):
-    """``"huber:delta=2,foo=auto"`` -> ``("huber", {"delta": 2, "foo": "auto"})``."""
+    """``"huber:delta=2,foo=auto"`` -> ``("huber", {"delta": 2, "foo": "auto"})``.
+
+    A list value is written in brackets: ``"softmax:class_weight=[1,2,0.5]"``.
+    """
     name, _, rest = spec.strip().partition(":")
     params = {}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
+    for item in filter(None, (part.strip() for part in _split_items(rest))):
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
             raise ValueError(f"Loss spec {spec!r}: {item!r} is not of the form name=value.")
@@ -77,5 +101,5 @@ def get_loss(spec, **params):
     return cls(**spec_params)
 
 
-__all__ = ["BaseLoss", "Interval", "available_losses", "check_number", "get_loss",
+__all__ = ["BaseLoss", "Interval", "MulticlassLoss", "available_losses", "check_number", "get_loss",
            "loss_class", "parse_spec"]

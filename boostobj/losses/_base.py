@@ -43,6 +43,31 @@ class Interval:
             parts.append(f"{'<=' if self.high_inclusive else '<'} {self.high:g}")
         return " and ".join(parts)
 
+    def sample(self, rng, n):
+        """Targets inside the interval, for the property checks of ``boostobj.testing``."""
+        if self.low == 0.0 and not self.low_inclusive:
+            return rng.gamma(2.0, 1.5, size=n)  # strictly positive
+        if self.low == 0.0:
+            return rng.poisson(3.0, size=n).astype(np.float64)
+        return rng.standard_t(5, size=n) * 2.0 + 1.0
+
+
+class BinaryLabels:
+    """Labels 0 and 1; a binary loss also accepts -1 and +1 throughout (mapped to 0 and 1)."""
+
+    low, high, low_inclusive, high_inclusive = 0.0, 1.0, True, True
+
+    def includes(self, values):
+        return (values == 0.0) | (values == 1.0)
+
+    def describe(self):
+        return "0 or 1 (or -1 and +1 throughout)"
+
+    def sample(self, rng, n):
+        labels = (rng.uniform(size=n) < 0.35).astype(np.float64)
+        labels[:2] = (0.0, 1.0)  # both classes present
+        return labels
+
 
 REAL_LINE = Interval(-np.inf, np.inf)
 NON_NEGATIVE = Interval(0.0, np.inf, low_inclusive=True)
@@ -101,7 +126,7 @@ class BaseLoss:
 
     - ``name``: the registry name; ``aliases``: other names it answers to.
     - ``parameters``: names of the constructor's keyword parameters (also attributes).
-    - ``target_interval``: where ``y`` may lie (an :class:`Interval`).
+    - ``target_domain``: where ``y`` may lie (an :class:`Interval` or :class:`BinaryLabels`).
     - ``exact_hessian``: False when ``_gradient_hessian`` returns a documented stand-in
       instead of the second derivative (zero or negative true hessians).
     - ``extra_metrics``: metric-only names the adapters report beside the loss by default.
@@ -110,7 +135,7 @@ class BaseLoss:
     name = "base"
     aliases: tuple = ()
     parameters: tuple = ()
-    target_interval = REAL_LINE
+    target_domain = REAL_LINE
     exact_hessian = True
     extra_metrics: tuple = ()
 
@@ -128,6 +153,10 @@ class BaseLoss:
 
     def _init_score(self, y, sample_weight):
         return minimize_constant(self, y, sample_weight)
+
+    def raw_score_shape(self, y):
+        """The shape of the raw scores the booster keeps for targets ``y``: one per row."""
+        return (len(y),)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -158,6 +187,8 @@ class BaseLoss:
             hessian = np.empty_like(raw_score, dtype=np.float64)
         self._gradient_hessian(y, raw_score, gradient, hessian)
         if sample_weight is not None:
+            if gradient.ndim == 2:  # (n, K) scores: one weight per row
+                sample_weight = sample_weight[:, None]
             gradient *= sample_weight
             hessian *= sample_weight
         return gradient, hessian
@@ -182,6 +213,14 @@ class BaseLoss:
             return float(np.mean(values))
         return float(np.dot(values, sample_weight) / np.sum(sample_weight))
 
+    def total_weight(self, y, sample_weight=None):
+        """The metric's denominator: Σ w, or n without weights (Σ w c_y with class weights)."""
+        y, _, sample_weight = self.check_inputs(y, None, sample_weight)
+        return self._total_weight(y, sample_weight)
+
+    def _total_weight(self, y, sample_weight):
+        return float(len(y) if sample_weight is None else np.sum(sample_weight))
+
     # --- input checks -----------------------------------------------------------------------
 
     def check_target(self, y):
@@ -192,9 +231,9 @@ class BaseLoss:
         finite = np.isfinite(y)
         if not finite.all():
             raise ValueError(f"{self.name}: y must be finite, got {_describe_bad(y, ~finite)}.")
-        inside = self.target_interval.includes(y)
+        inside = self.target_domain.includes(y)
         if not inside.all():
-            raise ValueError(f"{self.name}: y must be {self.target_interval.describe()}, "
+            raise ValueError(f"{self.name}: y must be {self.target_domain.describe()}, "
                              f"got {_describe_bad(y, ~inside)}.")
         return y
 
@@ -234,7 +273,7 @@ class BaseLoss:
     @property
     def spec(self):
         """The string form ``get_loss`` accepts, e.g. ``"huber:delta=2.0"``."""
-        params = ",".join(f"{k}={v}" for k, v in self.get_params().items())
+        params = ",".join(f"{k}={_format_value(v)}" for k, v in self.get_params().items())
         return f"{self.name}:{params}" if params else self.name
 
     def __repr__(self):
@@ -248,10 +287,16 @@ class BaseLoss:
         return hash((type(self), tuple(self.get_params().items())))
 
 
-def minimize_constant(loss, y, sample_weight, max_iter=100):
+def _format_value(value):
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(str(item) for item in value) + "]"
+    return str(value)
+
+
+def minimize_constant(loss, y, sample_weight, max_iter=100, start=None):
     """M-estimate: argmin over constants c of sum_i w_i loss(y_i, c).
 
-    Starts from the link of the weighted median and takes Newton steps on the scalar with the
+    Starts from ``start`` (default: the link of the weighted median) and takes Newton steps on the scalar with the
     loss's own hessian (for stand-in hessians such as Huber's secant weight this is IRLS),
     halving a step until the total loss does not increase. IRLS converges only linearly, so
     the result is polished to machine precision by bisection on the summed gradient, which
@@ -271,7 +316,9 @@ def minimize_constant(loss, y, sample_weight, max_iter=100):
         loss._gradient_hessian(y, raw, gradient, hessian)
         return float(np.dot(gradient, weight)), float(np.dot(hessian, weight))
 
-    c = float(loss.link.link(weighted_quantile(y, sample_weight, 0.5)))
+    if start is None:
+        start = loss.link.link(weighted_quantile(y, sample_weight, 0.5))
+    c = float(start)
     current = total(c)
     for _ in range(max_iter):
         g, h = summed_gradient(c)

@@ -373,7 +373,7 @@ class Poisson(_LogLinkLoss):
     """
 
     name = "poisson"
-    target_interval = NON_NEGATIVE
+    target_domain = NON_NEGATIVE
 
     def _loss(self, y, raw_score):
         return safe_exp(raw_score) - y * raw_score
@@ -390,7 +390,7 @@ class Gamma(_LogLinkLoss):
     """
 
     name = "gamma"
-    target_interval = POSITIVE
+    target_domain = POSITIVE
 
     def _loss(self, y, raw_score):
         return y * safe_exp(-raw_score) + raw_score
@@ -411,7 +411,7 @@ class Tweedie(_LogLinkLoss):
 
     name = "tweedie"
     parameters = ("power",)
-    target_interval = NON_NEGATIVE
+    target_domain = NON_NEGATIVE
 
     def __init__(self, *, power=1.5):
         super().__init__()
