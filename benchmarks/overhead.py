@@ -21,14 +21,23 @@ import boostobj
 import boostobj.lightgbm as bl
 import boostobj.xgboost as bx
 
+N_CLASSES = 10
+# Multiclass cases grow ten trees a round: they run a fifth of the rounds (the ratio is per
+# round either way).
+MULTICLASS_ROUND_FRACTION = 5
+
 # (booster, boostobj loss, built-in parameters that make the same loss)
 CASES = [
     ("xgboost", "squared_error", {"objective": "reg:squarederror"}),
     ("xgboost", "pseudo_huber:hessian=exact", {"objective": "reg:pseudohubererror", "huber_slope": 1.0}),
     ("xgboost", "poisson", {"objective": "count:poisson", "max_delta_step": 0.0}),
+    ("xgboost", "logistic", {"objective": "binary:logistic"}),
+    ("xgboost", "softmax:hessian=doubled", {"objective": "multi:softprob", "num_class": N_CLASSES}),
     ("lightgbm", "squared_error", {"objective": "regression"}),
     ("lightgbm", "fair:hessian=exact", {"objective": "fair", "fair_c": 1.0}),
     ("lightgbm", "poisson", {"objective": "poisson", "poisson_max_delta_step": 1e-12}),
+    ("lightgbm", "logistic", {"objective": "binary"}),
+    ("lightgbm", "softmax", {"objective": "multiclass", "num_class": N_CLASSES}),
 ]
 
 
@@ -38,7 +47,10 @@ def make_data(n_rows, n_features, seed=0):
     signal = X[:, 0] + 0.5 * np.sin(3 * X[:, 1]) + 0.25 * X[:, 2] * X[:, 3]
     y_real = signal + rng.standard_t(3, size=n_rows)
     y_count = rng.poisson(np.exp(0.5 * signal)).astype(np.float64)
-    return X, y_real, y_count
+    y_binary = (signal + rng.logistic(size=n_rows) > 0.5).astype(np.float64)
+    cuts = np.quantile(signal, np.linspace(0, 1, N_CLASSES + 1)[1:-1])
+    y_class = np.digitize(signal + rng.logistic(scale=0.3, size=n_rows), cuts).astype(np.float64)
+    return X, {"real": y_real, "count": y_count, "binary": y_binary, "class": y_class}
 
 
 def timed(function):
@@ -48,24 +60,30 @@ def timed(function):
 
 
 def run_case(booster, loss_name, builtin, data, rounds, repeats, threads):
-    X, y_real, y_count = data
+    X, targets = data
     loss = boostobj.get_loss(loss_name)
-    y = y_count if loss.link.name == "log" else y_real
-    start = float(loss.init_score(y))
+    kind = {"log": "count", "logit": "binary", "softmax": "class"}.get(loss.link.name, "real")
+    y = targets[kind]
+    start = loss.init_score(y)
     if booster == "xgboost":
         params = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": threads}
         dtrain = xgb.DMatrix(X, y, nthread=threads)
+        if kind == "class":
+            base_score = [float(value) for value in start]  # margins
+        else:
+            base_score = float(loss.predict(start) if kind != "real" else start)
 
         def ours():
             bx.train(loss, params, dtrain, rounds)
 
         def theirs():
-            xgb.train({**params, **builtin, "base_score": float(loss.predict(start))}, dtrain, rounds)
+            xgb.train({**params, **builtin, "base_score": base_score}, dtrain, rounds)
     else:
         params = {"num_leaves": 63, "learning_rate": 0.1, "verbose": -1, "num_threads": threads}
         dataset = lgb.Dataset(X, y, free_raw_data=False, params={"verbose": -1}).construct()
-        with_start = lgb.Dataset(X, y, init_score=np.full(y.size, start), free_raw_data=False,
-                                 params={"verbose": -1}).construct()
+        init_score = np.tile(start, (y.size, 1)) if kind == "class" else np.full(y.size, start)
+        with_start = lgb.Dataset(X, y, init_score=init_score, free_raw_data=False,
+                                 params={"verbose": -1, **builtin}).construct()
 
         def ours():
             bl.train(loss, params, dataset, rounds)
@@ -89,18 +107,23 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--booster", choices=["xgboost", "lightgbm", "both"], default="both")
+    parser.add_argument("--only", default="", help="run the losses whose spec contains this")
     args = parser.parse_args(argv)
     data = make_data(args.rows, args.features)
     print(f"{args.rows:,} rows x {args.features} features, {args.rounds} rounds, "
           f"{args.threads} threads, median of {args.repeats} paired repeats")
-    print(f"{'booster':<9} {'loss':<27} {'built-in':<22} {'ours (s)':>9} {'built-in (s)':>13} {'ratio':>6}")
+    print(f"{'booster':<9} {'loss':<27} {'built-in':<22} {'rounds':>6} {'ours (s)':>9} "
+          f"{'built-in (s)':>13} {'ratio':>6}")
     for booster, loss_name, builtin in CASES:
-        if args.booster not in ("both", booster):
+        if args.booster not in ("both", booster) or args.only not in loss_name:
             continue
-        ours, theirs = run_case(booster, loss_name, builtin, data, args.rounds, args.repeats,
+        rounds = args.rounds
+        if "num_class" in builtin:
+            rounds = max(1, rounds // MULTICLASS_ROUND_FRACTION)
+        ours, theirs = run_case(booster, loss_name, builtin, data, rounds, args.repeats,
                                 args.threads)
-        print(f"{booster:<9} {loss_name:<27} {builtin['objective']:<22} {ours:>9.2f} "
-              f"{theirs:>13.2f} {ours / theirs:>6.3f}", flush=True)
+        print(f"{booster:<9} {loss_name:<27} {builtin['objective']:<22} {rounds:>6} "
+              f"{ours:>9.2f} {theirs:>13.2f} {ours / theirs:>6.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ but finite inputs: they saturate instead of overflowing.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 # exp(500) ~ 1.4e217: far from overflow even after multiplying by a target of 1e90, and
@@ -39,11 +42,17 @@ def log1pexp(x):
 
 
 def expit(x):
-    """The logistic sigmoid 1 / (1 + e^-x), exact in both tails."""
+    """The logistic sigmoid 1 / (1 + e^-x), exact in both tails.
+
+    For x < -709 e^-x overflows to inf and 1 / inf = 0, the correctly rounded result below
+    the smallest double, so the overflow is harmless (and silenced); no cancellation occurs.
+    """
     x = np.asarray(x, dtype=np.float64)
-    # exp(-|x|) never overflows; the two branches are the same function.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.negative(x, out=np.empty_like(x))  # with out=, a 0-d input stays an array
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 def logit(p):
@@ -101,3 +110,38 @@ def weighted_mean(values, weights):
     if weights is None:
         return float(np.mean(values))
     return float(np.dot(values, weights) / np.sum(weights))
+
+
+# Row blocks of this many rows fit the per-core caches even with ten scores a row, so the
+# several passes of a kernel over one block hit the cache instead of main memory.
+ROW_BLOCK = 65536
+_POOL = {"pid": None, "executor": None}
+
+
+def _executor():
+    # Threads do not survive a fork: a child process builds its own pool.
+    if _POOL["pid"] != os.getpid():
+        threads = max(1, min(4, os.cpu_count() or 1))
+        _POOL.update(pid=os.getpid(), executor=ThreadPoolExecutor(threads) if threads > 1 else None)
+    return _POOL["executor"]
+
+
+def map_row_blocks(function, n_rows, *arrays):
+    """``function(*blocks)`` over blocks of ``ROW_BLOCK`` rows of ``arrays``, in threads.
+
+    For kernels whose rows are independent (each row's outputs depend on that row's inputs
+    only): the result is identical to one call on the whole arrays. numpy releases the GIL
+    in its loops, and the booster's own threads wait while its objective runs, so the
+    blocks run on those idle cores. ``None`` entries of ``arrays`` are passed as ``None``.
+    """
+    executor = _executor()
+    if executor is None or n_rows < 2 * ROW_BLOCK:
+        function(*arrays)
+        return
+
+    def run(start):
+        stop = start + ROW_BLOCK
+        function(*(None if a is None else a[start:stop] for a in arrays))
+
+    for _ in executor.map(run, range(0, n_rows, ROW_BLOCK)):
+        pass  # re-raises a block's exception here

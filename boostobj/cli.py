@@ -27,15 +27,24 @@ BUILTIN_TWINS = {
     "poisson": ("count:poisson", "poisson"),
     "gamma": ("reg:gamma", "gamma"),
     "tweedie": ("reg:tweedie", "tweedie"),
+    "logistic": ("binary:logistic", "binary"),
+    "weighted_logistic": ("binary:logistic + scale_pos_weight", "binary + scale_pos_weight"),
+    "softmax": ("multi:softprob‡", "multiclass"),
+    "soft_label": ("multi:softprob‡", "multiclass"),
 }
 
 
 def _defaults(cls):
     parameters = inspect.signature(cls.__init__).parameters
+    try:
+        cls()
+        required = set()
+    except ValueError as error:  # the message names the parameter that must be given
+        required = {name for name in cls.parameters if name in str(error)}
     shown = []
     for name in cls.parameters:
         default = parameters[name].default
-        shown.append(f"`{name}` (required)" if default is None else f"`{name}`={default!r}")
+        shown.append(f"`{name}` (required)" if name in required else f"`{name}`={default!r}")
     return ", ".join(shown) or "—"
 
 
@@ -47,7 +56,9 @@ def loss_table_markdown():
         cls = loss_class(name)
         xgb_twin, lgb_twin = BUILTIN_TWINS.get(name, ("", ""))
         aliases = ", ".join(f"`{a}`" for a in cls.aliases) or "—"
-        if "hessian" in cls.parameters:
+        if "hessian" in cls.parameters and name in ("softmax", "soft_label", "kl_divergence"):
+            hessian = "K/(K−1) × exact (`hessian=exact`, `doubled`)"
+        elif "hessian" in cls.parameters:
             hessian = "IRLS g/r (`hessian=exact` available)"
         else:
             hessian = "exact" if cls.exact_hessian else "stand-in"
@@ -70,7 +81,8 @@ def cmd_losses(args):
     print(loss_table_markdown(), end="")
     print("\n* the built-in re-fits its leaves (leaf renewal); boostobj's stand-in hessian does "
           "not yet, so the models differ.\n† LightGBM's huber gives its trees h = 1 where boostobj "
-          "gives the IRLS weight g/r.")
+          "gives the IRLS weight g/r.\n‡ with `hessian=doubled` (XGBoost's 2p(1−p)); the "
+          "default K/(K−1)·p(1−p) is LightGBM's.")
     return 0
 
 

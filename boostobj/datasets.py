@@ -17,13 +17,20 @@ _CATEGORIES = {
         "clarity": ["I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"],
     },
     "mcycle": {},
+    "pima": {"type": ["No", "Yes"]},
 }
-_TARGETS = {"diamonds": "price", "mcycle": "accel"}
+_TARGETS = {"diamonds": "price", "mcycle": "accel", "pima": "type"}
+# Columns that are not features: the split the data's authors made (Pima.tr / Pima.te).
+_SPLIT_COLUMN = "split"
 
 
 @dataclass
 class Dataset:
-    """Features ``X`` (float64; ordered categories as integer codes), target ``y``."""
+    """Features ``X`` (float64; ordered categories as integer codes), target ``y``.
+
+    ``split`` holds "train" / "test" per row where the data's authors made the split (pima),
+    else None.
+    """
 
     name: str
     X: np.ndarray
@@ -31,6 +38,7 @@ class Dataset:
     feature_names: list
     target_name: str
     categories: dict = field(default_factory=dict)
+    split: np.ndarray | None = None
 
 
 def available():
@@ -63,13 +71,16 @@ def load(name):
     columns = {}
     for j, column in enumerate(header):
         values = [row[j] for row in rows]
-        if column in categories:
+        if column == _SPLIT_COLUMN:
+            columns[column] = np.array(values)
+        elif column in categories:
             code = {level: k for k, level in enumerate(categories[column])}
             columns[column] = np.array([code[v] for v in values], dtype=np.float64)
         else:
             columns[column] = np.array(values, dtype=np.float64)
     target = _TARGETS[name]
-    features = [c for c in header if c != target]
+    features = [c for c in header if c not in (target, _SPLIT_COLUMN)]
     X = np.column_stack([columns[c] for c in features])
     return Dataset(name, X, columns[target], features, target,
-                   {c: list(levels) for c, levels in categories.items()})
+                   {c: list(levels) for c, levels in categories.items()},
+                   columns.get(_SPLIT_COLUMN))

@@ -306,7 +306,8 @@ def _check_multiclass_weights(loss, y, raw, rng):
     duplicated_raw = np.concatenate([raw, raw[:1]])
     duplicated_w = np.concatenate([ones, [1.0]])
     pairs = (
-        ("metric", loss.metric(y, raw, weight), loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
+        ("metric", loss.metric(y, raw, weight),
+         loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
         ("init score", loss.init_score(y, weight), loss.init_score(duplicated_y, duplicated_w)),
         ("summed loss", np.sum(loss.loss(y, raw, weight)),
          np.sum(loss.loss(duplicated_y, duplicated_raw, duplicated_w))),
@@ -334,10 +335,10 @@ def _check_multiclass_extremes(loss, y, n_classes):
         if not np.all(np.isfinite(values)):
             _fail(loss, f"{label} must be finite at extreme inputs",
                   f"scores up to ±1e6 give {values!r}")
-    single_class = y[:5].copy() if y.ndim == 1 else y[:5]
-    if y.ndim == 1:
-        single_class[:] = 0
-    start = loss.init_score(single_class, None, n_classes) if y.ndim == 1 else loss.init_score(single_class)
+    if y.ndim == 1:  # class ids: every row of class 0, K from the raw scores
+        start = loss.init_score(np.zeros(5), None, n_classes)
+    else:
+        start = loss.init_score(np.eye(y.shape[1])[np.zeros(5, dtype=int)])
     if not np.all(np.isfinite(start)):
         _fail(loss, "init score must be finite at extreme targets", f"{start!r}")
 

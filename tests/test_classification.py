@@ -62,7 +62,8 @@ def test_focal_with_gamma_0_alpha_half_is_half_logistic(rng):
     focal = boostobj.get_loss("focal", alpha=0.5, gamma=0)
     logistic = boostobj.get_loss("logistic")
     np.testing.assert_allclose(focal.loss(y, raw), 0.5 * logistic.loss(y, raw), rtol=1e-12)
-    for ours, theirs in zip(focal.gradient_hessian(y, raw), logistic.gradient_hessian(y, raw)):
+    for ours, theirs in zip(focal.gradient_hessian(y, raw), logistic.gradient_hessian(y, raw),
+                            strict=True):
         np.testing.assert_allclose(ours, 0.5 * theirs, rtol=1e-12)
 
 

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+import boostobj
+import boostobj.testing
 from boostobj import _numerics as nm
 
 
@@ -40,3 +42,23 @@ def test_weighted_quantile_unweighted_median():
     # Weight 2 on a value equals duplicating it.
     assert nm.weighted_quantile(np.array([1.0, 5.0, 9.0]), np.array([1.0, 2.0, 1.0]), 0.5) == \
         nm.weighted_quantile(np.array([1.0, 5.0, 5.0, 9.0]), None, 0.5)
+
+
+@pytest.mark.parametrize("spec", ["pseudo_huber", "logistic", "softmax", "soft_label"])
+def test_row_blocks_in_threads_give_the_single_call_result(spec):
+    from boostobj._numerics import ROW_BLOCK
+
+    loss = boostobj.get_loss(spec)
+    rng = np.random.default_rng(3)
+    n = 2 * ROW_BLOCK + 123  # three blocks, the last one short
+    y = boostobj.testing._sample_targets(loss, n, rng)
+    if spec == "soft_label":
+        y = rng.dirichlet(np.ones(4), size=n)
+    raw = rng.normal(size=loss.raw_score_shape(y))
+    weight = rng.uniform(0.5, 2.0, size=n)
+    gradient, hessian = loss.gradient_hessian(y, raw, weight)
+    expected_gradient, expected_hessian = np.empty_like(raw), np.empty_like(raw)
+    loss._gradient_hessian(loss.check_target(y), raw, expected_gradient, expected_hessian)
+    shape = (-1, 1) if raw.ndim == 2 else (-1,)
+    np.testing.assert_array_equal(gradient, expected_gradient * weight.reshape(shape))
+    np.testing.assert_array_equal(hessian, expected_hessian * weight.reshape(shape))

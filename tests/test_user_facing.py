@@ -71,5 +71,31 @@ def test_datasets_load():
     mcycle = datasets.load("mcycle")
     assert mcycle.X.shape == (133, 1) and mcycle.feature_names == ["times"]
     assert np.all(np.isfinite(mcycle.y))
-    with pytest.raises(ValueError, match="Unknown dataset 'iris'; available: diamonds, mcycle"):
+    pima = datasets.load("pima")
+    assert pima.X.shape == (532, 7) and set(np.unique(pima.y)) == {0.0, 1.0}
+    assert pima.y.sum() == 177 and pima.target_name == "type"
+    assert (pima.split == "train").sum() == 200 and (pima.split == "test").sum() == 332
+    with pytest.raises(ValueError, match="Unknown dataset 'iris'; available: diamonds, mcycle, pima"):
         datasets.load("iris")
+
+
+def test_imbalanced_classification_example_runs(capsys):
+    module = runpy.run_path(str(ROOT / "examples" / "imbalanced_classification.py"))
+    results = module["main"](["--splits", "1", "--rounds", "40"])
+    for booster in ("lightgbm", "xgboost"):
+        # logistic is the built-in binary objective: the same model, the same numbers.
+        assert results[(booster, "logistic")] == pytest.approx(results[(booster, "built-in binary")],
+                                                               rel=1e-6)
+        for scores in (results[(booster, name)] for name in module["LOSSES"]):
+            assert 0.3 < scores["log_loss"] < 0.7 and 0.5 < scores["pr_auc"] <= 1.0
+    assert "recall @ precision 0.7" in capsys.readouterr().out
+
+
+def test_multiclass_example_runs():
+    module = runpy.run_path(str(ROOT / "examples" / "multiclass_digits.py"))
+    results = module["main"](["--rounds", "20"])
+    assert results["LGBMClassifier softmax"] == results["lightgbm softmax"]
+    assert results["XGBClassifier softmax"] == pytest.approx(results["xgboost softmax"], rel=1e-6)
+    assert results["xgboost softmax:hessian=doubled"] == pytest.approx(
+        results["xgboost built-in multi:softprob"], rel=1e-4)
+    assert all(scores["accuracy"] > 0.85 for scores in results.values())

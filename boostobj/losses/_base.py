@@ -4,8 +4,10 @@ A loss subclass supplies ``_loss(y, raw_score)`` and ``_gradient_hessian(y, raw_
 gradient, hessian)`` (unweighted, unchecked, vectorised; the second fills the two given
 arrays in place, as scikit-learn's ``gradient_out``/``hessian_out``, because allocating fresh
 1M-row temporaries every boosting round costs more than the arithmetic) plus its link, target
-domain and parameters. The public methods check their inputs, apply sample weights and
-reduce; the adapters check a dataset once and then reuse its buffers every round.
+domain and parameters. Each row's gradient and hessian must depend on that row alone: large
+inputs are cut into blocks of rows that run in threads. The public methods check their
+inputs, apply sample weights and reduce; the adapters check a dataset once and then reuse its
+buffers every round.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._numerics import weighted_quantile
+from .._numerics import map_row_blocks, weighted_quantile
 from ..links import IdentityLink
 
 
@@ -185,13 +187,17 @@ class BaseLoss:
             gradient = np.empty_like(raw_score, dtype=np.float64)
         if hessian is None:
             hessian = np.empty_like(raw_score, dtype=np.float64)
+        map_row_blocks(self._weighted_kernel, len(y), y, raw_score, sample_weight,
+                       gradient, hessian)
+        return gradient, hessian
+
+    def _weighted_kernel(self, y, raw_score, sample_weight, gradient, hessian):
         self._gradient_hessian(y, raw_score, gradient, hessian)
         if sample_weight is not None:
             if gradient.ndim == 2:  # (n, K) scores: one weight per row
                 sample_weight = sample_weight[:, None]
             gradient *= sample_weight
             hessian *= sample_weight
-        return gradient, hessian
 
     def init_score(self, y, sample_weight=None):
         """The constant raw score that minimises the weighted loss (the booster's start)."""

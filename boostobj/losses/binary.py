@@ -51,10 +51,9 @@ class Logistic(_BinaryLoss):
         return log1pexp(-(2.0 * y - 1.0) * raw_score)
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
-        gradient[:] = expit(raw_score)
-        np.multiply(gradient, 1.0 - gradient, out=hessian)
-        np.maximum(hessian, _MIN_HESSIAN, out=hessian)
-        gradient -= y
+        p = expit(raw_score)  # float64, whatever the output buffers hold
+        np.maximum(p * (1.0 - p), _MIN_HESSIAN, out=hessian)
+        np.subtract(p, y, out=gradient)
 
     def _init_score(self, y, sample_weight):
         return float(self.link.link(self._positive_fraction(y, sample_weight)))

@@ -71,6 +71,23 @@ def _hessian_scale(hessian, n_classes):
     return 2.0 if hessian == "doubled" else 1.0
 
 
+def _softmax_hessian(p, hessian_choice, out):
+    """``out`` = scale · p(1 - p), floored at 1e-16 (see the module docstring for the scale)."""
+    scale = _hessian_scale(hessian_choice, p.shape[1])
+    curvature = out if out.dtype == np.float64 else np.empty_like(p)
+    np.subtract(1.0, p, out=curvature)
+    curvature *= p
+    if scale != 1.0:
+        curvature *= scale
+    np.maximum(curvature, _MIN_HESSIAN, out=out)
+
+
+def _probabilities(raw_score, gradient):
+    """softmax(raw_score), written into ``gradient`` when it is float64 (no 1M-row temporary)."""
+    out = gradient if gradient.dtype == np.float64 else np.empty_like(raw_score, dtype=np.float64)
+    return softmax(raw_score, out=out)
+
+
 class MulticlassLoss(BaseLoss):
     """A loss of K raw scores per row; the probabilities are their softmax.
 
@@ -208,13 +225,13 @@ class Softmax(MulticlassLoss):
         return values if weight is None else values * weight
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
-        softmax(raw_score, out=gradient)
-        scale = _hessian_scale(self.hessian, raw_score.shape[1])
-        np.multiply(gradient, 1.0 - gradient, out=hessian)
-        if scale != 1.0:
-            hessian *= scale
-        np.maximum(hessian, _MIN_HESSIAN, out=hessian)
-        gradient[np.arange(len(y)), y] -= 1.0
+        # In float64 (the adapters give float64 buffers to multiclass losses): rounding p
+        # before p - 1 would change the boosters' split choices among near-equal gains.
+        p = _probabilities(raw_score, gradient)
+        _softmax_hessian(p, self.hessian, hessian)
+        p[np.arange(len(y)), y] -= 1.0
+        if p is not gradient:
+            gradient[:] = p
         weight = self._row_class_weight(y)
         if weight is not None:
             gradient *= weight[:, None]
@@ -277,13 +294,9 @@ class SoftLabel(MulticlassLoss):
         return -np.sum(y * log_softmax(raw_score), axis=1)
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
-        softmax(raw_score, out=gradient)
-        np.multiply(gradient, 1.0 - gradient, out=hessian)
-        scale = _hessian_scale(self.hessian, raw_score.shape[1])
-        if scale != 1.0:
-            hessian *= scale
-        np.maximum(hessian, _MIN_HESSIAN, out=hessian)
-        gradient -= y
+        p = _probabilities(raw_score, gradient)
+        _softmax_hessian(p, self.hessian, hessian)
+        np.subtract(p, y, out=gradient)
 
     def _init_score(self, y, sample_weight, n_classes):
         mean = np.average(y, axis=0, weights=sample_weight)
