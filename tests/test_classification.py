@@ -376,3 +376,20 @@ def test_adapters_report_the_extra_metrics_on_probabilities():
     probability = booster.predict(X)
     assert results["train"]["log_loss"][-1] == pytest.approx(log_loss(y, probability), rel=1e-9)
     assert results["train"]["error_rate"][-1] == pytest.approx(error_rate(y, probability))
+
+
+@pytest.mark.parametrize("spec, n_classes", [("logistic", 2), ("softmax", 3)])
+def test_classifier_eval_metrics_are_the_loss_on_raw_scores(spec, n_classes):
+    X, y = classification_data(n_classes=n_classes)
+    y = y.astype(int)
+    loss = boostobj.get_loss(spec)
+    model = xgb.XGBClassifier(objective=bx.sklearn_objective(spec), n_estimators=10,
+                              eval_metric=bx.sklearn_metric(spec))
+    bx.fit(model, X, y, eval_set=[(X, y)], verbose=False)
+    curve = model.evals_result()["validation_0"][spec]
+    assert curve[-1] == pytest.approx(loss.metric(y, model.predict(X, output_margin=True)), rel=1e-5)
+    model = lgb.LGBMClassifier(objective=bl.sklearn_objective(spec), n_estimators=10, verbose=-1)
+    bl.fit(model, X, y, eval_X=X[:500], eval_y=y[:500], eval_metric=bl.sklearn_metric(spec))
+    curve = next(iter(model.evals_result_.values()))[spec]
+    assert curve[-1] == pytest.approx(loss.metric(y[:500], model.predict(X[:500], raw_score=True)),
+                                      rel=1e-9)
