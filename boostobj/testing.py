@@ -127,25 +127,31 @@ def _check_weights(loss, y, raw, rng):
             i = int(np.argmax(error))
             _fail(loss, f"weighted {label} is not weight x unweighted",
                   f"row {i}: {float(weighted[i])!r} vs {float(plain[i] * weight[i])!r}")
+    _check_duplicated_row(loss, y, raw, weight, rtol=1e-9, atol=1e-12)
+
+
+def _check_duplicated_row(loss, y, raw, weight, rtol, atol):
+    """Row 0 has weight 2: metric, init score and summed loss must equal row 0 duplicated."""
     ones = weight.copy()
     ones[0] = 1.0
     duplicated_y = np.concatenate([y, y[:1]])
     duplicated_raw = np.concatenate([raw, raw[:1]])
     duplicated_w = np.concatenate([ones, [1.0]])
     pairs = (
-        ("metric", loss.metric(y, raw, weight), loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
+        ("metric", loss.metric(y, raw, weight),
+         loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
         ("init score", loss.init_score(y, weight), loss.init_score(duplicated_y, duplicated_w)),
-        ("summed loss", float(np.sum(loss.loss(y, raw, weight))),
-         float(np.sum(loss.loss(duplicated_y, duplicated_raw, duplicated_w)))),
+        ("summed loss", np.sum(loss.loss(y, raw, weight)),
+         np.sum(loss.loss(duplicated_y, duplicated_raw, duplicated_w))),
     )
     for label, with_weight, with_duplicate in pairs:
-        if not np.isclose(with_weight, with_duplicate, rtol=1e-9, atol=1e-12):
+        if not np.allclose(with_weight, with_duplicate, rtol=rtol, atol=atol):
             _fail(loss, f"weight 2 must equal a duplicated row ({label})",
                   f"{with_weight!r} with weight 2, {with_duplicate!r} with the row duplicated")
     mean = float(np.sum(loss.loss(y, raw, weight)) / _total_weight(loss, y, weight))
     if not np.isclose(loss.metric(y, raw, weight), mean, rtol=1e-9, atol=1e-12):
         _fail(loss, "metric must be the weighted mean loss",
-              f"metric {loss.metric(y, raw, weight)!r}, sum(w * loss) / sum(w) = {mean!r}")
+              f"metric {loss.metric(y, raw, weight)!r}, Σ w·loss / Σ w = {mean!r}")
 
 
 def _total_weight(loss, y, weight):
@@ -300,26 +306,7 @@ def _check_multiclass_weights(loss, y, raw, rng):
     for label, a, b in (("gradient", plain[0], weighted[0]), ("hessian", plain[1], weighted[1])):
         if not np.allclose(b, a * weight[:, None], rtol=1e-12, atol=1e-12):
             _fail(loss, f"weighted {label} is not weight x unweighted", "rows differ")
-    ones = weight.copy()
-    ones[0] = 1.0
-    duplicated_y = np.concatenate([y, y[:1]])
-    duplicated_raw = np.concatenate([raw, raw[:1]])
-    duplicated_w = np.concatenate([ones, [1.0]])
-    pairs = (
-        ("metric", loss.metric(y, raw, weight),
-         loss.metric(duplicated_y, duplicated_raw, duplicated_w)),
-        ("init score", loss.init_score(y, weight), loss.init_score(duplicated_y, duplicated_w)),
-        ("summed loss", np.sum(loss.loss(y, raw, weight)),
-         np.sum(loss.loss(duplicated_y, duplicated_raw, duplicated_w))),
-    )
-    for label, with_weight, with_duplicate in pairs:
-        if not np.allclose(with_weight, with_duplicate, rtol=1e-7, atol=1e-9):
-            _fail(loss, f"weight 2 must equal a duplicated row ({label})",
-                  f"{with_weight!r} with weight 2, {with_duplicate!r} with the row duplicated")
-    mean = float(np.sum(loss.loss(y, raw, weight)) / _total_weight(loss, y, weight))
-    if not np.isclose(loss.metric(y, raw, weight), mean, rtol=1e-9, atol=1e-12):
-        _fail(loss, "metric must be the weighted mean loss",
-              f"metric {loss.metric(y, raw, weight)!r}, Σ loss / Σ weight = {mean!r}")
+    _check_duplicated_row(loss, y, raw, weight, rtol=1e-7, atol=1e-9)
 
 
 def _check_multiclass_extremes(loss, y, n_classes):

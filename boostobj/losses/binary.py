@@ -150,7 +150,19 @@ class Focal(_BinaryLoss):
         return minimize_constant(self, y, sample_weight, start=start)
 
 
-class Hinge(_BinaryLoss):
+class _MarginLoss(_BinaryLoss):
+    """A margin classifier: ``margin`` m > 0, the class as prediction, the error rate reported."""
+
+    parameters = ("margin",)
+    extra_metrics = ("error_rate",)
+
+    def __init__(self, *, margin=1.0):
+        super().__init__()
+        self.margin = check_number(self.name, "margin", margin, low=0.0)
+        self.link = SignLink()
+
+
+class Hinge(_MarginLoss):
     """loss = max(0, m - z), m = ``margin``;  g = -ỹ where z < m, else 0.
 
     The true hessian is 0 wherever it exists. The booster gets h = 1 on every row, so a leaf
@@ -161,14 +173,7 @@ class Hinge(_BinaryLoss):
     """
 
     name = "hinge"
-    parameters = ("margin",)
     exact_hessian = False
-    extra_metrics = ("error_rate",)
-
-    def __init__(self, *, margin=1.0):
-        super().__init__()
-        self.margin = check_number(self.name, "margin", margin, low=0.0)
-        self.link = SignLink()
 
     def _loss(self, y, raw_score):
         return np.maximum(0.0, self.margin - (2.0 * y - 1.0) * raw_score)
@@ -183,7 +188,7 @@ class Hinge(_BinaryLoss):
         return float(np.sign(balance) * self.margin)
 
 
-class SquaredHinge(_BinaryLoss):
+class SquaredHinge(_MarginLoss):
     """loss = ½ max(0, m - z)²;  g = -ỹ max(0, m - z);  h = 1 where z < m, else 0.
 
     Smooth to first order. The hessian is exact and 0 only on rows beyond the margin, where
@@ -193,13 +198,6 @@ class SquaredHinge(_BinaryLoss):
     """
 
     name = "squared_hinge"
-    parameters = ("margin",)
-    extra_metrics = ("error_rate",)
-
-    def __init__(self, *, margin=1.0):
-        super().__init__()
-        self.margin = check_number(self.name, "margin", margin, low=0.0)
-        self.link = SignLink()
 
     def _loss(self, y, raw_score):
         slack = np.maximum(0.0, self.margin - (2.0 * y - 1.0) * raw_score)
