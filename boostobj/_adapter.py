@@ -75,6 +75,12 @@ class Targets:
     def metrics(self, metrics, raw_score):
         return metrics.evaluate(self.y, raw_score, self.weight)
 
+    def n_classes(self, given=None):
+        """K of multiclass targets: ``given`` (the booster's num_class) or from the labels."""
+        n_classes = int(given) if given else self.loss.n_classes_of(self.y)
+        self.loss.check_n_classes(self.y, n_classes)
+        return n_classes
+
     def init_score(self, n_classes=None):
         """The loss's start for these targets: a float, or a (K,) vector for multiclass."""
         if self.multiclass:
@@ -151,17 +157,25 @@ class SklearnMetricBase:
         return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred), targets.weight)
 
 
-def sklearn_start(estimator, objective_class, caller, y, sample_weight, n_classes=None):
-    """The init score of the loss behind ``estimator.objective`` (an ``objective_class``)."""
+def sklearn_start(estimator, objective_class, caller, y, sample_weight, classifier=False):
+    """The init score of the loss behind ``estimator.objective`` (an ``objective_class``).
+
+    Returns the start and K: None for a regressor; for a classifier the labels are first
+    encoded as 0 .. K-1, as the classifier encodes them.
+    """
     objective = getattr(estimator, "objective", None)
     if not isinstance(objective, objective_class):
         module = caller.rsplit(".", 1)[0]
         raise ValueError(f"{caller}: the estimator's objective must be "
                          f"{module}.sklearn_objective(loss), got {objective!r}.")
-    return Targets(objective.loss, y, sample_weight).init_score(n_classes)
+    n_classes = None
+    if classifier:
+        y, n_classes = _encode_classes(objective.loss, y, caller)
+    targets = Targets(objective.loss, y, sample_weight)
+    return targets.init_score(n_classes if targets.multiclass else None), n_classes
 
 
-def encode_classes(loss, y, caller):
+def _encode_classes(loss, y, caller):
     """Class labels of a scikit-learn classifier as 0 .. K-1 (as the classifier encodes them).
 
     Returns the encoded labels and K. A binary loss needs K = 2; a multiclass loss K > 2

@@ -30,7 +30,6 @@ from ._adapter import (
     CheckedTargets,
     SklearnMetricBase,
     SklearnObjectiveBase,
-    encode_classes,
     sklearn_start,
 )
 from .losses import get_loss
@@ -228,8 +227,7 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     n_classes = None
     if train_targets.multiclass:
         given = [params.pop(key) for key in _NUM_CLASS_KEYS if key in params]
-        n_classes = int(given[0]) if given else loss.n_classes_of(train_targets.y)
-        loss.check_n_classes(train_targets.y, n_classes)
+        n_classes = train_targets.n_classes(given[0] if given else None)
         params["num_class"] = n_classes
     if _field(train_set, "init_score") is not None:
         start = np.zeros(n_classes) if n_classes else 0.0
@@ -272,16 +270,8 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
       σ(margin), a score rather than a probability.
     """
     caller = "boostobj.lightgbm.fit"
-    n_classes = None
-    if isinstance(estimator, lgb.LGBMClassifier):
-        loss = getattr(estimator.objective, "loss", None)
-        if loss is None:
-            sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)  # raises
-        encoded, n_classes = encode_classes(loss, y, caller)
-        start = sklearn_start(estimator, SklearnObjective, caller, encoded, sample_weight,
-                              n_classes if n_classes > 2 else None)
-    else:
-        start = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)
+    start, n_classes = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight,
+                                     classifier=isinstance(estimator, lgb.LGBMClassifier))
 
     def init_score(n_rows):
         return np.tile(start, (n_rows, 1)) if np.ndim(start) else np.full(n_rows, start)

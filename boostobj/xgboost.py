@@ -27,7 +27,6 @@ from ._adapter import (
     CheckedTargets,
     SklearnMetricBase,
     SklearnObjectiveBase,
-    encode_classes,
     sklearn_start,
 )
 from ._numerics import expit
@@ -148,8 +147,7 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
     n_classes = None
     soft_labels = train_targets.multiclass and train_targets.y.ndim == 2
     if train_targets.multiclass:
-        n_classes = int(params.get("num_class") or loss.n_classes_of(train_targets.y))
-        loss.check_n_classes(train_targets.y, n_classes)
+        n_classes = train_targets.n_classes(params.get("num_class"))
         if soft_labels:
             # An (n, K) label matrix makes a K-target model; multi:softprob takes 1-D
             # labels only, so it is trained as reg:squarederror and relabelled afterwards.
@@ -216,23 +214,18 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
       output_margin=True))``.
     """
     caller = "boostobj.xgboost.fit"
-    if isinstance(estimator, xgb.XGBClassifier):
-        loss = getattr(estimator.objective, "loss", None)
-        if loss is None:
-            sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)  # raises
-        encoded, n_classes = encode_classes(loss, y, caller)
-        if n_classes > 2:
-            start = sklearn_start(estimator, SklearnObjective, caller, encoded, sample_weight,
-                                  n_classes)
-            base_score = [float(value) for value in start]
-        else:
-            start = sklearn_start(estimator, SklearnObjective, caller, encoded, sample_weight)
-            base_score = float(expit(start))  # XGBClassifier records binary:logistic
-            if loss.link.name == "half_logit":
-                warnings.warn(f"{caller}: XGBClassifier.predict_proba gives σ(f) but "
-                              f"{loss.name}'s probability is σ(2f); use loss.predict("
-                              "estimator.predict(X, output_margin=True)).", stacklevel=2)
+    start, n_classes = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight,
+                                     classifier=isinstance(estimator, xgb.XGBClassifier))
+    if n_classes is None:
+        base_score = start
+    elif n_classes > 2:
+        base_score = [float(value) for value in start]
     else:
-        base_score = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight)
+        base_score = float(expit(start))  # XGBClassifier records binary:logistic
+        loss = estimator.objective.loss
+        if loss.link.name == "half_logit":
+            warnings.warn(f"{caller}: XGBClassifier.predict_proba gives σ(f) but "
+                          f"{loss.name}'s probability is σ(2f); use loss.predict("
+                          "estimator.predict(X, output_margin=True)).", stacklevel=2)
     estimator.set_params(base_score=base_score)
     return estimator.fit(X, y, sample_weight=sample_weight, **fit_params)

@@ -130,11 +130,14 @@ class Focal(_BinaryLoss):
         _, _, _, s, a, modulation = self._parts(y, raw_score)
         return a * modulation * s
 
+    def _exact_hessian(self, u, v, s, a, modulation):
+        gamma = self.gamma
+        return a * u * modulation * (v + gamma * (2.0 * v - v * s + gamma * u * s))
+
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         sign, u, v, s, a, modulation = self._parts(y, raw_score)
-        gamma = self.gamma
-        gradient[:] = -sign * a * modulation * (gamma * u * s + v)
-        exact = a * u * modulation * (v + gamma * (2.0 * v - v * s + gamma * u * s))
+        gradient[:] = -sign * a * modulation * (self.gamma * u * s + v)
+        exact = self._exact_hessian(u, v, s, a, modulation)
         np.maximum(exact, a * modulation * u * v, out=hessian)
         np.maximum(hessian, _MIN_HESSIAN, out=hessian)
 
@@ -142,8 +145,7 @@ class Focal(_BinaryLoss):
         """The true second derivative (can be negative); for checks, not for the booster."""
         y, raw_score, _ = self.check_inputs(y, raw_score, None)
         _, u, v, s, a, modulation = self._parts(y, raw_score)
-        gamma = self.gamma
-        return a * u * modulation * (v + gamma * (2.0 * v - v * s + gamma * u * s))
+        return self._exact_hessian(u, v, s, a, modulation)
 
     def _init_score(self, y, sample_weight):
         start = self.link.link(self._positive_fraction(y, sample_weight))

@@ -344,11 +344,10 @@ class SoftmaxFocal(MulticlassLoss):
         p = np.exp(log_p)
         s = -log_p[rows, y]
         p_true = p[rows, y]
-        # 1 - p_y as the sum of the other probabilities: exact when p_y is near 1.
-        v = np.maximum(np.sum(p, axis=1) - p_true, 0.0)
-        v = np.where(p_true > 0.5, v, 1.0 - p_true)
         onehot = np.zeros_like(p)
         onehot[rows, y] = 1.0
+        # 1 - p_y as the sum of the other probabilities: no cancellation when p_y is near 1.
+        v = np.sum(np.where(onehot > 0, 0.0, p), axis=1)
         return p, p_true, v, s, onehot
 
     def _loss(self, y, raw_score):
