@@ -134,18 +134,35 @@ def _num_rows(dataset):
 
 
 class SklearnObjectiveBase:
-    """Holds a loss; a subclass's ``__call__`` has the booster's scikit-learn signature."""
+    """Holds a loss; a subclass's ``__call__`` has the booster's scikit-learn signature.
+
+    ``_renewal`` is a ``LeafRenewal`` while the adapter's ``fit`` trains with leaf renewal
+    (the training set's key is ``"train"``), None otherwise.
+    """
+
+    _renewal = None
 
     def __init__(self, loss):
         self.loss = get_loss(loss)
 
     def gradient_hessian(self, y_true, y_pred, weight):
         targets = Targets(self.loss, y_true, weight)
-        return targets.gradient_hessian(targets.raw_score(y_pred))
+        renewal = self._renewal
+        if renewal is None:
+            return targets.gradient_hessian(targets.raw_score(y_pred))
+        renewal.flush()
+        raw_score = targets.raw_score(y_pred, renewal.correction("train"))
+        renewal.record("train", targets, raw_score)
+        return targets.gradient_hessian(raw_score)
 
 
 class SklearnMetricBase:
-    """Holds a loss and its metric; named after the loss, as boosters read ``__name__``."""
+    """Holds a loss and its metric; named after the loss, as boosters read ``__name__``.
+
+    ``_renewal`` as for ``SklearnObjectiveBase``; the evaluation set is recognised by its labels.
+    """
+
+    _renewal = None
 
     def __init__(self, loss, extra_metrics=None):
         self.loss = get_loss(loss)
@@ -154,7 +171,14 @@ class SklearnMetricBase:
 
     def value(self, y_true, y_pred, weight):
         targets = Targets(self.loss, y_true, weight)
-        return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred), targets.weight)
+        start = 0.0
+        if self._renewal is not None:
+            self._renewal.flush()
+            key = self._renewal.key_for_labels(y_true)
+            if key is not None:
+                start = self._renewal.correction(key)
+        return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred, start),
+                                          targets.weight)
 
 
 def sklearn_start(estimator, objective_class, caller, y, sample_weight, classifier=False):
@@ -194,3 +218,108 @@ def _encode_classes(loss, y, caller):
         raise ValueError(f"{caller}: {loss.name} is a binary loss, y has {n_classes} "
                          "classes; for more use softmax.")
     return encoded.astype(np.float64), n_classes
+
+
+class LeafRenewal:
+    """Leaf renewal during training: what both boosters share.
+
+    A booster sizes each new leaf by a Newton step -Σg / Σh of the loss's stand-in hessian.
+    For a loss with ``renews_leaves`` the step is then replaced by the learning rate times
+    the loss's exact minimiser over the leaf's rows (``loss.leaf_values``, computed from the
+    raw scores the tree was grown on), as the built-in quantile and L1 objectives do inside
+    the booster.
+
+    The boosters keep a running score per dataset (the training scores the objective gets,
+    the evaluation scores the metric gets) built from the leaf values they chose. Neither
+    can be told about a change of leaf value, so each dataset has a ``correction``: the sum
+    over renewed trees of (renewed - original value) at the row's leaf, which the objective
+    and the metric add to the booster's scores. The training rows' leaves are known when a
+    tree is renewed; an evaluation set's are looked up when its metric is next computed.
+
+    A subclass knows its booster: ``_newest_tree()``, ``_leaves(source, tree)`` (each row's
+    leaf id in that tree, for a dataset ``source``), ``_leaf_outputs(tree, ids)``,
+    ``_set_leaf_outputs(tree, ids, values)`` and ``_learning_rate()``.
+    """
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.booster = None  # set by the adapter's callback once the booster exists
+        self._pending = None  # (key, targets, raw scores) of the tree being grown
+        self._trees = []  # (tree index, change of each leaf indexed by leaf id)
+        self._datasets = {}  # key -> [source, correction, number of trees applied]
+        self._labels = {}  # key -> labels, for scikit-learn metrics
+
+    def __deepcopy__(self, memo):
+        # lgb.train deep-copies its params, objective included: the objective, the metric
+        # and the callback must keep sharing this one state.
+        return self
+
+    def add_dataset(self, key, source, n_rows, labels=None):
+        """Register a dataset whose scores need corrections; ``source`` feeds ``_leaves``.
+
+        ``labels`` let a scikit-learn metric, which gets labels but no dataset, find it.
+        """
+        if key not in self._datasets:
+            self._datasets[key] = [source, np.zeros(n_rows), 0]
+            if labels is not None:
+                self._labels[key] = np.asarray(labels, dtype=np.float64).reshape(-1)
+
+    def key_for_labels(self, labels):
+        """The key of the registered dataset with these labels (as the booster stores them)."""
+        labels = np.asarray(labels).reshape(-1)
+        for key, known in self._labels.items():
+            if known.size == labels.size and np.array_equal(known.astype(labels.dtype), labels):
+                return key
+        return None
+
+    def correction(self, key):
+        """What to add to the booster's scores of dataset ``key``, up to the newest renewal."""
+        entry = self._datasets[key]
+        source, correction, applied = entry
+        for tree, change in self._trees[applied:]:
+            leaf = self._leaves(source, tree)
+            correction += change[np.minimum(leaf, change.size - 1)]
+        entry[2] = len(self._trees)
+        return correction
+
+    def record(self, key, targets, raw_score):
+        """The objective's call: the tree about to be grown starts from ``raw_score``."""
+        self._pending = (key, targets, np.array(raw_score, dtype=np.float64))
+
+    def flush(self):
+        """Renew the newest tree if it has not been (the objective or the metric calls this)."""
+        if self._pending is None or self.booster is None:
+            return
+        key, targets, raw_score = self._pending
+        self._pending = None
+        tree = self._newest_tree()
+        leaf_ids = np.asarray(self._leaves(self._datasets[key][0], tree), dtype=np.intp)
+        ids = np.flatnonzero(np.bincount(leaf_ids))
+        compact = np.empty(ids[-1] + 1, dtype=np.intp)
+        compact[ids] = np.arange(ids.size)
+        leaf = compact[leaf_ids]
+        values = self.loss.leaf_values(targets.y, raw_score, targets.weight, leaf, ids.size)
+        original = np.asarray(self._leaf_outputs(tree, ids), dtype=np.float64)
+        renewed = np.where(np.isfinite(values), self._learning_rate() * values, original)
+        self._set_leaf_outputs(tree, ids, renewed)
+        # One extra slot (0) for leaf ids the training rows never reached.
+        change = np.zeros(ids[-1] + 2)
+        change[ids] = renewed - original
+        self._trees.append((tree, change))
+        entry = self._datasets[key]
+        if entry[2] == len(self._trees) - 1:  # the training rows' leaves are known already
+            entry[1] += change[leaf_ids]
+            entry[2] += 1
+
+
+def renews_leaves(loss, renew_leaves, caller):
+    """Whether to renew leaves: ``renew_leaves`` if given, else the loss's own choice."""
+    if renew_leaves is None:
+        return bool(getattr(loss, "renews_leaves", False))
+    if renew_leaves and not getattr(loss, "renews_leaves", False) and \
+            not hasattr(loss, "leaf_values"):
+        raise ValueError(f"{caller}: {loss.name} has no leaf_values to renew leaves with.")
+    if renew_leaves and isinstance(loss, MulticlassLoss):
+        raise ValueError(f"{caller}: leaf renewal is for one score per row; {loss.name} "
+                         "keeps K.")
+    return bool(renew_leaves)

@@ -105,6 +105,69 @@ def weighted_quantile(values, weights, alpha):
     return float(sorted_values[min(index, values.size - 1)])
 
 
+def _lower_quantile_index(n_rows, alpha):
+    # The index weighted_quantile picks with unit weights, without the cumulative sum.
+    return min(max(int(np.ceil(alpha * n_rows * (1.0 - 1e-12))) - 1, 0), n_rows - 1)
+
+
+def grouped_quantile(values, weights, groups, n_groups, alpha):
+    """Per group g in 0 .. n_groups-1, ``weighted_quantile`` of the values in that group.
+
+    ``groups`` holds small non-negative integers (a tree's leaves). The rows are bucketed by
+    group with one stable counting sort (numpy sorts 8- and 16-bit keys by radix), then each
+    group's quantile is found by selection (``np.partition``, linear time) or, with weights,
+    by sorting that group alone. Groups without rows get NaN.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    key_type = np.uint8 if n_groups <= 256 else np.uint16 if n_groups <= 65536 else np.intp
+    order = np.argsort(np.asarray(groups).astype(key_type, copy=False), kind="stable")
+    counts = np.bincount(groups, minlength=n_groups)
+    ends = np.cumsum(counts)
+    grouped = values[order]
+    grouped_weights = None if weights is None else np.asarray(weights, dtype=np.float64)[order]
+    result = np.full(n_groups, np.nan)
+    for group in np.flatnonzero(counts):
+        stop = ends[group]
+        start = stop - counts[group]
+        segment = grouped[start:stop]
+        if grouped_weights is None:
+            k = _lower_quantile_index(segment.size, alpha)
+            result[group] = np.partition(segment, k)[k]
+        elif grouped_weights[start:stop].any():
+            result[group] = weighted_quantile(segment, grouped_weights[start:stop], alpha)
+    return result
+
+
+def robust_scale(residual, weights=None):
+    """σ̂ = 1.4826 · (weighted median of |r - weighted median of r|): the normalised MAD.
+
+    It equals σ for normal residuals, ignores up to half of them being gross outliers, and is
+    equivariant: multiplying every residual by c > 0 multiplies σ̂ by c. Where more than half
+    the residuals are equal (MAD 0) it falls back to the mean absolute deviation from the
+    median (· 1.2533, also σ at the normal), then to max |r|, then to 1 (all residuals 0).
+    """
+    residual = np.asarray(residual, dtype=np.float64)
+    centre = _median(residual, weights)
+    deviation = np.abs(residual - centre)
+    sigma = 1.4826 * _median(deviation, weights)
+    if sigma > 0:
+        return sigma
+    sigma = 1.2533 * (float(np.mean(deviation)) if weights is None
+                      else weighted_mean(deviation, weights))
+    if sigma > 0:
+        return sigma
+    largest = float(np.max(np.abs(residual)))
+    return largest if largest > 0 else 1.0
+
+
+def _median(values, weights):
+    """The lower weighted median (``weighted_quantile`` at 0.5), by selection without weights."""
+    if weights is None:
+        k = _lower_quantile_index(values.size, 0.5)
+        return float(np.partition(values, k)[k])
+    return weighted_quantile(values, weights, 0.5)
+
+
 def weighted_mean(values, weights):
     """Weighted mean; weights None means equal weights."""
     if weights is None:

@@ -62,15 +62,17 @@ def loss_table_markdown():
             hessian = "IRLS g/r (`hessian=exact` available)"
         else:
             hessian = "exact" if cls.exact_hessian else "stand-in"
-        link = _link_name(cls)
+        if _instance(cls).renews_leaves:
+            hessian += "; leaves renewed"
+        link = _instance(cls).link.name
         lines.append(f"| `{name}` | {aliases} | {_defaults(cls)} | {link} | "
                      f"{_code(xgb_twin)} | {_code(lgb_twin)} | {hessian} |")
     return "\n".join(lines) + "\n"
 
 
-def _link_name(cls):
+def _instance(cls):
     required = {"truncated_squared": {"threshold": 1.0}}
-    return cls(**required.get(cls.name, {})).link.name
+    return cls(**required.get(cls.name, {}))
 
 
 def _code(text):
@@ -79,10 +81,11 @@ def _code(text):
 
 def cmd_losses(args):
     print(loss_table_markdown(), end="")
-    print("\n* the built-in re-fits its leaves (leaf renewal); boostobj's stand-in hessian does "
-          "not yet, so the models differ.\n† LightGBM's huber gives its trees h = 1 where boostobj "
-          "gives the IRLS weight g/r.\n‡ with `hessian=doubled` (XGBoost's 2p(1−p)); the "
-          "default K/(K−1)·p(1−p) is LightGBM's.")
+    print("\n* both re-fit each leaf to the weighted quantile of its residuals (leaf renewal); "
+          "the built-ins interpolate between order statistics, boostobj takes the exact "
+          "minimiser.\n† LightGBM's huber gives its trees h = 1 and keeps a fixed δ; boostobj "
+          "gives the IRLS weight g/r and renews the leaves.\n‡ with `hessian=doubled` "
+          "(XGBoost's 2p(1−p)); the default K/(K−1)·p(1−p) is LightGBM's.")
     return 0
 
 
@@ -91,13 +94,17 @@ def cmd_losses(args):
 DEMO_LOSSES = [
     # (boostobj spec, XGBoost built-in params or None, LightGBM built-in params or None)
     ("squared_error", {"objective": "reg:squarederror"}, {"objective": "regression"}),
-    ("pseudo_huber:delta=500", None, None),
+    ("huber", None, None),
+    ("huber:delta=500", None, {"objective": "huber", "alpha": 500.0}),
+    ("pseudo_huber", None, None),
     ("pseudo_huber:delta=500,hessian=exact",
      {"objective": "reg:pseudohubererror", "huber_slope": 500.0}, None),
-    ("fair:c=500", None, None),
+    ("fair", None, None),
     ("fair:c=500,hessian=exact", None, {"objective": "fair", "fair_c": 500.0}),
-    ("huber:delta=500", None, {"objective": "huber", "alpha": 500.0}),
+    ("cauchy", None, None),
     ("absolute_error", {"objective": "reg:absoluteerror"}, {"objective": "regression_l1"}),
+    ("quantile:alpha=0.9", {"objective": "reg:quantileerror", "quantile_alpha": 0.9},
+     {"objective": "quantile", "alpha": 0.9}),
     ("poisson", {"objective": "count:poisson", "max_delta_step": 0.0},
      {"objective": "poisson", "poisson_max_delta_step": 1e-12}),
     ("gamma", {"objective": "reg:gamma"}, {"objective": "gamma"}),

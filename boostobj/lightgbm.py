@@ -17,6 +17,11 @@ the response scale; ``fit`` makes ``LGBMClassifier`` return probabilities and cl
 
 Soft labels (``soft_label``, ``kl_divergence``): LightGBM keeps one label per row, so build
 the Dataset with ``soft_label_dataset(X, probabilities)``.
+
+Leaf renewal (losses with ``renews_leaves``: quantile, absolute_error, huber, ...): ``train``
+and ``fit`` re-fit each new tree's leaves to the loss's exact minimiser (see
+``_LightGBMRenewal``); the plain ``objective``/``sklearn_objective`` callables cannot, as
+LightGBM gives them no access to the tree they feed.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ import numpy as np
 
 from ._adapter import (
     CheckedTargets,
+    LeafRenewal,
     SklearnMetricBase,
     SklearnObjectiveBase,
+    renews_leaves,
     sklearn_start,
 )
 from .losses import get_loss
@@ -89,6 +96,57 @@ def _fetch(dataset):
     return labels, _field(dataset, "weight")
 
 
+_LEARNING_RATE_KEYS = ("learning_rate", "shrinkage_rate", "eta")
+
+
+class _LightGBMRenewal(LeafRenewal):
+    """Leaf renewal for LightGBM (the bookkeeping is ``LeafRenewal``'s).
+
+    ``Booster.set_leaf_output`` writes a renewed value into the model at once, but LightGBM's
+    training and validation scores were already updated with the tree's own values, so the
+    objective and metric add the corrections. Each row's leaf in the newest tree comes from
+    ``predict(pred_leaf=True)`` for that one iteration on the dataset's raw data (``train``
+    keeps it: ``free_raw_data=False``).
+    """
+
+    def callback(self, env):
+        self.booster = env.model
+
+    callback.before_iteration = True
+    callback.order = 0
+
+    def _newest_tree(self):
+        return self.booster.num_trees() - 1
+
+    def _leaves(self, data, tree):
+        leaves = self.booster.predict(data, pred_leaf=True, start_iteration=tree,
+                                      num_iteration=1)
+        return np.asarray(leaves, dtype=np.intp).reshape(-1)
+
+    def _leaf_outputs(self, tree, ids):
+        return [self.booster.get_leaf_output(tree, int(leaf)) for leaf in ids]
+
+    def _set_leaf_outputs(self, tree, ids, values):
+        for leaf, value in zip(ids, values, strict=True):
+            self.booster.set_leaf_output(tree, int(leaf), float(value))
+
+    def _learning_rate(self):
+        params = self.booster.params
+        return float(next((params[key] for key in _LEARNING_RATE_KEYS if key in params), 0.1))
+
+
+def _raw_data(loss, dataset, caller):
+    """The features of ``dataset``, kept for leaf lookups (LightGBM frees them by default)."""
+    data = getattr(dataset, "data", None)
+    if data is None or isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        raise ValueError(f"{caller}: leaf renewal for {loss.name} needs each Dataset's features "
+                         "in memory: build it from an array or DataFrame and pass it "
+                         "unconstructed (or with free_raw_data=False); or pass "
+                         "renew_leaves=False.")
+    dataset.free_raw_data = False
+    return data
+
+
 class Objective:
     """``params["objective"]`` for ``lgb.train``: ``(predictions, train_set) -> (grad, hess)``.
 
@@ -96,14 +154,22 @@ class Objective:
     way instead of writing an ``init_score`` into the user's ``Dataset``.
     """
 
-    def __init__(self, loss, start=0.0, _targets=None):
+    def __init__(self, loss, start=0.0, _targets=None, _renewal=None):
         self.loss = get_loss(loss)
         self.start = start if np.ndim(start) else float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
+        self._renewal = _renewal
 
     def __call__(self, predictions, train_set):
         targets = self._targets(train_set)
-        return targets.gradient_hessian(targets.raw_score(predictions, self.start))
+        renewal = self._renewal
+        if renewal is None:
+            return targets.gradient_hessian(targets.raw_score(predictions, self.start))
+        renewal.flush()
+        correction = renewal.correction(id(train_set))
+        raw_score = targets.raw_score(predictions, self.start + correction)
+        renewal.record(id(train_set), targets, raw_score)
+        return targets.gradient_hessian(raw_score)
 
 
 class Metric:
@@ -113,15 +179,20 @@ class Metric:
     first, which is the one ``train``'s early stopping follows.
     """
 
-    def __init__(self, loss, extra_metrics=None, start=0.0, _targets=None):
+    def __init__(self, loss, extra_metrics=None, start=0.0, _targets=None, _renewal=None):
         self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self.start = start if np.ndim(start) else float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
+        self._renewal = _renewal
 
     def __call__(self, predictions, dataset):
         targets = self._targets(dataset)
-        raw = targets.raw_score(predictions, self.start)
+        start = self.start
+        if self._renewal is not None:
+            self._renewal.flush()
+            start = start + self._renewal.correction(id(dataset))
+        raw = targets.raw_score(predictions, start)
         results = [(name, value, False) for name, value in targets.metrics(self.metrics, raw)]
         return results[0] if len(results) == 1 else results
 
@@ -191,7 +262,8 @@ def _with_output_link(booster, objective_name):
 
 
 def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, valid_names=None,
-          early_stopping_rounds=None, extra_metrics=None, callbacks=None, **kwargs):
+          early_stopping_rounds=None, extra_metrics=None, callbacks=None, renew_leaves=None,
+          **kwargs):
     """``lgb.train`` with a boostobj loss, returning an ``lgb.Booster``.
 
     - starts from ``loss.init_score`` unless ``train_set`` has its own ``init_score``, and
@@ -202,11 +274,15 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     - turns LightGBM's metrics off and reports the loss's metric (plus ``extra_metrics``,
       default ``loss.extra_metrics``) on every set in ``valid_sets``;
     - with ``early_stopping_rounds``, stops when the loss's metric has not decreased for that
-      many rounds; the booster's ``best_iteration`` is used by ``predict`` and ``save_model``.
+      many rounds; the booster's ``best_iteration`` is used by ``predict`` and ``save_model``;
+    - renews each tree's leaves to the loss's exact minimiser when ``renew_leaves`` (default:
+      ``loss.renews_leaves``); the Datasets must then hold their features in memory.
 
     Other keyword arguments go to ``lgb.train``.
     """
+    caller = "boostobj.lightgbm.train"
     loss = get_loss(loss)
+    renewal = _LightGBMRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
     params = dict(params or {})
     for key in _OBJECTIVE_KEYS:
         if key in params:
@@ -233,9 +309,14 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
         start = np.zeros(n_classes) if n_classes else 0.0
     else:
         start = train_targets.init_score(n_classes)
-    params["objective"] = Objective(loss, start, targets)
+    params["objective"] = Objective(loss, start, targets, renewal)
     params["metric"] = "None"
     callbacks = list(callbacks or [])
+    if renewal is not None:
+        for dataset in [train_set, *valid_sets]:
+            renewal.add_dataset(id(dataset), _raw_data(loss, dataset, caller),
+                                targets(dataset).n_rows)
+        callbacks.append(renewal.callback)
     if early_stopping_rounds:
         if not valid_sets:
             raise ValueError(f"{loss.name}: early_stopping_rounds needs at least one set "
@@ -243,8 +324,11 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
         callbacks.append(lgb.early_stopping(early_stopping_rounds, first_metric_only=True,
                                             verbose=False))
     booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
-                        valid_names=valid_names, feval=Metric(loss, extra_metrics, start, targets),
+                        valid_names=valid_names,
+                        feval=Metric(loss, extra_metrics, start, targets, renewal),
                         callbacks=callbacks, **kwargs)
+    if renewal is not None:
+        renewal.flush()  # the last tree
     if np.any(start):
         add_to_first_iteration(booster, start)
     link_objective = _LINK_OBJECTIVES.get(loss.link.name)
@@ -253,12 +337,14 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     return _with_output_link(booster, link_objective.format(K=n_classes))
 
 
-def fit(estimator, X, y, *, sample_weight=None, **fit_params):
+def fit(estimator, X, y, *, sample_weight=None, renew_leaves=None, **fit_params):
     """Fit a LightGBM scikit-learn estimator built with ``sklearn_objective(loss)``.
 
     Passes the loss's init score as ``init_score`` (and ``eval_init_score`` for evaluation
     sets given as ``eval_set`` or ``eval_X``/``eval_y``) to ``estimator.fit``, then adds the
-    start to the first iteration, so ``predict`` and the saved model include it.
+    start to the first iteration, so ``predict`` and the saved model include it. With leaf
+    renewal (``renew_leaves``, default ``loss.renews_leaves``) the fitted model holds the
+    renewed leaves and ``sklearn_metric`` values on the evaluation sets include them.
 
     - ``LGBMRegressor``: ``predict`` returns raw scores; ``loss.predict`` of them is the
       prediction on the response scale.
@@ -277,16 +363,39 @@ def fit(estimator, X, y, *, sample_weight=None, **fit_params):
         return np.tile(start, (n_rows, 1)) if np.ndim(start) else np.full(n_rows, start)
 
     if fit_params.get("eval_set") is not None:
-        eval_targets = [eval_y for _, eval_y in fit_params["eval_set"]]
+        eval_sets = list(fit_params["eval_set"])
     elif fit_params.get("eval_y") is not None:
-        eval_y = fit_params["eval_y"]
-        eval_targets = list(eval_y) if isinstance(eval_y, (tuple, list)) else [eval_y]
+        eval_X, eval_y = fit_params.get("eval_X"), fit_params["eval_y"]
+        if not isinstance(eval_y, (tuple, list)):
+            eval_X, eval_y = [eval_X], [eval_y]
+        eval_sets = list(zip(eval_X, eval_y, strict=True))
     else:
-        eval_targets = []
-    if eval_targets:
-        fit_params["eval_init_score"] = [init_score(len(target)) for target in eval_targets]
-    estimator.fit(X, y, sample_weight=sample_weight, init_score=init_score(len(y)),
-                  **fit_params)
+        eval_sets = []
+    if eval_sets:
+        fit_params["eval_init_score"] = [init_score(len(target)) for _, target in eval_sets]
+    loss = estimator.objective.loss
+    renewal = None
+    if n_classes is None and renews_leaves(loss, renew_leaves, caller):
+        renewal = _LightGBMRenewal(loss)
+        renewal.add_dataset("train", X, len(y))
+        for index, (eval_X, eval_y) in enumerate(eval_sets):
+            renewal.add_dataset(("eval", index), eval_X, len(eval_y), labels=eval_y)
+        fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + [renewal.callback]
+    metrics = fit_params.get("eval_metric")
+    metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+    attached = [estimator.objective] + [m for m in metrics if isinstance(m, SklearnMetric)]
+    try:
+        if renewal is not None:
+            for holder in attached:
+                holder._renewal = renewal
+        estimator.fit(X, y, sample_weight=sample_weight, init_score=init_score(len(y)),
+                      **fit_params)
+    finally:
+        if renewal is not None:
+            for holder in attached:
+                del holder._renewal
+    if renewal is not None:
+        renewal.flush()  # the last tree, before the start joins the first one
     add_to_first_iteration(estimator.booster_, start)
     if n_classes is not None:
         link = _LINK_OBJECTIVES.get(estimator.objective.loss.link.name, "binary sigmoid:1")

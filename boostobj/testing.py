@@ -4,7 +4,9 @@ The protocol: ``loss(y, raw_score, sample_weight=None)``, ``gradient_hessian(...
 ``init_score(y, sample_weight=None)``, ``predict(raw_score)``, ``metric(...)`` and ``name``.
 Optional attributes refine the checks: ``target_domain`` (where targets lie; an object with
 ``low``, ``high`` and ``includes``), ``exact_hessian`` (False: the hessian is a stand-in and
-is only checked to be finite and >= 0).
+is only checked to be finite and >= 0), ``fix_scale`` (a loss with an ``"auto"`` scale
+returns itself with the scale fixed for given residuals), ``renews_leaves`` and
+``leaf_values`` (per-leaf minimisers for leaf renewal).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import pickle
 
 import numpy as np
 
-ALL_CHECKS = ("derivatives", "init_score", "weights", "extremes", "bad_input", "pickle")
+ALL_CHECKS = ("derivatives", "init_score", "weights", "extremes", "bad_input", "pickle",
+              "leaf_values", "scale")
 
 
 class _Failure(AssertionError):
@@ -115,12 +118,14 @@ def _raw_range(loss, predictions):
     return low, high
 
 
-def _check_weights(loss, y, raw, rng):
+def _check_weights(loss, y, raw, rng, fixed=None):
+    """``fixed``: the loss with its "auto" scale fixed (a weighted scale estimate differs)."""
     n = y.size
     weight = rng.uniform(0.5, 2.0, size=n)
     weight[0] = 2.0
-    g1, h1 = loss.gradient_hessian(y, raw)
-    gw, hw = loss.gradient_hessian(y, raw, weight)
+    fixed = loss if fixed is None else fixed
+    g1, h1 = fixed.gradient_hessian(y, raw)
+    gw, hw = fixed.gradient_hessian(y, raw, weight)
     for label, plain, weighted in (("gradient", g1, gw), ("hessian", h1, hw)):
         ok, error = _close(weighted, plain * weight, 1e-12, 1e-12)
         if not ok.all():
@@ -157,6 +162,74 @@ def _check_duplicated_row(loss, y, raw, weight, rtol, atol):
 def _total_weight(loss, y, weight):
     total_weight = getattr(loss, "total_weight", None)
     return total_weight(y, weight) if total_weight is not None else float(np.sum(weight))
+
+
+def _fixed_scale(loss, y, raw):
+    """The loss with an "auto" scale fixed for these residuals, or None (no "auto" scale)."""
+    fix_scale = getattr(loss, "fix_scale", None)
+    fixed = fix_scale(y, raw) if fix_scale is not None else loss
+    return None if fixed is loss else fixed
+
+
+def _check_scale(loss, y, raw, fixed):
+    """An "auto" scale follows the residuals: same gradients as the fixed loss, and
+    multiplying y and the raw scores by c multiplies the init score, the Newton step g / h
+    and the leaf values by c (the model is the same at any target scale)."""
+    for label, auto, plain in zip(("gradient", "hessian"), loss.gradient_hessian(y, raw),
+                                  fixed.gradient_hessian(y, raw), strict=True):
+        if not np.allclose(auto, plain, rtol=1e-12, atol=0):
+            _fail(loss, "an 'auto' scale must give the fixed-scale loss's derivatives",
+                  f"{label}s differ by up to {np.max(np.abs(auto - plain)):.3g}")
+    g, h = loss.gradient_hessian(y, raw)
+    start = loss.init_score(y)
+    leaf = np.arange(y.size) % 3
+    values = _leaf_values(loss, y, raw, leaf, 3)
+    for factor in (1e3, 1e-3):
+        checks = [("init score", loss.init_score(factor * y), factor * start)]
+        gc, hc = loss.gradient_hessian(factor * y, factor * raw)
+        checks.append(("Newton step g / h", gc / hc, factor * g / h))
+        if values is not None:
+            checks.append(("leaf values", _leaf_values(loss, factor * y, factor * raw, leaf, 3),
+                           factor * values))
+        for label, scaled, expected in checks:
+            if not np.allclose(scaled, expected, rtol=1e-6, atol=1e-12 * factor * np.max(np.abs(y))):
+                _fail(loss, f"an 'auto' scale must be equivariant ({label})",
+                      f"with y and raw_score times {factor:g}: {scaled!r}, expected {expected!r}")
+
+
+def _leaf_values(loss, y, raw, leaf, n_leaves, weight=None):
+    if not getattr(loss, "renews_leaves", False):
+        return None
+    return np.asarray(loss.leaf_values(y, raw, weight, leaf, n_leaves), dtype=np.float64)
+
+
+def _check_leaf_values(loss, y, raw, rng):
+    """Each leaf's value minimises the leaf's weighted loss over constant shifts."""
+    n_leaves = 4
+    leaf = rng.integers(0, n_leaves, size=y.size)
+    leaf[leaf == 3] = 2  # leaf 3 stays empty: NaN
+    for weight in (None, rng.uniform(0.2, 3.0, size=y.size)):
+        values = _leaf_values(loss, y, raw, leaf, n_leaves, weight)
+        if values.shape != (n_leaves,) or not np.isnan(values[3]):
+            _fail(loss, "leaf values", f"expected {n_leaves} values, NaN for the empty leaf 3, "
+                  f"got {values!r}")
+        for index in range(3):
+            rows = leaf == index
+            w = None if weight is None else weight[rows]
+            residual_scale = float(np.std(y[rows] - raw[rows])) + 1e-12
+
+            def total(shift, rows=rows, w=w):
+                return float(np.sum(loss.loss(y[rows], raw[rows] + shift, w)))
+
+            best = total(values[index])
+            shifts = values[index] + residual_scale * np.concatenate(
+                [np.linspace(-3, 3, 121), [-1e-4, 1e-4, -1e-6, 1e-6]])
+            worse = [shift for shift in shifts
+                     if total(shift) < best - 1e-9 * max(1.0, abs(best))]
+            if worse:
+                _fail(loss, "leaf value does not minimise the leaf's weighted loss",
+                      f"leaf {index}: value {values[index]!r} gives {best!r}, the shift "
+                      f"{worse[0]!r} gives {total(worse[0])!r}")
 
 
 def _extreme_targets(loss):
@@ -393,7 +466,10 @@ def check_loss(loss, *, y=None, raw_score=None, checks=ALL_CHECKS, n_samples=400
     over constants), ``weights`` (weight 2 equals a duplicated row; metric is the weighted
     mean), ``extremes`` (finite outputs for |raw_score| up to 1e6 and extreme targets),
     ``bad_input`` (NaN/inf/out-of-domain targets, bad weights and mismatched lengths raise a
-    ``ValueError`` naming the loss), ``pickle``.
+    ``ValueError`` naming the loss), ``pickle``, ``leaf_values`` (where ``renews_leaves``:
+    each leaf's value minimises that leaf's weighted loss), ``scale`` (an ``"auto"`` scale:
+    the derivatives are the fixed-scale loss's, and scaling y and the raw scores by c scales
+    the init score, the Newton step g / h and the leaf values by c).
 
     ``y`` and ``raw_score`` default to random targets inside ``loss.target_domain`` and raw
     scores scattered around the init score.
@@ -416,13 +492,20 @@ def check_loss(loss, *, y=None, raw_score=None, checks=ALL_CHECKS, n_samples=400
             0.3 if getattr(getattr(loss, "link", None), "name", "identity") == "log" else 1.0)
     raw_score = np.asarray(raw_score, dtype=np.float64)
     weight = rng.uniform(0.2, 3.0, size=y.size)
+    # An "auto" scale depends on all residuals, which finite differences move: the
+    # derivatives are those of the loss with its scale fixed for these residuals.
+    fixed = _fixed_scale(loss, y, raw_score)
     if "derivatives" in checks:
-        _check_derivatives(loss, y, raw_score)
+        _check_derivatives(loss if fixed is None else fixed, y, raw_score)
     if "init_score" in checks:
         _check_init_score(loss, y, None)
         _check_init_score(loss, y, weight)
     if "weights" in checks:
-        _check_weights(loss, y, raw_score, rng)
+        _check_weights(loss, y, raw_score, rng, fixed)
+    if "leaf_values" in checks and getattr(loss, "renews_leaves", False):
+        _check_leaf_values(loss if fixed is None else fixed, y, raw_score, rng)
+    if "scale" in checks and fixed is not None:
+        _check_scale(loss, y, raw_score, fixed)
     if "extremes" in checks:
         _check_extremes(loss)
     if "bad_input" in checks:

@@ -44,24 +44,24 @@ def test_reference_values():
     raw = np.array([0.5, 2.0, -3.0])
     np.testing.assert_allclose(boostobj.get_loss("squared_error").loss(y, raw), [0.125, 2.0, 4.5])
     # Huber δ=1: ½r² inside, δ(|r| - ½δ) outside.
-    np.testing.assert_allclose(boostobj.get_loss("huber").loss(y, raw), [0.125, 1.5, 2.5])
+    np.testing.assert_allclose(boostobj.get_loss("huber:delta=1").loss(y, raw), [0.125, 1.5, 2.5])
     # Pinball α=0.9 with r = f - y: over-prediction costs 0.1 r, under-prediction 0.9 |r|.
     np.testing.assert_allclose(boostobj.get_loss("quantile:alpha=0.9").loss(y, raw),
                                [0.05, 0.2, 2.7])
     # Fair c=1: |r| - log(1 + |r|).
-    np.testing.assert_allclose(boostobj.get_loss("fair").loss(y, raw),
+    np.testing.assert_allclose(boostobj.get_loss("fair:c=1").loss(y, raw),
                                np.abs(raw) - np.log1p(np.abs(raw)))
     # Poisson: e^f - y f.
     np.testing.assert_allclose(boostobj.get_loss("poisson").loss(np.array([2.0]), np.array([0.0])), [1.0])
 
 
 def test_log_cosh_does_not_overflow():
-    loss = boostobj.get_loss("log_cosh:hessian=exact")
+    loss = boostobj.get_loss("log_cosh:scale=1,hessian=exact")
     value = loss.loss(np.array([0.0]), np.array([1000.0]))
     np.testing.assert_allclose(value, [1000.0 - np.log(2.0)])
     gradient, hessian = loss.gradient_hessian(np.array([0.0]), np.array([1000.0]))
     assert gradient[0] == 1.0 and hessian[0] == 0.0  # sech² underflows: the stall it causes
-    gradient, irls = boostobj.get_loss("log_cosh").gradient_hessian(np.array([0.0]), np.array([1000.0]))
+    gradient, irls = boostobj.get_loss("log_cosh:scale=1").gradient_hessian(np.array([0.0]), np.array([1000.0]))
     assert gradient[0] == 1.0 and irls[0] == pytest.approx(1e-3)  # tanh(x)/x keeps learning
 
 
@@ -197,7 +197,7 @@ def test_unknown_parameter_lists_valid_ones():
     ("huber:delta=-1", r"huber: delta == -1.0, must be > 0.0"),
     ("huber:delta=0", r"huber: delta == 0.0, must be > 0.0"),
     ("pseudo_huber:delta=nan", r"pseudo_huber: delta == nan, must be finite"),
-    ("log_cosh:scale=abc", r"log_cosh: scale == 'abc', must be a real number"),
+    ("log_cosh:scale=abc", r"log_cosh: scale == 'abc', must be a number > 0 or 'auto'"),
     ("tweedie:power=2", r"tweedie: power == 2.0, must be < 2.0"),
     ("fair:c=0", r"fair: c == 0.0, must be > 0.0"),
     ("truncated_squared", r"truncated_squared: threshold is required"),

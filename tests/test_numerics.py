@@ -44,7 +44,7 @@ def test_weighted_quantile_unweighted_median():
         nm.weighted_quantile(np.array([1.0, 5.0, 5.0, 9.0]), None, 0.5)
 
 
-@pytest.mark.parametrize("spec", ["pseudo_huber", "logistic", "softmax", "soft_label"])
+@pytest.mark.parametrize("spec", ["pseudo_huber:delta=1", "logistic", "softmax", "soft_label"])
 def test_row_blocks_in_threads_give_the_single_call_result(spec):
     from boostobj._numerics import ROW_BLOCK
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._numerics import map_row_blocks, weighted_quantile
+from .._numerics import grouped_quantile, map_row_blocks, weighted_quantile
 from ..links import IdentityLink
 
 
@@ -93,6 +93,15 @@ def check_number(loss_name, param, value, low=None, high=None, *,
     return value
 
 
+def check_scale(loss_name, param, value):
+    """A positive scale parameter, or the string ``"auto"``."""
+    if isinstance(value, str) and value == "auto":
+        return value
+    if isinstance(value, str):
+        raise ValueError(f"{loss_name}: {param} == {value!r}, must be a number > 0 or 'auto'.")
+    return check_number(loss_name, param, value, low=0.0)
+
+
 HESSIANS = ("exact", "irls")
 
 
@@ -132,6 +141,9 @@ class BaseLoss:
     - ``exact_hessian``: False when ``_gradient_hessian`` returns a documented stand-in
       instead of the second derivative (zero or negative true hessians).
     - ``extra_metrics``: metric-only names the adapters report beside the loss by default.
+    - ``renews_leaves``: True when the boosters should re-fit each new tree's leaves to the
+      loss's exact minimiser (``leaf_values``) because the hessian cannot size a leaf
+      step: zero (absolute error, pinball) or a stand-in outside a quadratic zone (Huber).
     """
 
     name = "base"
@@ -140,6 +152,7 @@ class BaseLoss:
     target_domain = REAL_LINE
     exact_hessian = True
     extra_metrics: tuple = ()
+    renews_leaves = False
 
     def __init__(self):
         self.link = IdentityLink()
@@ -165,7 +178,7 @@ class BaseLoss:
     def loss(self, y, raw_score, sample_weight=None):
         """Per-sample loss values, multiplied by ``sample_weight`` when given."""
         y, raw_score, sample_weight = self.check_inputs(y, raw_score, sample_weight)
-        values = self._loss(y, raw_score)
+        values = self.fix_scale(y, raw_score, sample_weight)._loss(y, raw_score)
         return values if sample_weight is None else values * sample_weight
 
     def gradient_hessian(self, y, raw_score, sample_weight=None):
@@ -187,7 +200,8 @@ class BaseLoss:
             gradient = np.empty_like(raw_score, dtype=np.float64)
         if hessian is None:
             hessian = np.empty_like(raw_score, dtype=np.float64)
-        map_row_blocks(self._weighted_kernel, len(y), y, raw_score, sample_weight,
+        loss = self.fix_scale(y, raw_score, sample_weight)
+        map_row_blocks(loss._weighted_kernel, len(y), y, raw_score, sample_weight,
                        gradient, hessian)
         return gradient, hessian
 
@@ -202,7 +216,47 @@ class BaseLoss:
     def init_score(self, y, sample_weight=None):
         """The constant raw score that minimises the weighted loss (the booster's start)."""
         y, _, sample_weight = self.check_inputs(y, None, sample_weight)
-        return float(self._init_score(y, sample_weight))
+        loss = self.fix_scale(y, np.zeros_like(y), sample_weight)
+        return float(loss._init_score(y, sample_weight))
+
+    def fix_scale(self, y, raw_score, sample_weight=None):
+        """The loss with its ``"auto"`` scale replaced by the value for these residuals.
+
+        A loss without an ``"auto"`` parameter returns itself. The booster-facing methods
+        call this on every use, so an ``"auto"`` scale follows the residuals round by round.
+        """
+        return self
+
+    def leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves):
+        """Per leaf l, the constant v minimising Σ_{i: leaf_i = l} w_i loss(y_i, f_i + v).
+
+        ``leaf`` holds each row's leaf (0 .. n_leaves-1) in the tree just grown on scores
+        ``raw_score``; leaves without rows get NaN. The adapters use it to renew the tree's
+        leaves (times the learning rate) when ``renews_leaves`` is set. Unchecked inputs.
+        """
+        loss = self.fix_scale(y, raw_score, sample_weight)
+        return loss._leaf_values(y, raw_score, sample_weight, np.asarray(leaf), n_leaves)
+
+    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, max_iter=100):
+        # Every leaf at once: Newton steps with the loss's own hessian from the leaf's
+        # median residual (IRLS for the secant stand-ins, which never increases the loss).
+        value = grouped_quantile(y - raw_score, sample_weight, leaf, n_leaves, 0.5)
+        present = np.isfinite(value)
+        weight = np.ones_like(y) if sample_weight is None else sample_weight
+        tolerance = 1e-10 * (float(np.mean(np.abs(y - raw_score))) + 1e-300)
+        shifted, gradient, hessian = (np.empty_like(y) for _ in range(3))
+        for _ in range(max_iter):
+            np.add(raw_score, np.where(present, value, 0.0)[leaf], out=shifted)
+            self._gradient_hessian(y, shifted, gradient, hessian)
+            summed_gradient = np.bincount(leaf, gradient * weight, minlength=n_leaves)
+            summed_hessian = np.bincount(leaf, hessian * weight, minlength=n_leaves)
+            usable = present & (summed_hessian > 0)
+            step = np.zeros(n_leaves)
+            step[usable] = -summed_gradient[usable] / summed_hessian[usable]
+            value += step
+            if not np.any(np.abs(step) > tolerance + 1e-12 * np.abs(value)):
+                break
+        return value
 
     def predict(self, raw_score):
         """The inverse link: predictions on the response scale."""
@@ -214,7 +268,7 @@ class BaseLoss:
         return self.unchecked_metric(y, raw_score, sample_weight)
 
     def unchecked_metric(self, y, raw_score, sample_weight):
-        values = self._loss(y, raw_score)
+        values = self.fix_scale(y, raw_score, sample_weight)._loss(y, raw_score)
         if sample_weight is None:
             return float(np.mean(values))
         return float(np.dot(values, sample_weight) / np.sum(sample_weight))
