@@ -6,6 +6,7 @@ check them once against the loss's domain, and hand raw scores to the loss's ker
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 
 import numpy as np
@@ -147,13 +148,10 @@ class SklearnObjectiveBase:
 
     def gradient_hessian(self, y_true, y_pred, weight):
         targets = Targets(self.loss, y_true, weight)
-        renewal = self._renewal
-        if renewal is None:
+        if self._renewal is None:
             return targets.gradient_hessian(targets.raw_score(y_pred))
-        renewal.flush()
-        raw_score = targets.raw_score(y_pred, renewal.correction("train"))
-        renewal.record("train", targets, raw_score)
-        return targets.gradient_hessian(raw_score)
+        return targets.gradient_hessian(
+            self._renewal.training_raw_score("train", targets, y_pred))
 
 
 class SklearnMetricBase:
@@ -173,10 +171,9 @@ class SklearnMetricBase:
         targets = Targets(self.loss, y_true, weight)
         start = 0.0
         if self._renewal is not None:
-            self._renewal.flush()
             key = self._renewal.key_for_labels(y_true)
             if key is not None:
-                start = self._renewal.correction(key)
+                start = self._renewal.evaluation_correction(key)
         return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred, start),
                                           targets.weight)
 
@@ -282,9 +279,19 @@ class LeafRenewal:
         entry[2] = len(self._trees)
         return correction
 
-    def record(self, key, targets, raw_score):
-        """The objective's call: the tree about to be grown starts from ``raw_score``."""
+    def training_raw_score(self, key, targets, predictions, start=0.0):
+        """The objective's raw scores: the booster's ``predictions`` plus ``start`` and the
+        corrections, after renewing the tree grown since the last call. The tree about to be
+        grown starts from them (kept as a copy: the boosters reuse their buffers)."""
+        self.flush()
+        raw_score = targets.raw_score(predictions, start + self.correction(key))
         self._pending = (key, targets, np.array(raw_score, dtype=np.float64))
+        return raw_score
+
+    def evaluation_correction(self, key):
+        """The metric's correction for dataset ``key``, the newest tree renewed first."""
+        self.flush()
+        return self.correction(key)
 
     def flush(self):
         """Renew the newest tree if it has not been (the objective or the metric calls this)."""
@@ -310,6 +317,24 @@ class LeafRenewal:
         if entry[2] == len(self._trees) - 1:  # the training rows' leaves are known already
             entry[1] += change[leaf_ids]
             entry[2] += 1
+
+
+@contextlib.contextmanager
+def renewal_attached(renewal, objective, metrics):
+    """Inside the block, ``objective`` and the scikit-learn metrics among ``metrics`` (one
+    or a list) renew with ``renewal`` (nothing when it is None); afterwards they are plain
+    again, so a fitted estimator pickles without the training state."""
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+    holders = [objective] + [m for m in metrics if isinstance(m, SklearnMetricBase)]
+    if renewal is None:
+        holders = []
+    for holder in holders:
+        holder._renewal = renewal
+    try:
+        yield
+    finally:
+        for holder in holders:
+            del holder._renewal
 
 
 def renews_leaves(loss, renew_leaves, caller):

@@ -36,6 +36,7 @@ from ._adapter import (
     LeafRenewal,
     SklearnMetricBase,
     SklearnObjectiveBase,
+    renewal_attached,
     renews_leaves,
     sklearn_start,
 )
@@ -162,14 +163,10 @@ class Objective:
 
     def __call__(self, predictions, train_set):
         targets = self._targets(train_set)
-        renewal = self._renewal
-        if renewal is None:
+        if self._renewal is None:
             return targets.gradient_hessian(targets.raw_score(predictions, self.start))
-        renewal.flush()
-        correction = renewal.correction(id(train_set))
-        raw_score = targets.raw_score(predictions, self.start + correction)
-        renewal.record(id(train_set), targets, raw_score)
-        return targets.gradient_hessian(raw_score)
+        return targets.gradient_hessian(self._renewal.training_raw_score(
+            id(train_set), targets, predictions, self.start))
 
 
 class Metric:
@@ -190,8 +187,7 @@ class Metric:
         targets = self._targets(dataset)
         start = self.start
         if self._renewal is not None:
-            self._renewal.flush()
-            start = start + self._renewal.correction(id(dataset))
+            start = start + self._renewal.evaluation_correction(id(dataset))
         raw = targets.raw_score(predictions, start)
         results = [(name, value, False) for name, value in targets.metrics(self.metrics, raw)]
         return results[0] if len(results) == 1 else results
@@ -381,19 +377,9 @@ def fit(estimator, X, y, *, sample_weight=None, renew_leaves=None, **fit_params)
         for index, (eval_X, eval_y) in enumerate(eval_sets):
             renewal.add_dataset(("eval", index), eval_X, len(eval_y), labels=eval_y)
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + [renewal.callback]
-    metrics = fit_params.get("eval_metric")
-    metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-    attached = [estimator.objective] + [m for m in metrics if isinstance(m, SklearnMetric)]
-    try:
-        if renewal is not None:
-            for holder in attached:
-                holder._renewal = renewal
+    with renewal_attached(renewal, estimator.objective, fit_params.get("eval_metric")):
         estimator.fit(X, y, sample_weight=sample_weight, init_score=init_score(len(y)),
                       **fit_params)
-    finally:
-        if renewal is not None:
-            for holder in attached:
-                del holder._renewal
     if renewal is not None:
         renewal.flush()  # the last tree, before the start joins the first one
     add_to_first_iteration(estimator.booster_, start)

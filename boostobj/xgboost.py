@@ -34,6 +34,7 @@ from ._adapter import (
     LeafRenewal,
     SklearnMetricBase,
     SklearnObjectiveBase,
+    renewal_attached,
     renews_leaves,
     sklearn_start,
 )
@@ -134,14 +135,10 @@ class Objective:
 
     def __call__(self, predictions, dtrain):
         targets = self._targets(dtrain)
-        renewal = self._renewal
-        if renewal is None:
+        if self._renewal is None:
             return targets.gradient_hessian(targets.raw_score(predictions))
-        renewal.flush()
-        renewal.add_dataset(id(dtrain), dtrain, targets.n_rows)
-        raw_score = targets.raw_score(predictions, renewal.correction(id(dtrain)))
-        renewal.record(id(dtrain), targets, raw_score)
-        return targets.gradient_hessian(raw_score)
+        return targets.gradient_hessian(
+            self._renewal.training_raw_score(id(dtrain), targets, predictions))
 
 
 class Metric:
@@ -161,9 +158,7 @@ class Metric:
         targets = self._targets(dmatrix)
         start = 0.0
         if self._renewal is not None:
-            self._renewal.flush()
-            self._renewal.add_dataset(id(dmatrix), dmatrix, targets.n_rows)
-            start = self._renewal.correction(id(dmatrix))
+            start = self._renewal.evaluation_correction(id(dmatrix))
         results = targets.metrics(self.metrics, targets.raw_score(predictions, start))
         return results[0] if len(results) == 1 else results[1:] + results[:1]
 
@@ -264,10 +259,13 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
         callbacks.append(xgb.callback.EarlyStopping(
             rounds=early_stopping_rounds, metric_name=loss.name, maximize=False,
             save_best=True))
-    if renewal is not None and int(params.get("num_parallel_tree", 1)) != 1:
-        raise ValueError(f"{loss.name}: leaf renewal needs one tree per round, got "
-                         f"num_parallel_tree == {params['num_parallel_tree']!r}; pass "
-                         "renew_leaves=False to train without it.")
+    if renewal is not None:
+        if int(params.get("num_parallel_tree", 1)) != 1:
+            raise ValueError(f"{loss.name}: leaf renewal needs one tree per round, got "
+                             f"num_parallel_tree == {params['num_parallel_tree']!r}; pass "
+                             "renew_leaves=False to train without it.")
+        for dmatrix in [dtrain, *(dmatrix for dmatrix, _ in evals)]:
+            renewal.add_dataset(id(dmatrix), dmatrix, targets(dmatrix).n_rows)
     booster = xgb.train(params, dtrain, num_boost_round, evals=list(evals),
                         obj=Objective(loss, targets, renewal),
                         custom_metric=Metric(loss, extra_metrics, targets, renewal),
@@ -339,18 +337,12 @@ def fit(estimator, X, y, *, sample_weight=None, renew_leaves=None, **fit_params)
     renewal.add_dataset("train", dmatrix(X), len(y))
     for index, (eval_X, eval_y) in enumerate(fit_params.get("eval_set") or []):
         renewal.add_dataset(("eval", index), dmatrix(eval_X), len(eval_y), labels=eval_y)
-    metrics = estimator.eval_metric if isinstance(estimator.eval_metric, (list, tuple)) \
-        else [estimator.eval_metric]
-    attached = [estimator.objective] + [m for m in metrics if isinstance(m, SklearnMetric)]
     callbacks = estimator.callbacks
     try:
-        for holder in attached:
-            holder._renewal = renewal
         estimator.set_params(callbacks=[renewal] + list(callbacks or []))
-        estimator.fit(X, y, sample_weight=sample_weight, **fit_params)
+        with renewal_attached(renewal, estimator.objective, estimator.eval_metric):
+            estimator.fit(X, y, sample_weight=sample_weight, **fit_params)
     finally:
-        for holder in attached:
-            del holder._renewal
         estimator.set_params(callbacks=callbacks)
     estimator._Booster = renewal.apply(estimator.get_booster())
     return estimator

@@ -155,7 +155,7 @@ def test_scikit_learn_fit_renews_like_train(spec):
     np.testing.assert_allclose(model.predict(X), native.predict(X), rtol=1e-9, atol=1e-9)
     history = list(model.evals_result_["valid_0"].values())[-1]
     assert history[-1] == pytest.approx(loss.metric(y[valid], model.predict(X[valid])), rel=1e-6)
-    assert not hasattr(model.objective.__dict__, "_renewal")
+    assert "_renewal" not in vars(model.objective)
 
     model = xgb.XGBRegressor(objective=bx.sklearn_objective(spec), n_estimators=20,
                              learning_rate=LEARNING_RATE, max_depth=3, min_child_weight=20,
