@@ -4,4 +4,13 @@ from .losses import BaseLoss, MulticlassLoss, available_losses, get_loss
 
 __version__ = "0.1.0"
 
-__all__ = ["BaseLoss", "MulticlassLoss", "__version__", "available_losses", "get_loss"]
+__all__ = ["BaseLoss", "MulticlassLoss", "QuantileIntervalRegressor", "__version__",
+           "available_losses", "get_loss"]
+
+
+def __getattr__(name):
+    # The estimator imports the boosters; `import boostobj` alone does not.
+    if name == "QuantileIntervalRegressor":
+        from .intervals import QuantileIntervalRegressor
+        return QuantileIntervalRegressor
+    raise AttributeError(f"module 'boostobj' has no attribute {name!r}")

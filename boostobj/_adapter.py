@@ -235,13 +235,18 @@ class LeafRenewal:
 
     A subclass knows its booster: ``_newest_tree()``, ``_leaves(source, tree)`` (each row's
     leaf id in that tree, for a dataset ``source``), ``_leaf_outputs(tree, ids)``,
-    ``_set_leaf_outputs(tree, ids, values)`` and ``_learning_rate()``.
+    ``_set_leaf_outputs(tree, ids, values)`` and ``_learning_rate()``. It may find the
+    training rows' leaves another way (``_training_leaves``) from the booster's training
+    scores before the tree, which it then asks to keep (``_keeps_scores``).
     """
+
+    _keeps_scores = False
 
     def __init__(self, loss):
         self.loss = loss
         self.booster = None  # set by the adapter's callback once the booster exists
-        self._pending = None  # (key, targets, raw scores) of the tree being grown
+        # (key, targets, raw scores, booster's scores or None) of the tree being grown
+        self._pending = None
         self._trees = []  # (tree index, change of each leaf indexed by leaf id)
         self._datasets = {}  # key -> [source, correction, number of trees applied]
         self._labels = {}  # key -> labels, for scikit-learn metrics
@@ -285,7 +290,8 @@ class LeafRenewal:
         grown starts from them (kept as a copy: the boosters reuse their buffers)."""
         self.flush()
         raw_score = targets.raw_score(predictions, start + self.correction(key))
-        self._pending = (key, targets, np.array(raw_score, dtype=np.float64))
+        scores = np.array(predictions, dtype=np.float64) if self._keeps_scores else None
+        self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores)
         return raw_score
 
     def evaluation_correction(self, key):
@@ -293,14 +299,19 @@ class LeafRenewal:
         self.flush()
         return self.correction(key)
 
+    def _training_leaves(self, source, tree, scores_before):
+        """The training rows' leaves in the newest ``tree``."""
+        return self._leaves(source, tree)
+
     def flush(self):
         """Renew the newest tree if it has not been (the objective or the metric calls this)."""
         if self._pending is None or self.booster is None:
             return
-        key, targets, raw_score = self._pending
+        key, targets, raw_score, scores_before = self._pending
         self._pending = None
         tree = self._newest_tree()
-        leaf_ids = np.asarray(self._leaves(self._datasets[key][0], tree), dtype=np.intp)
+        leaf_ids = np.asarray(self._training_leaves(self._datasets[key][0], tree, scores_before),
+                              dtype=np.intp)
         ids = np.flatnonzero(np.bincount(leaf_ids))
         compact = np.empty(ids[-1] + 1, dtype=np.intp)
         compact[ids] = np.arange(ids.size)

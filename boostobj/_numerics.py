@@ -105,6 +105,35 @@ def weighted_quantile(values, weights, alpha):
     return float(sorted_values[min(index, values.size - 1)])
 
 
+def conformal_quantile(values, weights, level):
+    """Per row of ``values`` (m, n), the split-conformal quantile of its n scores at ``level``.
+
+    For level >= 0.5 the ceil(level (n + 1))-th smallest score (+inf when that exceeds n),
+    for level < 0.5 the floor(level (n + 1))-th smallest (-inf below 1): with n exchangeable
+    calibration scores and a new one, P(new <= upper) >= level and P(new < lower) <= level.
+    With ``weights`` (n,) the count is a weight, and the new score weighs the mean weight.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if level < 0.5:  # the mirror image: lower(values, t) = -upper(-values, 1 - t)
+        return -conformal_quantile(-values, weights, 1.0 - level)
+    n = values.shape[-1]
+    if weights is None:
+        rank = int(np.ceil(level * (n + 1) * (1.0 - 1e-12)))
+        if rank > n:
+            return np.full(values.shape[:-1], np.inf)
+        return np.partition(values, rank - 1, axis=-1)[..., rank - 1]
+    weights = np.asarray(weights, dtype=np.float64)
+    total = float(np.sum(weights))
+    target = level * total * (1.0 + 1.0 / n) * (1.0 - 1e-12)
+    if target > total:
+        return np.full(values.shape[:-1], np.inf)
+    order = np.argsort(values, axis=-1)
+    cumulative = np.cumsum(weights[order], axis=-1)
+    index = np.minimum(np.sum(cumulative < target, axis=-1, keepdims=True), n - 1)
+    sorted_values = np.take_along_axis(values, order, axis=-1)
+    return np.take_along_axis(sorted_values, index, axis=-1)[..., 0]
+
+
 def _lower_quantile_index(n_rows, alpha):
     # The index weighted_quantile picks with unit weights, without the cumulative sum.
     return min(max(int(np.ceil(alpha * n_rows * (1.0 - 1e-12))) - 1, 0), n_rows - 1)

@@ -26,6 +26,8 @@ LightGBM gives them no access to the tree they feed.
 
 from __future__ import annotations
 
+import ctypes
+import re
 import weakref
 
 import lightgbm as lgb
@@ -110,11 +112,31 @@ class _LightGBMRenewal(LeafRenewal):
     keeps it: ``free_raw_data=False``).
     """
 
-    def callback(self, env):
-        self.booster = env.model
+    _keeps_scores = True
+    _training = False  # whether the booster still holds its training scores
 
-    callback.before_iteration = True
-    callback.order = 0
+    def before_iteration(self, env):
+        self.booster = env.model
+        self._training = True
+
+    before_iteration.before_iteration = True
+    before_iteration.order = 0
+
+    def after_iteration(self, env):
+        # Renew now, while the booster has its training scores: lgb.train frees them at the
+        # end, and the objective would otherwise renew the tree only at the next call.
+        self.flush()
+
+    after_iteration.order = 0
+
+    @property
+    def callbacks(self):
+        return [self.before_iteration, self.after_iteration]
+
+    def finish(self):
+        """Renew the last tree if it has not been, after training."""
+        self._training = False
+        self.flush()
 
     def _newest_tree(self):
         return self.booster.num_trees() - 1
@@ -123,6 +145,58 @@ class _LightGBMRenewal(LeafRenewal):
         leaves = self.booster.predict(data, pred_leaf=True, start_iteration=tree,
                                       num_iteration=1)
         return np.asarray(leaves, dtype=np.intp).reshape(-1)
+
+    def _training_leaves(self, data, tree, scores_before):
+        """The training rows' leaves, read off the change of LightGBM's training scores.
+
+        LightGBM added the tree's value at each row's leaf to its training scores, so the
+        change since the objective's last call names the leaf, up to rounding, wherever the
+        tree's leaf values differ. Only the rows of leaves that share a value (frequent for
+        pinball and L1, whose gradients take two values) go through ``predict(pred_leaf)``;
+        all rows do when a change matches no leaf (a linear tree, say).
+        """
+        scores_after = self._training_scores(scores_before.size) if self._training else None
+        if scores_after is None:
+            return self._leaves(data, tree)
+        values = np.asarray(self._leaf_outputs(tree, range(self._num_leaves(tree))))
+        order = np.argsort(values)
+        sorted_values = values[order]
+        change = np.subtract(scores_after, scores_before, out=scores_after)
+        position = np.searchsorted((sorted_values[1:] + sorted_values[:-1]) / 2, change)
+        # (a + v) - a is v within a few units in the last place of a + v.
+        largest = max(-np.min(scores_before), np.max(scores_before)) + np.max(np.abs(values))
+        tolerance = 16 * np.finfo(np.float64).eps * largest
+        error = np.subtract(change, sorted_values[position], out=change)
+        if max(-np.min(error), np.max(error)) > tolerance:
+            return self._leaves(data, tree)
+        leaf = order[position]
+        close = np.diff(sorted_values) <= 2 * tolerance
+        if np.any(close):
+            shared = np.zeros(values.size, dtype=bool)
+            shared[:-1] |= close
+            shared[1:] |= close
+            rows = np.flatnonzero(shared[position])
+            subset = _take_rows(data, rows)
+            if subset is None:
+                return self._leaves(data, tree)
+            leaf[rows] = self._leaves(subset, tree)
+        return leaf
+
+    def _training_scores(self, n_rows):
+        # Booster.__inner_predict(0), which the objective is given, without its cache flag.
+        scores = np.empty(n_rows, dtype=np.float64)
+        length = ctypes.c_int64(0)
+        try:
+            lgb.basic._safe_call(lgb.basic._LIB.LGBM_BoosterGetPredict(
+                self.booster._handle, ctypes.c_int(0), ctypes.byref(length),
+                scores.ctypes.data_as(ctypes.POINTER(ctypes.c_double))))
+        except AttributeError:  # a LightGBM without these internals
+            return None
+        return scores if length.value == n_rows else None
+
+    def _num_leaves(self, tree):
+        text = self.booster.model_to_string(start_iteration=tree, num_iteration=1)
+        return int(re.search(r"^num_leaves=(\d+)$", text, re.MULTILINE).group(1))
 
     def _leaf_outputs(self, tree, ids):
         return [self.booster.get_leaf_output(tree, int(leaf)) for leaf in ids]
@@ -134,6 +208,15 @@ class _LightGBMRenewal(LeafRenewal):
     def _learning_rate(self):
         params = self.booster.params
         return float(next((params[key] for key in _LEARNING_RATE_KEYS if key in params), 0.1))
+
+
+def _take_rows(data, rows):
+    """``data[rows]`` for an array, sparse matrix or DataFrame; None for other inputs."""
+    if hasattr(data, "iloc"):
+        return data.iloc[rows]
+    if isinstance(data, np.ndarray) or hasattr(data, "tocsr"):
+        return data[rows]
+    return None
 
 
 def _raw_data(loss, dataset, caller):
@@ -312,7 +395,7 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
         for dataset in [train_set, *valid_sets]:
             renewal.add_dataset(id(dataset), _raw_data(loss, dataset, caller),
                                 targets(dataset).n_rows)
-        callbacks.append(renewal.callback)
+        callbacks += renewal.callbacks
     if early_stopping_rounds:
         if not valid_sets:
             raise ValueError(f"{loss.name}: early_stopping_rounds needs at least one set "
@@ -324,7 +407,7 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
                         feval=Metric(loss, extra_metrics, start, targets, renewal),
                         callbacks=callbacks, **kwargs)
     if renewal is not None:
-        renewal.flush()  # the last tree
+        renewal.finish()  # the last tree
     if np.any(start):
         add_to_first_iteration(booster, start)
     link_objective = _LINK_OBJECTIVES.get(loss.link.name)
@@ -376,12 +459,12 @@ def fit(estimator, X, y, *, sample_weight=None, renew_leaves=None, **fit_params)
         renewal.add_dataset("train", X, len(y))
         for index, (eval_X, eval_y) in enumerate(eval_sets):
             renewal.add_dataset(("eval", index), eval_X, len(eval_y), labels=eval_y)
-        fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + [renewal.callback]
+        fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
     with renewal_attached(renewal, estimator.objective, fit_params.get("eval_metric")):
         estimator.fit(X, y, sample_weight=sample_weight, init_score=init_score(len(y)),
                       **fit_params)
     if renewal is not None:
-        renewal.flush()  # the last tree, before the start joins the first one
+        renewal.finish()  # the last tree, before the start joins the first one
     add_to_first_iteration(estimator.booster_, start)
     if n_classes is not None:
         link = _LINK_OBJECTIVES.get(estimator.objective.loss.link.name, "binary sigmoid:1")

@@ -78,6 +78,115 @@ def log_loss(y, prediction, sample_weight=None):
     return _weighted_mean(values, sample_weight)
 
 
+def _interval(y, interval, caller):
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    interval = np.asarray(interval, dtype=np.float64)
+    if interval.shape != (y.size, 2):
+        raise ValueError(f"{caller}: interval must be an (n, 2) array of lower and upper "
+                         f"bounds for the {y.size} targets, got shape {interval.shape}.")
+    return y, interval[:, 0], interval[:, 1]
+
+
+def _check_levels(levels, caller):
+    levels = np.atleast_1d(np.asarray(levels, dtype=np.float64))
+    if levels.ndim != 1 or not np.all((levels > 0) & (levels < 1)):
+        raise ValueError(f"{caller}: levels == {levels.tolist()}; each must be in (0, 1).")
+    return levels
+
+
+def coverage(y, interval, sample_weight=None):
+    """Σ w [lower <= y <= upper] / Σ w: the share of targets inside their intervals.
+
+    ``interval`` is (n, 2), lower and upper bounds (``predict_interval``'s output).
+    """
+    y, lower, upper = _interval(y, interval, "coverage")
+    inside = (lower <= y) & (y <= upper)
+    return _weighted_mean(inside.astype(np.float64), sample_weight)
+
+
+def mean_width(y, interval, sample_weight=None):
+    """Σ w (upper - lower) / Σ w. ``y`` is unused; it keeps the metrics' common signature."""
+    _, lower, upper = _interval(y, interval, "mean_width")
+    return _weighted_mean(upper - lower, sample_weight)
+
+
+def interval_score(y, interval, levels=(0.05, 0.95), sample_weight=None):
+    """The interval (Winkler) score of intervals between the quantile levels (a, b), a < b.
+
+    (u - l) + (l - y)₊ / a + (y - u)₊ / (1 - b), weighted mean over rows (Gneiting &
+    Raftery 2007, eq. 43, for a = α/2, b = 1 - α/2: width + (2/α) × the miss). Lower is
+    better; it equals (pinball loss at a) / a + (pinball loss at b) / (1 - b), so it is
+    minimised by the true a and b quantiles: it rewards coverage and narrowness together.
+    """
+    y, lower, upper = _interval(y, interval, "interval_score")
+    low_level, high_level = _check_levels(levels, "interval_score")[[0, -1]]
+    if not low_level < high_level:
+        raise ValueError(f"interval_score: levels == {list(levels)}; the first must be the "
+                         "smaller.")
+    score = (upper - lower + np.maximum(lower - y, 0.0) / low_level
+             + np.maximum(y - upper, 0.0) / (1.0 - high_level))
+    return _weighted_mean(score, sample_weight)
+
+
+def pinball_loss(y, quantiles, levels, sample_weight=None):
+    """The pinball (quantile) loss of quantile predictions, averaged over rows and levels.
+
+    ρ_τ(y, q) = τ (y - q) if y >= q else (1 - τ) (q - y). ``quantiles`` is (n,) with one
+    level, or (n, k) with one column per level of ``levels`` (``predict_quantiles``).
+    """
+    levels = _check_levels(levels, "pinball_loss")
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    quantiles = np.asarray(quantiles, dtype=np.float64).reshape(y.size, -1)
+    if quantiles.shape[1] != levels.size:
+        raise ValueError(f"pinball_loss: {quantiles.shape[1]} quantile columns for "
+                         f"{levels.size} levels.")
+    residual = y[:, None] - quantiles
+    values = np.maximum(levels * residual, (levels - 1.0) * residual)
+    return _weighted_mean(np.mean(values, axis=1), sample_weight)
+
+
+class IntervalScorer:
+    """A scikit-learn scorer, ``scorer(estimator, X, y, sample_weight=None)``, for an
+    interval estimator (``predict_interval``, ``predict_quantiles``, ``levels``), or a
+    ``Pipeline`` that ends in one.
+
+    Scorers are maximised, so losses come negated, as scikit-learn's ``neg_...`` scorers:
+    ``GridSearchCV(estimator, grid, scoring=INTERVAL_SCORERS)`` with
+    ``refit="neg_interval_score"``, or ``scoring=INTERVAL_SCORERS["neg_interval_score"]``.
+    """
+
+    def __init__(self, metric):
+        if metric not in ("coverage", "mean_width", "interval_score", "pinball_loss"):
+            raise ValueError(f"IntervalScorer: unknown metric {metric!r}; use coverage, "
+                             "mean_width, interval_score or pinball_loss.")
+        self.metric = metric
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        if not hasattr(estimator, "predict_interval") and hasattr(estimator, "steps"):
+            # a Pipeline exposes only the standard methods of its last step
+            X = estimator[:-1].transform(X)
+            estimator = estimator[-1]
+        if self.metric == "pinball_loss":
+            return -pinball_loss(y, estimator.predict_quantiles(X), estimator.levels,
+                                 sample_weight)
+        interval = estimator.predict_interval(X)
+        if self.metric == "coverage":
+            return coverage(y, interval, sample_weight)
+        if self.metric == "mean_width":
+            return -mean_width(y, interval, sample_weight)
+        levels = np.asarray(estimator.levels, dtype=np.float64)[[0, -1]]
+        return -interval_score(y, interval, levels, sample_weight)
+
+    def __repr__(self):
+        return f"IntervalScorer({self.metric!r})"
+
+
+INTERVAL_SCORERS = {"coverage": IntervalScorer("coverage"),
+                    "neg_mean_width": IntervalScorer("mean_width"),
+                    "neg_interval_score": IntervalScorer("interval_score"),
+                    "neg_pinball_loss": IntervalScorer("pinball_loss")}
+
+
 METRICS = {"rmse": rmse, "mean_bias_error": mean_bias_error, "mape": mape,
            "error_rate": error_rate, "log_loss": log_loss}
 

@@ -62,3 +62,23 @@ def test_row_blocks_in_threads_give_the_single_call_result(spec):
     shape = (-1, 1) if raw.ndim == 2 else (-1,)
     np.testing.assert_array_equal(gradient, expected_gradient * weight.reshape(shape))
     np.testing.assert_array_equal(hessian, expected_hessian * weight.reshape(shape))
+
+
+def test_conformal_quantile_ranks_and_guarantee():
+    from boostobj._numerics import conformal_quantile
+    scores = np.arange(1.0, 11.0)
+    # n = 10: ceil(0.9 * 11) = 10th, ceil(0.95 * 11) = 11 > n, floor(0.1 * 11) = 1st
+    assert conformal_quantile(scores, None, 0.9) == 10.0
+    assert conformal_quantile(scores, None, 0.95) == np.inf
+    assert conformal_quantile(scores, None, 0.1) == 1.0
+    assert conformal_quantile(scores, None, 0.05) == -np.inf
+    for level in (0.05, 0.1, 0.5, 0.9, 0.95):  # unit weights: the same ranks
+        assert conformal_quantile(scores, np.full(10, 2.0), level) == \
+            conformal_quantile(scores, None, level)
+    # exchangeable scores: P(new <= upper) >= level, P(new < lower) <= level, both tight
+    rng = np.random.default_rng(0)
+    calibration, new = rng.standard_normal((40000, 19)), rng.standard_normal(40000)
+    upper = conformal_quantile(calibration, None, 0.9)  # 18th of 19: P = 18/20
+    lower = conformal_quantile(calibration, None, 0.1)  # 2nd of 19: P = 2/20
+    assert abs(np.mean(new <= upper) - 0.9) < 0.006
+    assert abs(np.mean(new < lower) - 0.1) < 0.006
