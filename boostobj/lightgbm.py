@@ -162,12 +162,12 @@ class _LightGBMRenewal(LeafRenewal):
         order = np.argsort(values)
         sorted_values = values[order]
         change = np.subtract(scores_after, scores_before, out=scores_after)
-        position = np.searchsorted((sorted_values[1:] + sorted_values[:-1]) / 2, change)
         # (a + v) - a is v within a few units in the last place of a + v.
         largest = max(-np.min(scores_before), np.max(scores_before)) + np.max(np.abs(values))
         tolerance = 16 * np.finfo(np.float64).eps * largest
+        position = _nearest(sorted_values, change, tolerance)
         error = np.subtract(change, sorted_values[position], out=change)
-        if max(-np.min(error), np.max(error)) > tolerance:
+        if max(-np.min(error), np.max(error)) > 3 * tolerance:  # 1, + 2 for shared values
             return self._leaves(data, tree)
         leaf = order[position]
         close = np.diff(sorted_values) <= 2 * tolerance
@@ -208,6 +208,38 @@ class _LightGBMRenewal(LeafRenewal):
     def _learning_rate(self):
         params = self.booster.params
         return float(next((params[key] for key in _LEARNING_RATE_KEYS if key in params), 0.1))
+
+
+# Cells of the lookup table in _nearest, at most (int32).
+_MAX_CELLS = 1 << 18
+
+
+def _nearest(sorted_values, x, tolerance):
+    """Index of the value of ``sorted_values`` nearest each x (which lie within
+    ``tolerance`` of one of them, or the caller finds out).
+
+    A binary search per row costs more than the rest of a renewal, so where the values are
+    far apart compared with the tolerance, a table over cells of a quarter of the smallest
+    gap looks them up: each value owns its cell and the two beside it. Values within
+    2 x ``tolerance`` of each other are not told apart (the caller looks those rows up).
+    """
+    gaps = np.diff(sorted_values)
+    distinct = gaps[gaps > 2 * tolerance]  # values closer than that share a leaf lookup
+    if distinct.size == 0:
+        return np.zeros(x.shape, dtype=np.intp)
+    cell = distinct.min() / 4
+    n_cells = int((sorted_values[-1] - sorted_values[0]) / cell) + 4
+    if tolerance < cell / 8 and n_cells <= _MAX_CELLS:
+        origin = sorted_values[0] - 1.5 * cell
+        table = np.zeros(n_cells, dtype=np.int32)
+        owned = ((sorted_values - origin) / cell).astype(np.intp)
+        for offset in (-1, 0, 1):
+            table[owned + offset] = np.arange(sorted_values.size)
+        index = np.subtract(x, origin)
+        index /= cell
+        np.clip(index, 0, n_cells - 1, out=index)
+        return table[index.astype(np.intp)]
+    return np.searchsorted((sorted_values[1:] + sorted_values[:-1]) / 2, x)
 
 
 def _take_rows(data, rows):

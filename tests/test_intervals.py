@@ -244,3 +244,15 @@ def test_interval_metrics_on_a_hand_example():
         coverage(y, np.zeros((4, 3)))
     with pytest.raises(ValueError, match="levels == \\[1.5\\]"):
         pinball_loss(y, interval[:, 0], 1.5)
+
+
+def test_intervals_benchmark_runs_at_small_size(capsys):
+    import runpy
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "intervals.py"
+    results = runpy.run_path(str(path))["main"](
+        ["--datasets", "mcycle", "--splits", "1", "--skip-gbr"])
+    rows = results["mcycle"]
+    assert rows["boostobj LightGBM, conformal"][3] == 0.0  # no crossing
+    assert rows["boostobj LightGBM, cv+"][0] >= 0.9
+    assert "CQR on LightGBM built-in" in capsys.readouterr().out

@@ -99,3 +99,13 @@ def test_multiclass_example_runs():
     assert results["xgboost softmax:hessian=doubled"] == pytest.approx(
         results["xgboost built-in multi:softprob"], rel=1e-4)
     assert all(scores["accuracy"] > 0.85 for scores in results.values())
+
+
+def test_prediction_intervals_example_runs(capsys):
+    module = runpy.run_path(str(ROOT / "examples" / "prediction_intervals.py"))
+    results = module["main"](["--rows", "3000", "--trees", "200"])
+    assert set(results) == {"conformal", None}
+    # 600 test rows: sd of a coverage ~ 0.012
+    assert abs(results["conformal"][0] - 0.90) < 0.04
+    assert results[None][0] < results["conformal"][0]
+    assert "coverage" in capsys.readouterr().out
