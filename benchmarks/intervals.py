@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 
 from boostobj import QuantileIntervalRegressor, datasets
+from boostobj._numerics import conformal_quantile
 from boostobj.metrics import coverage, interval_score, mean_width
 
 LEVELS = (0.05, 0.95)
@@ -80,8 +81,7 @@ def methods(threads, dataset, skip_gbr):
     def cqr(X_train, y_train, X_cal, y_cal, X_test):
         lower, upper = lightgbm_models(X_train, y_train)
         scores = np.maximum(lower.predict(X_cal) - y_cal, y_cal - upper.predict(X_cal))
-        rank = int(np.ceil((1 - (LEVELS[0] + 1 - LEVELS[1])) * (len(y_cal) + 1)))
-        width = np.sort(scores)[rank - 1] if rank <= len(y_cal) else np.inf
+        width = conformal_quantile(scores, None, LEVELS[1] - LEVELS[0])  # ⌈0.9(n+1)⌉-th
         return lower.predict(X_test) - width, upper.predict(X_test) + width
 
     def sklearn(estimator):

@@ -272,9 +272,9 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _warn_infinite(self, n_calibration):
+        # the bound is infinite when its rank falls outside the n scores, whatever they are
         small = [float(level) for level in self.levels_
-                 if not 1 <= (np.ceil(level * (n_calibration + 1)) if level >= 0.5
-                              else np.floor(level * (n_calibration + 1))) <= n_calibration]
+                 if not np.isfinite(conformal_quantile(np.zeros(n_calibration), None, level))]
         if small:
             warnings.warn(f"{type(self).__name__}: {n_calibration} calibration rows are too "
                           f"few for levels {small}: those bounds are infinite (the "
