@@ -10,22 +10,23 @@ $(BIN)/python:
 
 # Stamps record what was installed, so each target installs once and re-installs when
 # pyproject.toml changes.
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# The demo draws a PNG: it installs the plot extra (matplotlib); the test extra includes it.
+$(VENV)/.installed-plot: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[plot]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $@ $(VENV)/.installed-base
+	touch $@ $(VENV)/.installed-plot
 
-demo: $(VENV)/.installed-base
+demo: $(VENV)/.installed-plot
 	$(BIN)/boostobj demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-benchmark: $(VENV)/.installed-base
+benchmark: $(VENV)/.installed-plot
 	$(BIN)/python benchmarks/overhead.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info boostobj-out

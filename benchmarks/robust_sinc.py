@@ -1,11 +1,8 @@
-"""Robust regression on noisy sinc data: the comparison study of Natekin & Knoll (2013).
+"""Robust regression on noisy sinc data (Natekin & Knoll 2013): the README's full tables.
 
-y = sin(x)/x, x ~ U[-10, 10], n = 1,000, Gaussian noise σ = 0.1 and 10% impulses, two-sided
-(U[-5, 5] added) or one-sided (U[0, 5]); 500 trees, learning rate 0.05, depth 3 (8 leaves),
-at least 20 rows a leaf. Each model is scored against the clean sinc on a 2,000-point grid;
-the quantile models' coverage is measured on fresh noisy targets at the grid points. Every
-boostobj regression loss runs on both boosters beside the built-in objectives, at target
-scale ×1 and ×1000 (scores divided by the scale, so the two columns should agree).
+The study itself is ``boostobj._robust_study`` (``boostobj compare`` runs it with fewer
+seeds); this script runs 10 seeds of both contaminations on both boosters and writes the
+panels.
 
     python benchmarks/robust_sinc.py                     # 10 seeds, both contaminations
     python benchmarks/robust_sinc.py --seeds 2 --png sinc.png
@@ -14,212 +11,29 @@ scale ×1 and ×1000 (scores divided by the scale, so the two columns should agr
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import time
-from concurrent.futures import ProcessPoolExecutor
 
-import lightgbm as lgb
-import numpy as np
-import xgboost as xgb
-
-import boostobj.lightgbm as bl
-import boostobj.xgboost as bx
-
-N_TRAIN, N_GRID = 1000, 2000
-ROUNDS, LEARNING_RATE, DEPTH, MIN_ROWS = 500, 0.05, 3, 20
-SCALES = (1.0, 1000.0)
-CONTAMINATIONS = ("two-sided", "one-sided")
-QUANTILES = (0.1, 0.5, 0.9)
-FLAT_SD = 0.02  # a model whose predictions vary less than this has not learnt sinc
-
-# boostobj losses (spec at scale 1; "{s}" is replaced by the target scale)
-OURS = ["squared_error", "absolute_error", "huber", "pseudo_huber", "log_cosh", "fair",
-        "cauchy", "quantile:alpha=0.5", "expectile:alpha=0.5",
-        "truncated_squared:threshold={s}", "huber:delta={s}"]
-BUILTINS = {
-    "lightgbm": [("built-in regression", {"objective": "regression"}),
-                 ("built-in regression_l1", {"objective": "regression_l1"}),
-                 ("built-in huber", {"objective": "huber"}),
-                 ("built-in quantile 0.5", {"objective": "quantile", "alpha": 0.5})],
-    "xgboost": [("built-in reg:squarederror", {"objective": "reg:squarederror"}),
-                ("built-in reg:absoluteerror", {"objective": "reg:absoluteerror"}),
-                ("built-in reg:pseudohubererror", {"objective": "reg:pseudohubererror"}),
-                ("built-in reg:quantileerror 0.5", {"objective": "reg:quantileerror",
-                                                    "quantile_alpha": 0.5})],
-}
-
-
-def sinc(x):
-    return np.sinc(x / np.pi)  # sin(x) / x
-
-
-def noisy_targets(x, contamination, rng):
-    y = sinc(x) + rng.normal(scale=0.1, size=x.size)
-    impulse = rng.uniform(size=x.size) < 0.1
-    low = -5.0 if contamination == "two-sided" else 0.0
-    y[impulse] += rng.uniform(low, 5.0, size=int(impulse.sum()))
-    return y
-
-
-def make_data(seed, contamination):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-10, 10, size=N_TRAIN)
-    grid = np.linspace(-10, 10, N_GRID)
-    return x[:, None], noisy_targets(x, contamination, rng), grid[:, None], \
-        noisy_targets(grid, contamination, rng)
-
-
-def fit_predict(booster, objective, X, y, X_grid, rounds, builtin=None):
-    """Grid predictions of a model trained with a boostobj spec or built-in params."""
-    if booster == "lightgbm":
-        params = {"learning_rate": LEARNING_RATE, "max_depth": DEPTH, "num_leaves": 2 ** DEPTH,
-                  "min_data_in_leaf": MIN_ROWS, "verbose": -1, "num_threads": 1,
-                  "deterministic": True}
-        if builtin is not None:
-            return lgb.train({**params, **builtin}, lgb.Dataset(X, y), rounds).predict(X_grid)
-        return bl.train(objective, params, lgb.Dataset(X, y), rounds).predict(X_grid)
-    params = {"eta": LEARNING_RATE, "max_depth": DEPTH, "min_child_weight": MIN_ROWS,
-              "tree_method": "hist", "nthread": 1}
-    dtrain, dgrid = xgb.DMatrix(X, y), xgb.DMatrix(X_grid)
-    if builtin is not None:
-        return xgb.train({**params, **builtin}, dtrain, rounds).predict(dgrid)
-    return bx.train(objective, params, dtrain, rounds).predict(dgrid)
-
-
-def run_seed(args):
-    """All models of one seed and contamination: {(booster, name, scale): metrics}."""
-    seed, contamination, rounds = args
-    X, y, X_grid, y_grid = make_data(seed, contamination)
-    clean = sinc(X_grid[:, 0])
-    results = {}
-    for booster in ("lightgbm", "xgboost"):
-        runs = [(name, spec, None) for spec in OURS for name in [spec.replace("{s}", "s")]]
-        runs += [(name, None, params) for name, params in BUILTINS[booster]]
-        for name, spec, builtin in runs:
-            for scale in SCALES:
-                objective = spec.replace("{s}", f"{scale:g}") if spec else None
-                start = time.perf_counter()
-                with np.errstate(all="ignore"):
-                    prediction = fit_predict(booster, objective, X, y * scale, X_grid, rounds,
-                                             builtin) / scale
-                error = prediction - clean
-                results[(booster, name, scale)] = {
-                    "rmse": float(np.sqrt(np.mean(error ** 2))),
-                    "mae": float(np.mean(np.abs(error))),
-                    "sd": float(np.std(prediction)),
-                    "seconds": time.perf_counter() - start,
-                }
-        for alpha in QUANTILES:
-            for name, spec, builtin in [
-                    (f"quantile:alpha={alpha}", f"quantile:alpha={alpha}", None),
-                    (f"built-in quantile {alpha}",
-                     None, {"objective": "quantile", "alpha": alpha} if booster == "lightgbm"
-                     else {"objective": "reg:quantileerror", "quantile_alpha": alpha})]:
-                prediction = fit_predict(booster, spec, X, y, X_grid, rounds, builtin)
-                results[(booster, "coverage " + name, 1.0)] = {
-                    "coverage": float(np.mean(y_grid <= prediction))}
-    return contamination, results
-
-
-def summarise(per_seed):
-    """{(booster, name, scale): {metric: (mean, sd, values)}} over the seeds."""
-    summary = {}
-    for key in per_seed[0]:
-        summary[key] = {metric: (float(np.mean(values)), float(np.std(values)), values)
-                        for metric in per_seed[0][key]
-                        for values in [np.array([seed[key][metric] for seed in per_seed])]}
-    return summary
-
-
-def table(summary, contamination):
-    lines = [f"\n### {contamination} impulses: error against the clean sinc (mean ± sd over "
-             "seeds; ×1000 divided by 1000)\n",
-             "| booster | loss | RMSE ×1 | RMSE ×1000 | MAE ×1 | MAE ×1000 | flat or exploded |",
-             "|---|---|---|---|---|---|---|"]
-    for (booster, name, scale), metrics in summary.items():
-        if scale != SCALES[0] or "rmse" not in metrics:
-            continue
-        other = summary[(booster, name, SCALES[1])]
-        bad = sum(int(np.sum((m["sd"][2] < FLAT_SD) | ~np.isfinite(m["rmse"][2])
-                             | (m["rmse"][2] > 10)))
-                  for m in (metrics, other))
-        cells = [f"{m[k][0]:.4f} ± {m[k][1]:.4f}" for k in ("rmse", "mae")
-                 for m in (metrics, other)]
-        label = name if name.startswith("built-in") else f"`{name}`"
-        lines.append(f"| {booster} | {label} | " + " | ".join(cells) + f" | {bad} |")
-    lines += ["", "| booster | quantile model | coverage α=0.1 | α=0.5 | α=0.9 |",
-              "|---|---|---|---|---|"]
-    for booster in ("lightgbm", "xgboost"):
-        for label, prefix in (("boostobj `quantile`", "coverage quantile:alpha="),
-                              ("built-in", "coverage built-in quantile ")):
-            cells = [summary[(booster, f"{prefix}{alpha}", 1.0)]["coverage"]
-                     for alpha in QUANTILES]
-            lines.append(f"| {booster} | {label} | "
-                         + " | ".join(f"{mean:.4f} ± {sd:.4f}" for mean, sd, _ in cells) + " |")
-    return "\n".join(lines)
-
-
-def draw(path, rounds, seed=0):
-    """The study's panels for one seed (two-sided impulses, boostobj on LightGBM)."""
-    try:
-        import matplotlib
-    except ImportError:
-        print(f"matplotlib is not installed: no plot ({path}); pip install 'boostobj[plot]'")
-        return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    X, y, X_grid, _ = make_data(seed, "two-sided")
-    grid, clean = X_grid[:, 0], sinc(X_grid[:, 0])
-    panels = [
-        ("data: sinc + noise + 10% impulses", []),
-        ("L2 vs L1", [("squared_error", "L2"), ("absolute_error", "L1")]),
-        ("Huber δ = 4, 2, 1 and auto", [("huber:delta=4", "δ = 4"), ("huber:delta=2", "δ = 2"),
-                                        ("huber:delta=1", "δ = 1"), ("huber", "δ = auto")]),
-        ("quantiles 0.5, 0.1, 0.9", [(f"quantile:alpha={a}", f"α = {a}") for a in (0.5, 0.1, 0.9)]),
-    ]
-    figure, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True)
-    for axis, (title, models) in zip(axes.ravel(), panels, strict=True):
-        axis.scatter(X[:, 0], y, s=3, color="0.7", label="training data")
-        axis.plot(grid, clean, color="black", linewidth=1, label="sinc")
-        for spec, label in models:
-            axis.plot(grid, fit_predict("lightgbm", spec, X, y, X_grid, rounds), linewidth=1.5,
-                      label=label)
-        axis.set_ylim(-1.0, 1.6)
-        axis.set_title(title)
-        axis.legend(loc="upper right", fontsize=8)
-    figure.suptitle(f"boostobj losses on LightGBM, {rounds} trees, seed {seed} "
-                    "(impulses beyond the axes not shown)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    print(f"wrote {path}")
+from boostobj import _robust_study as study
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--rounds", type=int, default=study.ROUNDS)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--png", default="robust_sinc.png", help="'' for no plot")
     args = parser.parse_args(argv)
-    tasks = [(seed, contamination, args.rounds) for contamination in CONTAMINATIONS
-             for seed in range(args.seeds)]
-    if args.jobs <= 1:
-        outcomes = [run_seed(task) for task in tasks]
-    else:
-        # Fresh interpreters: a forked child of a process that has run OpenMP can hang.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
-            outcomes = list(pool.map(run_seed, tasks))
-    summaries = {}
-    for contamination in CONTAMINATIONS:
-        per_seed = [results for kind, results in outcomes if kind == contamination]
-        summaries[contamination] = summarise(per_seed)
-        print(table(summaries[contamination], contamination))
+    summaries = study.run(args.seeds, study.CONTAMINATIONS, args.rounds, study.BOOSTERS,
+                          jobs=args.jobs)
+    for contamination, summary in summaries.items():
+        print(study.table(summary, contamination))
     if args.png:
-        draw(args.png, args.rounds)
+        from boostobj.plots import sinc_figure
+
+        sinc_figure(args.png, *study.panels(args.rounds),
+                    f"boostobj losses on LightGBM, {args.rounds} trees, seed 0 "
+                    "(impulses beyond the axes not shown)")
+        print(f"wrote {args.png}")
     return summaries
 
 

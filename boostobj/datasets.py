@@ -26,7 +26,7 @@ _SPLIT_COLUMN = "split"
 
 @dataclass
 class Dataset:
-    """Features ``X`` (float64; ordered categories as integer codes), target ``y``.
+    """Features ``X`` (float64; categories as integer codes, missing cells NaN), target ``y``.
 
     ``split`` holds "train" / "test" per row where the data's authors made the split (pima),
     else None.
@@ -60,27 +60,83 @@ def _check_name(name):
         raise ValueError(f"Unknown dataset {name!r}; available: {', '.join(available())}.")
 
 
+# Cells read as missing values (pandas' defaults, the common ones).
+MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "-"})
+
+
+def read_csv(path, target=None, *, categories=None, exclude=(), split_column=None):
+    """A CSV file with a header as a :class:`Dataset`.
+
+    Numeric columns become float64 (missing cells, see ``MISSING``, become NaN). Any other
+    column is categorical: integer codes in the order ``categories[column]`` gives, else
+    sorted, with NaN for missing cells; ``Dataset.categories`` holds the levels. A
+    categorical target keeps its codes in ``y`` (its levels in ``categories[target]``).
+    Columns in ``exclude`` are neither features nor target; ``split_column`` is kept as
+    ``Dataset.split`` (text). ``target=None`` reads features only (``y`` is None).
+
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file, the
+    line or the column for anything else (no header, ragged rows, an unknown target).
+    """
+    path = Path(path)
+    categories = dict(categories or {})
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header:
+            raise ValueError(f"{path}: the file is empty (expected a header line).")
+        header = [column.strip() for column in header]
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise ValueError(f"{path}, line {line}: {len(row)} cells, the header has "
+                                 f"{len(header)}.")
+            rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no rows below the header.")
+    if target is not None and target not in header:
+        raise ValueError(f"{path}: no column {target!r}; columns: {', '.join(header)}.")
+    columns = {}
+    for j, column in enumerate(header):
+        if column in exclude:
+            continue
+        values = [row[j].strip() for row in rows]
+        if column == split_column:
+            columns[column] = np.array(values)
+            continue
+        numbers = _as_numbers(values) if column not in categories else None
+        if numbers is None:
+            levels = categories.get(column)
+            if levels is None:
+                levels = sorted({v for v in values if v not in MISSING})
+                categories[column] = levels
+            code = {level: float(k) for k, level in enumerate(levels)}
+            unknown = sorted({v for v in values if v not in code and v not in MISSING})
+            if unknown:
+                raise ValueError(f"{path}: column {column!r} has values {unknown[:3]} outside "
+                                 f"its levels {levels}.")
+            numbers = np.array([code.get(v, np.nan) for v in values])
+        columns[column] = numbers
+    features = [c for c in columns if c not in (target, split_column)]
+    X = np.column_stack([columns[c] for c in features]) if features else np.empty((len(rows), 0))
+    return Dataset(path.stem, X, columns[target] if target is not None else None, features,
+                   target, {c: list(v) for c, v in categories.items() if c in columns},
+                   columns.get(split_column))
+
+
+def _as_numbers(values):
+    """Float64 array of the cells, or None when some cell is neither a number nor missing."""
+    try:
+        return np.array([np.nan if v in MISSING else float(v) for v in values])
+    except ValueError:
+        return None
+
+
 def load(name):
     """Load a shipped dataset as a :class:`Dataset`."""
     _check_name(name)
-    with path(name).open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        rows = list(reader)
-    categories = _CATEGORIES[name]
-    columns = {}
-    for j, column in enumerate(header):
-        values = [row[j] for row in rows]
-        if column == _SPLIT_COLUMN:
-            columns[column] = np.array(values)
-        elif column in categories:
-            code = {level: k for k, level in enumerate(categories[column])}
-            columns[column] = np.array([code[v] for v in values], dtype=np.float64)
-        else:
-            columns[column] = np.array(values, dtype=np.float64)
-    target = _TARGETS[name]
-    features = [c for c in header if c not in (target, _SPLIT_COLUMN)]
-    X = np.column_stack([columns[c] for c in features])
-    return Dataset(name, X, columns[target], features, target,
-                   {c: list(levels) for c, levels in categories.items()},
-                   columns.get(_SPLIT_COLUMN))
+    data = read_csv(path(name), _TARGETS[name], categories=_CATEGORIES[name],
+                    split_column=_SPLIT_COLUMN)
+    data.name = name
+    return data

@@ -40,13 +40,14 @@ def test_python_dash_m_entry_point():
     assert "`tweedie`" in result.stdout
 
 
-def test_demo_at_small_size(capsys):
-    rows = cli.run_demo(rounds=15, rows=3000)
-    ours = {(spec, booster): rmse for spec, booster, label, rmse, *_ in rows if label == "boostobj"}
-    theirs = {(spec, booster): rmse for spec, booster, label, rmse, *_ in rows if label == "built-in"}
+def test_losses_on_diamonds_benchmark_at_small_size(capsys):
+    module = runpy.run_path(str(ROOT / "benchmarks" / "losses_diamonds.py"))
+    rows = module["run"](rounds=15, rows=3000)
+    rmse = {(spec, booster, label): value for spec, booster, label, value, *_ in rows}
     # Identical losses give identical models: squared error is its own built-in twin.
-    assert ours[("squared_error", "xgboost")] == pytest.approx(theirs[("squared_error", "xgboost")], rel=1e-3)
-    assert ours[("squared_error", "lightgbm")] == pytest.approx(theirs[("squared_error", "lightgbm")], rel=1e-3)
+    for booster in ("xgboost", "lightgbm"):
+        assert rmse[("squared_error", booster, "boostobj")] == pytest.approx(
+            rmse[("squared_error", booster, "built-in")], rel=1e-3)
     assert all(np.isfinite(r[3]) for r in rows)
     assert "test RMSE" in capsys.readouterr().out
 
@@ -109,3 +110,68 @@ def test_prediction_intervals_example_runs(capsys):
     assert abs(results["conformal"][0] - 0.90) < 0.04
     assert results[None][0] < results["conformal"][0]
     assert "coverage" in capsys.readouterr().out
+
+
+def test_native_examples_match_the_built_in_twin(capsys):
+    for script in ("xgboost_native.py", "lightgbm_native.py"):
+        module = runpy.run_path(str(ROOT / "examples" / script))
+        results = module["main"](["--rows", "3000", "--rounds", "40"])
+        by_hand, one_call, builtin = results.values()
+        assert np.allclose(by_hand, one_call, rtol=1e-5)
+        assert np.allclose(one_call, builtin, rtol=1e-3)
+    assert "test tweedie loss" in capsys.readouterr().out
+
+
+def test_sklearn_wrappers_example_runs(capsys):
+    module = runpy.run_path(str(ROOT / "examples" / "sklearn_wrappers.py"))
+    results = module["main"](["--rows", "3000", "--trees", "40"])
+    assert results["XGBRegressor"] < 600 and results["LGBMRegressor"] < 600  # MAE, USD
+    for name in ("XGBClassifier", "LGBMClassifier"):
+        log_loss, accuracy = results[name]
+        assert log_loss < 0.65 and accuracy > 0.7
+
+
+def test_robust_regression_example_runs(capsys):
+    module = runpy.run_path(str(ROOT / "examples" / "robust_regression.py"))
+    results = module["main"](["--rows", "4000", "--rounds", "60"])
+    squared = results["squared_error"][1]
+    for spec in ("absolute_error", "huber", "cauchy"):  # MAE on clean prices
+        assert results[spec][1] < 0.2 * squared, spec
+
+
+def test_check_your_own_loss_example_runs():
+    # A subprocess: check_loss pickles the example's classes, which needs a real __main__.
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "check_your_own_loss.py"),
+                             "--rounds", "50"], capture_output=True, text=True, check=True)
+    assert "pass every check" in result.stdout
+    assert "LinexWithABug fails, as it should" in result.stdout
+    assert "hessian disagrees with central finite differences" in result.stdout
+
+
+def test_every_example_is_run_by_the_suite():
+    source = Path(__file__).read_text()
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        assert script.name in source, f"examples/{script.name} is not run by a test"
+
+
+def test_readme_command_lines_parse_and_name_shipped_files():
+    import shlex
+
+    readme = (ROOT / "README.md").read_text()
+    inside, code = False, []
+    for line in readme.splitlines():
+        if line.startswith("```"):
+            inside = not inside
+        elif inside:
+            code.append(line)
+    # Command lines, not the demo table's "boostobj on LightGBM ..." rows.
+    names = "losses|intervals|fit|compare|plot-losses|demo"
+    commands = re.findall(rf"^boostobj ((?:{names})\b[^#\n]*?)\s*(?:#.*)?$", "\n".join(code),
+                          re.M)
+    assert len(commands) >= 8
+    for command in commands:
+        args = cli.build_parser().parse_args(shlex.split(command))
+        if hasattr(args, "data"):
+            assert (ROOT / args.data).is_file(), command
+        if getattr(args, "loss", None):
+            boostobj.get_loss(args.loss)

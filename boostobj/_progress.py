@@ -1,0 +1,113 @@
+"""A one-line progress bar for the command line, drawn on stderr only when it is a terminal."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+_WIDTH = 24
+
+
+class Progress:
+    """``with Progress(total, "fitting") as bar: ... bar.advance()``.
+
+    With ``total=None`` the work has no known size: the line shows the label and the seconds
+    elapsed. A background thread redraws a few times a second, so the line moves while a
+    single long step (one booster fit) runs. Nothing is written, and no thread runs, when
+    ``stream`` is not a terminal (a pipe, a file, the test suite).
+    """
+
+    def __init__(self, total=None, label="", *, stream=None, enabled=None, interval=0.2):
+        self.total, self.label, self.done = total, label, 0
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = _is_terminal(self.stream) if enabled is None else enabled
+        self._interval = interval
+        self._start = time.perf_counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
+        self._last_length = 0
+
+    def __enter__(self):
+        if self.enabled:
+            self._thread = threading.Thread(target=self._redraw_until_stopped, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def advance(self, steps=1, label=None):
+        with self._lock:
+            self.done += steps
+            if label is not None:
+                self.label = label
+        self._draw()
+
+    def set_label(self, label):
+        with self._lock:
+            self.label = label
+        self._draw()
+
+    def close(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self.enabled:
+            with self._lock:  # clear the line, so what is printed next starts clean
+                self.stream.write("\r" + " " * self._last_length + "\r")
+                self.stream.flush()
+
+    def line(self):
+        """The text of the bar as it would be drawn now."""
+        elapsed = time.perf_counter() - self._start
+        if self.total:
+            share = min(self.done / self.total, 1.0)
+            filled = int(round(share * _WIDTH))
+            bar = "#" * filled + "-" * (_WIDTH - filled)
+            return f"[{bar}] {self.done}/{self.total} {self.label} {elapsed:.0f}s"
+        return f"{self.label} {elapsed:.0f}s"
+
+    def _draw(self):
+        if not self.enabled:
+            return
+        with self._lock:
+            text = self.line()
+            padding = " " * max(self._last_length - len(text), 0)
+            self.stream.write("\r" + text + padding)
+            self.stream.flush()
+            self._last_length = len(text)
+
+    def _redraw_until_stopped(self):
+        while not self._stop.wait(self._interval):
+            self._draw()
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def xgboost_callback(progress):
+    """An ``xgb.callback.TrainingCallback`` that advances ``progress`` once a round."""
+    import xgboost as xgb
+
+    class _Advance(xgb.callback.TrainingCallback):
+        def after_iteration(self, model, epoch, evals_log):
+            progress.advance()
+            return False
+
+    return _Advance()
+
+
+def lightgbm_callback(progress):
+    """A LightGBM callback that advances ``progress`` once a round."""
+
+    def advance(env):
+        progress.advance()
+
+    return advance

@@ -1,0 +1,227 @@
+"""Pictures: loss curves, prediction intervals against the truth, the robust-loss study.
+
+matplotlib is an optional extra (``pip install 'boostobj[plot]'``); every function here
+raises :class:`PlottingUnavailable` with that instruction when it is missing. Figures are
+drawn with matplotlib's object API (no pyplot), so nothing here changes the backend of a
+user's session.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .losses import MulticlassLoss, get_loss, loss_class
+from .metrics import coverage
+
+INSTALL_HINT = "pip install 'boostobj[plot]'"
+
+# What `plot-losses` draws without names: the regression losses, then the binary ones.
+DEFAULT_CURVES = ["squared_error", "absolute_error", "huber", "pseudo_huber", "log_cosh", "fair",
+                  "cauchy", "quantile:alpha=0.9", "logistic", "focal:gamma=2", "hinge",
+                  "squared_hinge", "exponential"]
+
+
+class PlottingUnavailable(ImportError):
+    """matplotlib is not installed."""
+
+
+def _figure(width, height):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise PlottingUnavailable(f"plots need matplotlib, which is not installed: "
+                                  f"{INSTALL_HINT}") from error
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _save(figure, path):
+    figure.savefig(path, dpi=110)
+    return path
+
+
+# --- loss curves ------------------------------------------------------------------------------
+
+def _fixed_scale(spec):
+    """The loss of ``spec`` with every "auto" scale set to 1, and its label."""
+    loss = get_loss(spec)
+    auto = {name: 1.0 for name in type(loss).parameters if getattr(loss, name, None) == "auto"}
+    if auto:
+        loss = get_loss(spec, **auto)
+    label = spec + "".join(f" ({name} = 1)" for name in auto)
+    return loss, label
+
+
+def loss_curves(spec, points=401):
+    """(axis kind, label, x, loss, gradient, hessian) of one loss along one input.
+
+    The axis kind says what x is: the residual r = y - f (identity link: y = 0, f = -r),
+    the raw score f with y = 1 (log link), or the margin f for the positive class
+    (binary; for multiclass losses K = 2 and f = f_y - f_other). The hessian is the one
+    the booster is given (a stand-in where the loss's true one is zero or negative).
+    """
+    loss, label = _fixed_scale(spec)
+    link = loss.link.name
+    if isinstance(loss, MulticlassLoss):
+        x = np.linspace(-6, 6, points)
+        raw = np.column_stack([x / 2, -x / 2])
+        y = np.column_stack([np.ones(points), np.zeros(points)]) if loss.name in (
+            "soft_label", "kl_divergence") else np.zeros(points)
+        values = loss.loss(y, raw)
+        gradient, hessian = loss.gradient_hessian(y, raw)
+        return "margin", label, x, values, gradient[:, 0], hessian[:, 0]
+    if link == "identity":
+        kind, x = "residual", np.linspace(-4, 4, points)
+        y, raw = np.zeros(points), -x
+    elif link == "log":
+        kind, x = "raw score", np.linspace(-3, 3, points)
+        y, raw = np.ones(points), x
+    else:
+        kind, x = "margin", np.linspace(-4, 4, points)
+        y, raw = np.ones(points), x
+    gradient, hessian = loss.gradient_hessian(y, raw)
+    if getattr(loss, "hessian", None) == "irls":
+        label += " (IRLS h = g/r)"
+    elif not loss.exact_hessian:
+        label += " (stand-in h)"
+    return kind, label, x, loss.loss(y, raw), gradient, hessian
+
+
+_AXIS_LABELS = {"residual": "residual r = y − f",
+                "raw score": "raw score f (y = 1, log link)",
+                "margin": "margin f (label +1; multiclass: f_y − f_other, K = 2)"}
+
+
+def loss_figure(path, specs=None):
+    """Loss, gradient and hessian against the residual or margin, one row per kind of input.
+
+    Returns ``path``. Unknown names raise the registry's ``ValueError`` (it lists the names).
+    """
+    specs = list(specs or DEFAULT_CURVES)
+    for spec in specs:
+        loss_class(spec.partition(":")[0])  # a clear error before any drawing
+    curves = [loss_curves(spec) for spec in specs]
+    kinds = list(dict.fromkeys(kind for kind, *_ in curves))
+    figure = _figure(13, 3.8 * len(kinds))
+    axes = figure.subplots(len(kinds), 3, squeeze=False)
+    for row, kind in enumerate(kinds):
+        for kind_of, label, x, values, gradient, hessian in curves:
+            if kind_of != kind:
+                continue
+            for axis, series in zip(axes[row], (values, gradient, hessian), strict=True):
+                axis.plot(x, series, linewidth=1.6, label=label)
+        for axis, title in zip(axes[row], ("loss", "gradient ∂L/∂f",
+                                           "hessian given to the booster"), strict=True):
+            axis.set_title(title)
+            axis.set_xlabel(_AXIS_LABELS[kind])
+            axis.axhline(0, color="0.8", linewidth=0.8, zorder=0)
+            axis.axvline(0, color="0.8", linewidth=0.8, zorder=0)
+        # Fast-growing curves (exponential, squared error) would flatten the others.
+        shown = [c for c in curves if c[0] == kind]
+        top = min(max(np.nanmax(c[3]) for c in shown), 8.0)
+        axes[row][0].set_ylim(-0.05 * top, 1.05 * top)
+        slope = min(max(np.nanmax(np.abs(c[4])) for c in shown), 5.0)
+        axes[row][1].set_ylim(-1.1 * slope, 1.1 * slope)
+        curvature = min(max(max(np.nanmax(c[5]) for c in shown), 1.0), 4.0)
+        axes[row][2].set_ylim(-0.05 * curvature, 1.1 * curvature)
+        axes[row][0].legend(fontsize=8, loc="upper center")
+    figure.suptitle("boostobj losses: value, gradient and hessian ('auto' scales set to 1)")
+    return _save(figure, path)
+
+
+# --- prediction intervals ---------------------------------------------------------------------
+
+def _bins(prediction, n_bins):
+    # Equal counts by rank, so ties in the predictions leave no bin empty.
+    rank = np.empty(prediction.size, dtype=np.int64)
+    rank[np.argsort(prediction, kind="stable")] = np.arange(prediction.size)
+    return rank * n_bins // prediction.size
+
+
+def intervals_figure(path, y, intervals, levels, *, prediction=None, x=None, x_name=None,
+                     target_name="target", rows_shown=250, n_bins=10, seed=0):
+    """Held-out intervals against the truth, and coverage and width across the range.
+
+    ``intervals`` maps a model's name to its (n, 2) intervals on the rows ``y``; the first
+    is drawn row by row (a random ``rows_shown`` of them, sorted by ``prediction`` or, with
+    a single feature ``x``, against it). The right panels give, in up to ``n_bins`` equal
+    groups of rows by ``prediction`` (at least 20 rows each), each model's coverage and
+    mean width. Returns ``path``.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    names = list(intervals)
+    first = np.asarray(intervals[names[0]])
+    centre = first.mean(axis=1) if prediction is None else np.asarray(prediction)
+    nominal = levels[-1] - levels[0]
+    figure = _figure(15, 4.8)
+    left, middle, right = figure.subplots(1, 3, width_ratios=(1.6, 1, 1))
+
+    if x is not None:
+        order = np.argsort(x)
+        left.fill_between(x[order], first[order, 0], first[order, 1], color="tab:blue",
+                          alpha=0.25, step="mid", label=f"{names[0]}")
+        inside = (y >= first[:, 0]) & (y <= first[:, 1])
+        left.scatter(x[inside], y[inside], s=8, color="black", label="truth, inside")
+        left.scatter(x[~inside], y[~inside], s=12, color="tab:red", label="truth, outside")
+        left.set_xlabel(x_name or "feature")
+    else:
+        rng = np.random.default_rng(seed)
+        shown = rng.choice(y.size, size=min(rows_shown, y.size), replace=False)
+        shown = shown[np.argsort(centre[shown])]
+        position = np.arange(shown.size)
+        lower, upper = first[shown, 0], first[shown, 1]
+        left.vlines(position, lower, upper, color="tab:blue", alpha=0.5, linewidth=1.5,
+                    label=names[0])
+        inside = (y[shown] >= lower) & (y[shown] <= upper)
+        left.scatter(position[inside], y[shown][inside], s=8, color="black",
+                     label="truth, inside", zorder=3)
+        left.scatter(position[~inside], y[shown][~inside], s=14, color="tab:red",
+                     label="truth, outside", zorder=3)
+        left.set_xlabel(f"{shown.size} random held-out rows, sorted by prediction")
+    left.set_ylabel(target_name)
+    left.set_title(f"{nominal:.0%} intervals on held-out rows: coverage "
+                   f"{coverage(y, first):.3f}")
+    left.legend(fontsize=8, loc="upper left")
+
+    n_bins = max(1, min(n_bins, y.size // 20))  # at least 20 rows to a bar
+    bins = _bins(centre, n_bins)
+    middles = np.arange(n_bins) + 1
+    width = 0.8 / len(names)
+    for k, name in enumerate(names):
+        interval = np.asarray(intervals[name])
+        covered = (y >= interval[:, 0]) & (y <= interval[:, 1])
+        by_bin = np.array([covered[bins == b].mean() for b in range(n_bins)])
+        widths = np.array([np.mean(interval[bins == b, 1] - interval[bins == b, 0])
+                           for b in range(n_bins)])
+        offset = (k - (len(names) - 1) / 2) * width
+        middle.bar(middles + offset, by_bin, width=width, label=name)
+        right.bar(middles + offset, widths, width=width, label=name)
+    middle.axhline(nominal, color="black", linestyle="--", linewidth=1,
+                   label=f"target {nominal:.0%}")
+    middle.set_ylim(max(0.0, nominal - 0.35), 1.13)  # room above the bars for the legend
+    middle.set_yticks([t for t in np.arange(0.0, 1.01, 0.1) if t >= nominal - 0.35])
+    middle.set_title(f"coverage in {n_bins} equal groups of rows by prediction")
+    middle.set_xlabel("group (1 = lowest predictions)")
+    middle.legend(fontsize=7, loc="upper center", ncol=2)
+    right.set_title(f"mean width, {target_name}")
+    right.set_xlabel("group (1 = lowest predictions)")
+    for axis in (middle, right):
+        axis.set_xticks(middles)
+    return _save(figure, path)
+
+
+# --- the robust-loss study --------------------------------------------------------------------
+
+def sinc_figure(path, x, y, grid, clean, curves, title):
+    """The robust study's panels: training data, the clean sinc and each group's fits."""
+    figure = _figure(11, 8)
+    axes = figure.subplots(2, 2, sharex=True)
+    for axis, (group, fits) in zip(axes.ravel(), curves, strict=True):
+        axis.scatter(x, y, s=3, color="0.7", label="training data")
+        axis.plot(grid, clean, color="black", linewidth=1, label="sinc")
+        for label, prediction in fits:
+            axis.plot(grid, prediction, linewidth=1.5, label=label)
+        axis.set_ylim(-1.0, 1.6)
+        axis.set_title(group)
+        axis.legend(loc="upper right", fontsize=8)
+    figure.suptitle(title)
+    return _save(figure, path)

@@ -1,0 +1,321 @@
+"""The command line: every command at small size, its files, and its one-line errors."""
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+import xgboost as xgb
+
+import boostobj
+from boostobj import cli, datasets
+from boostobj._progress import Progress
+from boostobj.plots import loss_curves
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "datasets"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_png(path):
+    data = Path(path).read_bytes()
+    assert data[:8] == PNG_MAGIC and len(data) > 20_000  # a drawn figure, not an empty canvas
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def diamonds_sample(tmp_path_factory):
+    """2,000 diamonds rows as a CSV, text columns and all."""
+    path = tmp_path_factory.mktemp("data") / "diamonds_sample.csv"
+    with open(DATA / "diamonds.csv") as source:
+        lines = source.read().splitlines()
+    keep = np.random.default_rng(0).permutation(len(lines) - 1)[:2000] + 1
+    path.write_text("\n".join([lines[0]] + [lines[i] for i in keep]) + "\n")
+    return path
+
+
+# --- intervals --------------------------------------------------------------------------
+
+def test_intervals_writes_report_csv_and_png(capsys, tmp_path):
+    code, out, err = run(capsys, "intervals", DATA / "mcycle.csv", "--target", "accel",
+                         "--min-leaf-rows", "5", "--out", tmp_path)
+    assert code == 0, err
+    assert "coverage" in out and "interval score" in out and "(target 0.900)" in out
+    with open(tmp_path / "mcycle_intervals.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 27  # 20% of 133 rows held out
+    lower = np.array([float(r["lower"]) for r in rows])
+    upper = np.array([float(r["upper"]) for r in rows])
+    truth = np.array([float(r["accel"]) for r in rows])
+    assert np.all(lower <= upper)
+    inside = np.array([int(r["inside"]) for r in rows])
+    assert np.array_equal(inside, (lower <= truth) & (truth <= upper))
+    # The row numbers point at the file's data rows.
+    mcycle = datasets.load("mcycle")
+    assert np.array_equal(mcycle.y[[int(r["row"]) for r in rows]], truth)
+    reported = float(out.split("coverage")[1].split()[0])
+    assert reported == pytest.approx(inside.mean(), abs=1e-3)
+    assert_png(tmp_path / "mcycle_intervals.png")
+
+
+def test_intervals_three_levels_text_columns_and_missing_cells(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.uniform(size=n)
+    group = rng.choice(["low", "high"], size=n)
+    y = 10 * x + np.where(group == "high", 5.0, 0.0) + rng.normal(size=n)
+    rows = [[f"{a:.4f}" if i % 50 else "", g, f"{b:.4f}" if i % 97 else "NA"]
+            for i, (a, g, b) in enumerate(zip(x, group, y, strict=True))]
+    path = write_csv(tmp_path / "noisy.csv", ["x", "group", "y"], rows)
+    code, out, err = run(capsys, "intervals", path, "--target", "y", "--levels", "0.1", "0.5",
+                         "0.9", "--booster", "xgboost", "--trees", "100", "--no-plot",
+                         "--out", tmp_path)
+    assert code == 0, err
+    assert "left out 7 rows without a 'y' value" in out
+    assert "group (2 values)" in out
+    with open(tmp_path / "noisy_intervals.csv") as handle:
+        table = list(csv.DictReader(handle))
+    assert {"q0.1", "q0.5", "q0.9", "prediction"} <= set(table[0])
+    for row in table:  # the 0.5 level is the point prediction; levels never cross
+        assert float(row["prediction"]) == float(row["q0.5"])
+        assert float(row["q0.1"]) <= float(row["q0.5"]) <= float(row["q0.9"])
+    assert not (tmp_path / "noisy_intervals.png").exists()
+
+
+# --- fit ------------------------------------------------------------------------------------
+
+def test_fit_regression_saves_a_model_plain_lightgbm_loads(capsys, tmp_path, diamonds_sample):
+    model_path = tmp_path / "huber.txt"
+    code, out, err = run(capsys, "fit", diamonds_sample, "--target", "price", "--loss",
+                         "huber:delta=auto", "--rounds", "60", "--model", model_path,
+                         "--out", tmp_path)
+    assert code == 0, err
+    lines = {line.split()[1]: line.split() for line in out.splitlines() if "held-out" in line}
+    assert float(lines["RMSE"][2]) < 1500  # sd(price) ≈ 4000
+    loss, constant = float(lines["huber"][3]), float(lines["huber"][-1].rstrip(")"))
+    assert loss < 0.1 * constant
+    data = datasets.read_csv(diamonds_sample, "price")
+    prediction = lgb.Booster(model_file=str(model_path)).predict(data.X)
+    assert np.all(np.isfinite(prediction)) and 300 < np.median(prediction) < 10_000
+
+
+def test_fit_binary_with_text_labels_on_xgboost(capsys, tmp_path):
+    code, out, err = run(capsys, "fit", DATA / "pima.csv", "--target", "type", "--loss",
+                         "focal:gamma=2", "--booster", "xgboost", "--rounds", "50",
+                         "--out", tmp_path)
+    assert code == 0, err
+    assert "classes: 0 = No, 1 = Yes" in out
+    accuracy = float(next(line for line in out.splitlines() if "accuracy" in line).split()[-1])
+    assert accuracy > 0.7
+    booster = xgb.Booster(model_file=str(tmp_path / "pima_focal.json"))
+    # 'split' is a feature of a user's CSV like any other column (coded text).
+    data = datasets.read_csv(DATA / "pima.csv", "type")
+    probability = booster.predict(xgb.DMatrix(data.X))
+    assert np.all((probability > 0) & (probability < 1))
+
+
+def test_fit_multiclass_names_the_classes(capsys, tmp_path, diamonds_sample):
+    code, out, err = run(capsys, "fit", diamonds_sample, "--target", "cut", "--loss",
+                         "softmax", "--rounds", "20", "--out", tmp_path)
+    assert code == 0, err
+    assert "classes: 0 = Fair, 1 = Good, 2 = Ideal, 3 = Premium, 4 = Very Good" in out
+    assert (tmp_path / "diamonds_sample_softmax.txt").exists()
+
+
+# --- errors: one line, exit status 2 --------------------------------------------------------
+
+ERRORS = [
+    (["fit", "no_such.csv", "--target", "y", "--loss", "huber"], "no_such.csv: no such file"),
+    (["fit", DATA / "diamonds.csv", "--target", "prize", "--loss", "huber"],
+     "no column 'prize'; columns: carat, cut, color, clarity, depth, table, price, x, y, z"),
+    (["fit", DATA / "mcycle.csv", "--target", "accel", "--loss", "hubber"],
+     "Unknown loss 'hubber'. Did you mean 'huber'"),
+    (["fit", DATA / "mcycle.csv", "--target", "accel", "--loss", "huber:delte=2"],
+     "huber: unknown parameter(s) delte; valid parameters: delta"),
+    (["fit", DATA / "mcycle.csv", "--target", "accel", "--loss", "poisson"],
+     "column 'accel' (rows counted after those without a value): poisson: y must be >= 0"),
+    (["fit", DATA / "mcycle.csv", "--target", "accel", "--loss", "logistic"],
+     "logistic is a binary loss"),
+    (["fit", DATA / "mcycle.csv", "--target", "accel", "--loss", "soft_label"],
+     "soft_label takes an (n, K) matrix of class probabilities"),
+    (["intervals", DATA / "pima.csv", "--target", "type"],
+     "target column 'type' is not numeric (values such as 'No', 'Yes')"),
+    (["intervals", DATA / "mcycle.csv", "--target", "accel", "--levels", "0.5", "1.5"],
+     "QuantileIntervalRegressor: levels == (0.5, 1.5)"),
+    (["intervals", DATA, "--target", "accel"], "is a folder, not a CSV file"),
+    (["intervals", DATA / "mcycle.csv", "--target", "accel", "--test-size", "2"],
+     "--test-size 2.0: must be between 0 and 1"),
+    (["plot-losses", "huber", "nope"], "Unknown loss 'nope'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), ERRORS, ids=[" ".join(map(str, a[:1] + a[-2:]))
+                                                             for a, _ in ERRORS])
+def test_errors_are_one_line_with_status_2(capsys, tmp_path, argv, message):
+    code, out, err = run(capsys, *argv, "--out" if argv[0] != "plot-losses" else "--out",
+                         tmp_path)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith(f"boostobj {argv[0]}: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_error_cases_from_a_shell_have_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "boostobj", "fit", "missing.csv", "--target",
+                             "y", "--loss", "huber"], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "boostobj fit: error: missing.csv: no such file\n"
+    with_traceback = subprocess.run([sys.executable, "-m", "boostobj", "--traceback", "fit",
+                                     "missing.csv", "--target", "y", "--loss", "huber"],
+                                    capture_output=True, text=True, cwd=tmp_path)
+    assert "Traceback" in with_traceback.stderr
+
+
+def test_bad_csv_files_name_the_line(capsys, tmp_path):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,y\n1,2,3\n4,5\n")
+    code, _, err = run(capsys, "intervals", ragged, "--target", "y", "--out", tmp_path)
+    assert code == 2 and "ragged.csv, line 3: 2 cells, the header has 3" in err
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code, _, err = run(capsys, "intervals", empty, "--target", "y", "--out", tmp_path)
+    assert code == 2 and "the file is empty" in err
+
+
+def test_missing_matplotlib_is_named_before_any_training(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises
+    for argv in (["intervals", DATA / "mcycle.csv", "--target", "accel"], ["plot-losses"],
+                 ["compare"], ["demo"]):
+        code, out, err = run(capsys, *argv, "--out", tmp_path)
+        assert code == 2 and "pip install 'boostobj[plot]'" in err and out == "", argv
+    code, out, err = run(capsys, "intervals", DATA / "mcycle.csv", "--target", "accel",
+                         "--trees", "50", "--no-plot", "--out", tmp_path)
+    assert code == 0 and "coverage" in out
+
+
+# --- help -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["losses", "intervals", "fit", "compare", "plot-losses",
+                                     "demo"])
+def test_every_command_has_help(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert f"usage: boostobj {command}" in text and "examples:" in text
+
+
+def test_console_script_and_module_agree():
+    result = subprocess.run([sys.executable, "-m", "boostobj", "--help"], capture_output=True,
+                            text=True, check=True)
+    for command in ("losses", "intervals", "fit", "compare", "plot-losses", "demo"):
+        assert command in result.stdout
+
+
+# --- plot-losses, compare, demo -------------------------------------------------------------
+
+def test_plot_losses_png(capsys, tmp_path):
+    code, out, err = run(capsys, "plot-losses", "huber:delta=1", "poisson", "softmax",
+                         "logistic", "--out", tmp_path, "--file", "some.png")
+    assert code == 0, err
+    assert_png(tmp_path / "some.png")
+
+
+@pytest.mark.parametrize("spec", ["squared_error", "huber", "cauchy", "poisson", "gamma",
+                                  "logistic", "focal:gamma=2", "exponential", "softmax",
+                                  "soft_label"])
+def test_loss_curves_gradient_is_the_slope_of_the_loss(spec):
+    kind, label, x, values, gradient, hessian = loss_curves(spec, points=2001)
+    slope = np.gradient(values, x)
+    # Against the residual r = y - f the loss's slope is -dL/df; otherwise x moves f.
+    expected = -gradient if kind == "residual" else gradient
+    if spec in ("softmax", "soft_label"):  # x = f_0 - f_1 with f_0 = x/2: dL/dx = g_0
+        expected = gradient
+    inner = slice(5, -5)
+    assert np.allclose(slope[inner], expected[inner], atol=2e-2 * max(1, np.abs(expected).max()))
+    assert np.all(np.isfinite(hessian)) and np.all(hessian >= 0)
+    if spec == "huber":
+        assert label == "huber (delta = 1) (stand-in h)"
+
+
+def test_compare_at_small_size(capsys, tmp_path):
+    code, out, err = run(capsys, "compare", "--seeds", "1", "--rounds", "30", "--booster",
+                         "lightgbm", "--jobs", "1", "--out", tmp_path)
+    assert code == 0, err
+    assert "| lightgbm | `cauchy` |" in out and "| lightgbm | built-in huber |" in out
+    assert "xgboost" not in out.split("\n", 1)[1]
+    assert_png(tmp_path / "robust_sinc.png")
+
+
+def test_demo_at_small_size(capsys, tmp_path):
+    code, out, err = run(capsys, "demo", "--splits", "1", "--rows", "4000", "--out", tmp_path)
+    assert code == 0, err
+    rows = {line[:36].strip(): line[36:].split() for line in out.splitlines()
+            if line.startswith(("boostobj on", "LightGBM built-in", "XGBoost built-in", "CQR"))}
+    assert len(rows) == 6
+    for name, (cover, _, _, crossing, _) in rows.items():
+        assert 0.7 < float(cover) <= 1.0, name
+        if name.startswith("boostobj"):  # the built-ins may cross; ours are sorted per row
+            assert float(crossing) == 0.0, name
+    assert abs(float(rows["boostobj on LightGBM, conformal"][0]) - 0.9) < 0.05
+    assert_png(tmp_path / "demo_intervals.png")
+
+
+# --- the pieces -----------------------------------------------------------------------------
+
+def test_read_csv_types_missing_cells_and_text(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("\ufeffa, b ,colour,y\n1.5,NA,red,1\n,2,,2\n3,4,blue,NaN\n")
+    data = datasets.read_csv(path, "y")
+    assert data.feature_names == ["a", "b", "colour"] and data.name == "mixed"
+    assert data.categories == {"colour": ["blue", "red"]}
+    expected = np.array([[1.5, np.nan, 1.0], [np.nan, 2.0, np.nan], [3.0, 4.0, 0.0]])
+    assert np.array_equal(data.X, expected, equal_nan=True)
+    assert np.array_equal(data.y, [1.0, 2.0, np.nan], equal_nan=True)
+    features_only = datasets.read_csv(path)
+    assert features_only.y is None and features_only.X.shape == (3, 4)
+    with pytest.raises(ValueError, match=r"no column 'z'; columns: a, b, colour, y"):
+        datasets.read_csv(path, "z")
+    with pytest.raises(FileNotFoundError):
+        datasets.read_csv(tmp_path / "absent.csv", "y")
+
+
+def test_progress_draws_only_on_a_terminal():
+    stream = io.StringIO()
+    with Progress(10, "rounds", stream=stream, enabled=True, interval=0.01) as bar:
+        for _ in range(10):
+            bar.advance()
+        assert bar.line().startswith("[########################] 10/10 rounds")
+    assert "\r[" in stream.getvalue() and stream.getvalue().endswith("\r")
+    quiet = io.StringIO()
+    with Progress(None, "fitting", stream=quiet) as bar:  # StringIO is no terminal
+        bar.advance()
+    assert quiet.getvalue() == ""
+    assert Progress(None, "fitting", stream=quiet, enabled=True).line().startswith("fitting 0s")
+
+
+def test_cli_layer_is_not_imported_by_the_package():
+    result = subprocess.run([sys.executable, "-c", "import sys, boostobj, boostobj.losses; "
+                             "print(sorted(m for m in sys.modules if m.startswith(("
+                             "'matplotlib', 'xgboost', 'lightgbm', 'boostobj.cli'))))"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    assert boostobj.__version__
