@@ -26,6 +26,7 @@ import numpy as np
 from . import datasets
 from ._progress import Progress, lightgbm_callback, xgboost_callback
 from .losses import MulticlassLoss, available_losses, get_loss, loss_class
+from .losses.multiclass import ProbabilityRows
 
 # Built-in objectives that are the same loss (see the parity tests for the exact settings).
 BUILTIN_TWINS = {
@@ -274,7 +275,7 @@ def _labels(loss, data, path):
     """The target as the loss's labels, and the class names (None for regression)."""
     y, target = data.y, data.target_name
     levels = data.categories.get(target)
-    if loss.target_domain.__class__.__name__ == "ProbabilityRows":
+    if isinstance(loss.target_domain, ProbabilityRows):
         raise CommandError(f"{loss.name} takes an (n, K) matrix of class probabilities as its "
                            "label, which one CSV column cannot hold: use the Python API "
                            "(boostobj.xgboost.train, boostobj.lightgbm.train)")
@@ -305,30 +306,43 @@ def _labels(loss, data, path):
     return codes, levels
 
 
-def _train(loss, booster, X, y, rounds, learning_rate, threads, min_leaf_rows, progress):
-    if booster == "xgboost":
+def _train(loss, args, X, y, progress):
+    """The booster trained on (X, y); with ``--early-stopping N`` a fifth of these rows is
+    set aside to pick the round. Returns (booster, raw-score function, rounds kept)."""
+    valid = None
+    if args.early_stopping:
+        train, valid = _split(y.size, 0.2, args.seed + 1)
+        X, y, X_valid, y_valid = X[train], y[train], X[valid], y[valid]
+    stopping = {"early_stopping_rounds": args.early_stopping} if valid is not None else {}
+    if args.booster == "xgboost":
         import xgboost as xgb
 
         from . import xgboost as bx
 
-        params = {"max_depth": 6, "eta": learning_rate, "tree_method": "hist",
-                  **_leaf_params(booster, min_leaf_rows)}
-        if threads:
-            params["nthread"] = threads
-        model = bx.train(loss, params, xgb.DMatrix(X, y), rounds,
-                         callbacks=[xgboost_callback(progress)])
-        return model, lambda X_new: model.predict(xgb.DMatrix(X_new), output_margin=True)
+        params = {"max_depth": 6, "eta": args.learning_rate, "tree_method": "hist",
+                  **_leaf_params(args.booster, args.min_leaf_rows)}
+        if args.threads:
+            params["nthread"] = args.threads
+        evals = [(xgb.DMatrix(X_valid, y_valid), "valid")] if valid is not None else []
+        model = bx.train(loss, params, xgb.DMatrix(X, y), args.rounds, evals=evals,
+                         verbose_eval=False, callbacks=[xgboost_callback(progress)], **stopping)
+        kept = model.best_iteration + 1 if valid is not None else args.rounds
+        return model, lambda X_new: model.predict(xgb.DMatrix(X_new), output_margin=True), kept
     import lightgbm as lgb
 
     from . import lightgbm as bl
 
-    params = {"num_leaves": 31, "learning_rate": learning_rate, "verbose": -1,
-              **_leaf_params(booster, min_leaf_rows)}
-    if threads:
-        params["num_threads"] = threads
-    model = bl.train(loss, params, lgb.Dataset(X, y), rounds,
-                     callbacks=[lightgbm_callback(progress)])
-    return model, lambda X_new: model.predict(X_new, raw_score=True)
+    params = {"num_leaves": 31, "learning_rate": args.learning_rate, "verbose": -1,
+              **_leaf_params(args.booster, args.min_leaf_rows)}
+    if args.threads:
+        params["num_threads"] = args.threads
+    train_set = lgb.Dataset(X, y)
+    valid_sets = [lgb.Dataset(X_valid, y_valid, reference=train_set)] if valid is not None \
+        else None
+    model = bl.train(loss, params, train_set, args.rounds, valid_sets=valid_sets,
+                     callbacks=[lightgbm_callback(progress)], **stopping)
+    kept = model.best_iteration if valid is not None and model.best_iteration else args.rounds
+    return model, lambda X_new: model.predict(X_new, raw_score=True), kept
 
 
 def _held_out_scores(loss, y, raw, classes):
@@ -364,14 +378,14 @@ def cmd_fit(args):
     if classes is not None:
         print(f"classes: {', '.join(f'{k} = {name}' for k, name in enumerate(classes))}")
     with Progress(args.rounds, f"{loss.name} on {args.booster}") as progress:
-        model, raw_score = _train(loss, args.booster, data.X[train], y[train], args.rounds,
-                                  args.learning_rate, args.threads, args.min_leaf_rows,
-                                  progress)
+        model, raw_score, kept = _train(loss, args, data.X[train], y[train], progress)
     raw = raw_score(data.X[test])
     start = loss.init_score(y[train])
     constant = np.broadcast_to(start, raw.shape)
+    stopped = (f", stopped at {kept} by the loss on a fifth of the training rows"
+               if args.early_stopping else "")
     print(f"{args.data}: {y.size:,} rows; {train.size:,} to train, {test.size:,} held out; "
-          f"{args.rounds} rounds of {args.booster} at learning rate {args.learning_rate}")
+          f"{kept} rounds of {args.booster} at learning rate {args.learning_rate}{stopped}")
     print(f"  held-out {loss.name} loss  {loss.metric(y[test], raw):.6g}   (the best constant: "
           f"{loss.metric(y[test], constant):.6g})")
     for name, value in _held_out_scores(loss, y[test], raw, classes):
@@ -383,8 +397,7 @@ def cmd_fit(args):
     model.save_model(str(path))
     load = ("xgboost.Booster(model_file=...).predict(xgboost.DMatrix(X))"
             if args.booster == "xgboost" else "lightgbm.Booster(model_file=...).predict(X)")
-    print(f"wrote {path} (trained on the {train.size:,} rows; {load} gives predictions, "
-          "no boostobj needed)")
+    print(f"wrote {path} ({load} gives predictions, no boostobj needed)")
     return 0
 
 
@@ -511,11 +524,15 @@ def build_parser():
         "values, multiclass ones any number of classes (text or numbers). LOSS is a name or a "
         "spec with parameters: see `boostobj losses`.",
         ["boostobj fit datasets/diamonds.csv --target price --loss huber:delta=auto",
-         "boostobj fit datasets/pima.csv --target type --loss focal:gamma=2 --booster xgboost",
+         "boostobj fit datasets/pima.csv --target type --loss focal:gamma=2 --booster xgboost "
+         "--early-stopping 20",
          "boostobj fit data.csv --target y --loss quantile:alpha=0.9 --rounds 500"])
     _add_data_arguments(fit, "rounds", 300, 0.1)
     fit.add_argument("--loss", required=True, metavar="SPEC",
                      help="loss name or spec, e.g. huber:delta=auto, focal:gamma=2")
+    fit.add_argument("--early-stopping", type=int, default=None, metavar="N",
+                     help="set a fifth of the training rows aside and stop when the loss on "
+                     "them has not improved for N rounds (default: train all --rounds)")
     fit.add_argument("--model", default=None, metavar="PATH", help="where to save the model "
                      "(default DIR/<data>_<loss>.json for XGBoost, .txt for LightGBM)")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .losses import MulticlassLoss, get_loss, loss_class
+from .losses.multiclass import ProbabilityRows
 from .metrics import coverage
 
 INSTALL_HINT = "pip install 'boostobj[plot]'"
@@ -64,8 +65,8 @@ def loss_curves(spec, points=401):
     if isinstance(loss, MulticlassLoss):
         x = np.linspace(-6, 6, points)
         raw = np.column_stack([x / 2, -x / 2])
-        y = np.column_stack([np.ones(points), np.zeros(points)]) if loss.name in (
-            "soft_label", "kl_divergence") else np.zeros(points)
+        y = np.column_stack([np.ones(points), np.zeros(points)]) if isinstance(
+            loss.target_domain, ProbabilityRows) else np.zeros(points)
         values = loss.loss(y, raw)
         gradient, hessian = loss.gradient_hessian(y, raw)
         return "margin", label, x, values, gradient[:, 0], hessian[:, 0]

@@ -118,10 +118,14 @@ def test_fit_regression_saves_a_model_plain_lightgbm_loads(capsys, tmp_path, dia
 
 def test_fit_binary_with_text_labels_on_xgboost(capsys, tmp_path):
     code, out, err = run(capsys, "fit", DATA / "pima.csv", "--target", "type", "--loss",
-                         "focal:gamma=2", "--booster", "xgboost", "--rounds", "50",
-                         "--out", tmp_path)
+                         "focal:gamma=2", "--booster", "xgboost", "--rounds", "200",
+                         "--early-stopping", "10", "--out", tmp_path)
     assert code == 0, err
     assert "classes: 0 = No, 1 = Yes" in out
+    kept = int(out.split(" rounds of xgboost")[0].split()[-1])
+    assert kept < 200 and f"stopped at {kept} by the loss" in out
+    words = next(line for line in out.splitlines() if "focal loss" in line).split()
+    assert float(words[3]) < float(words[-1].rstrip(")"))  # better than the best constant
     accuracy = float(next(line for line in out.splitlines() if "accuracy" in line).split()[-1])
     assert accuracy > 0.7
     booster = xgb.Booster(model_file=str(tmp_path / "pima_focal.json"))
