@@ -193,7 +193,7 @@ def _add_data_arguments(parser, rounds_name, rounds_default, learning_rate):
 def _leaf_params(booster, min_leaf_rows):
     if min_leaf_rows is None:
         return {}
-    if booster == "xgboost":  # per-row hessians are 1 for the quantile loss
+    if booster == "xgboost":  # a hessian sum: one per row for the quantile loss
         return {"min_child_weight": float(min_leaf_rows)}
     return {"min_child_samples": int(min_leaf_rows), "min_child_weight": 0.0}
 
