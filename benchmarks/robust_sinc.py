@@ -30,9 +30,7 @@ def main(argv=None):
     if args.png:
         from boostobj.plots import sinc_figure
 
-        sinc_figure(args.png, *study.panels(args.rounds),
-                    f"boostobj losses on LightGBM, {args.rounds} trees, seed 0 "
-                    "(impulses beyond the axes not shown)")
+        sinc_figure(args.png, *study.panels(args.rounds))
         print(f"wrote {args.png}")
     return summaries
 

@@ -38,11 +38,9 @@ class Progress:
     def __exit__(self, *exc_info):
         self.close()
 
-    def advance(self, steps=1, label=None):
+    def advance(self, steps=1):
         with self._lock:
             self.done += steps
-            if label is not None:
-                self.label = label
         self._draw()
 
     def set_label(self, label):

@@ -187,7 +187,8 @@ def run(seeds=10, contaminations=CONTAMINATIONS, rounds=ROUNDS, boosters=BOOSTER
 def panels(rounds=ROUNDS, seed=0):
     """The curves of the study's picture: one seed, two-sided impulses, boostobj on LightGBM.
 
-    Returns (x, y, grid, clean sinc, [(title, [(label, prediction on grid), ...]), ...]).
+    Returns (x, y, grid, clean sinc, [(title, [(label, prediction on grid), ...]), ...],
+    the picture's title): the arguments of ``boostobj.plots.sinc_figure`` after its path.
     """
     X, y, X_grid, _ = make_data(seed, "two-sided")
     groups = [
@@ -199,4 +200,6 @@ def panels(rounds=ROUNDS, seed=0):
     ]
     curves = [(title, [(label, fit_predict("lightgbm", spec, X, y, X_grid, rounds))
                        for spec, label in models]) for title, models in groups]
-    return X[:, 0], y, X_grid[:, 0], sinc(X_grid[:, 0]), curves
+    title = (f"boostobj losses on LightGBM, {rounds} trees, seed {seed} (impulses beyond the "
+             "axes not shown)")
+    return X[:, 0], y, X_grid[:, 0], sinc(X_grid[:, 0]), curves, title

@@ -26,6 +26,7 @@ import numpy as np
 from . import datasets
 from ._progress import Progress, lightgbm_callback, xgboost_callback
 from .losses import MulticlassLoss, available_losses, get_loss, loss_class
+from .losses._base import BinaryLabels
 from .losses.multiclass import ProbabilityRows
 
 # Built-in objectives that are the same loss (see the parity tests for the exact settings).
@@ -121,11 +122,12 @@ def _check_plotting(args):
     """Fail before any training when a picture is asked for and matplotlib is missing."""
     if args.no_plot:
         return
+    from .plots import PlottingUnavailable, check_available
+
     try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise CommandError("plots need matplotlib, which is not installed: pip install "
-                           "'boostobj[plot]' (or pass --no-plot)") from None
+        check_available()
+    except PlottingUnavailable as error:
+        raise CommandError(f"{error} (or pass --no-plot)") from None
 
 
 def _read(args):
@@ -279,18 +281,16 @@ def _labels(loss, data, path):
         raise CommandError(f"{loss.name} takes an (n, K) matrix of class probabilities as its "
                            "label, which one CSV column cannot hold: use the Python API "
                            "(boostobj.xgboost.train, boostobj.lightgbm.train)")
-    classification = isinstance(loss, MulticlassLoss) or loss.link.name in (
-        "logit", "half_logit", "sign")
-    if not classification:
+    multiclass = isinstance(loss, MulticlassLoss)
+    if not multiclass and not isinstance(loss.target_domain, BinaryLabels):
         if levels is not None:
             _numeric_target(data, path)
         return y, None
     if levels is None:
         values = np.unique(y)
-        if isinstance(loss, MulticlassLoss) and np.array_equal(values, np.arange(values.size)):
+        if multiclass and np.array_equal(values, np.arange(values.size)):
             return y, [f"{v:g}" for v in values]
-        if not isinstance(loss, MulticlassLoss) and (
-                set(values) <= {0.0, 1.0} or set(values) == {-1.0, 1.0}):
+        if not multiclass and (set(values) <= {0.0, 1.0} or set(values) == {-1.0, 1.0}):
             return (y > 0).astype(np.float64), ["0", "1"] if 0.0 in values else ["-1", "1"]
         codes = np.searchsorted(values, y).astype(np.float64)
         levels = [f"{v:g}" for v in values]
@@ -298,7 +298,7 @@ def _labels(loss, data, path):
         present = np.unique(y).astype(int)  # rows without a target are gone
         codes = np.searchsorted(present, y).astype(np.float64)
         levels = [levels[k] for k in present]
-    if not isinstance(loss, MulticlassLoss) and len(levels) != 2:
+    if not multiclass and len(levels) != 2:
         shown = ", ".join(levels[:4]) + (", ..." if len(levels) > 4 else "")
         raise CommandError(f"{loss.name} is a binary loss, but {path}: {target!r} has "
                            f"{len(levels)} distinct values ({shown}); a binary loss needs 2 "
@@ -347,18 +347,15 @@ def _train(loss, args, X, y, progress):
 
 def _held_out_scores(loss, y, raw, classes):
     """(name, value) pairs a user of this kind of loss looks at."""
-    from .metrics import log_loss
+    from .metrics import error_rate, log_loss, rmse
 
     prediction = loss.predict(raw)
     if classes is None:
-        error = y - prediction
-        return [("RMSE", float(np.sqrt(np.mean(error ** 2)))),
-                ("MAE", float(np.mean(np.abs(error))))]
+        return [("RMSE", rmse(y, prediction)), ("MAE", float(np.mean(np.abs(y - prediction))))]
+    scores = [("accuracy", 1.0 - error_rate(y, prediction))]
     if isinstance(loss, MulticlassLoss):
-        return [("accuracy", float(np.mean(np.argmax(prediction, axis=1) == y))),
-                ("log loss", log_loss(y, prediction))]
-    scores = [("accuracy", float(np.mean((prediction > 0.5) == (y > 0.5))))]
-    if loss.link.name != "sign":
+        return scores + [("log loss", log_loss(y, prediction))]
+    if loss.link.name != "sign":  # a margin classifier predicts classes, not probabilities
         from sklearn.metrics import roc_auc_score
 
         scores += [("log loss", log_loss(y, prediction)), ("ROC AUC", roc_auc_score(y, raw))]
@@ -422,9 +419,7 @@ def cmd_compare(args):
 
         with Progress(None, "fitting the picture's models"):
             panels = study.panels(args.rounds)
-        path = sinc_figure(_out_dir(args) / "robust_sinc.png", *panels,
-                           f"boostobj losses on LightGBM, {args.rounds} trees, seed 0 "
-                           "(impulses beyond the axes not shown)")
+        path = sinc_figure(_out_dir(args) / "robust_sinc.png", *panels)
         print(f"wrote {path}")
     return 0
 

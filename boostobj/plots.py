@@ -26,13 +26,23 @@ class PlottingUnavailable(ImportError):
     """matplotlib is not installed."""
 
 
-def _figure(width, height):
+def _figure_class():
     try:
+        import matplotlib  # noqa: F401  (the package itself: a cached submodule proves nothing)
         from matplotlib.figure import Figure
     except ImportError as error:
         raise PlottingUnavailable(f"plots need matplotlib, which is not installed: "
                                   f"{INSTALL_HINT}") from error
-    return Figure(figsize=(width, height), layout="constrained")
+    return Figure
+
+
+def check_available():
+    """Raise :class:`PlottingUnavailable` now, before any long work, if plots cannot be drawn."""
+    _figure_class()
+
+
+def _figure(width, height):
+    return _figure_class()(figsize=(width, height), layout="constrained")
 
 
 def _save(figure, path):
