@@ -207,27 +207,38 @@ def weighted_mean(values, weights):
 # Row blocks of this many rows fit the per-core caches even with ten scores a row, so the
 # several passes of a kernel over one block hit the cache instead of main memory.
 ROW_BLOCK = 65536
-_POOL = {"pid": None, "executor": None}
+_POOLS = {}  # (process id, threads) -> executor
 
 
-def _executor():
+def _executor(threads):
     # Threads do not survive a fork: a child process builds its own pool.
-    if _POOL["pid"] != os.getpid():
-        threads = max(1, min(4, os.cpu_count() or 1))
-        _POOL.update(pid=os.getpid(), executor=ThreadPoolExecutor(threads) if threads > 1 else None)
-    return _POOL["executor"]
+    key = (os.getpid(), threads)
+    if key not in _POOLS:
+        _POOLS[key] = ThreadPoolExecutor(threads)
+    return _POOLS[key]
 
 
-def map_row_blocks(function, n_rows, *arrays):
+def _cpu_count():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def map_row_blocks(function, n_rows, *arrays, threads=None):
     """``function(*blocks)`` over blocks of ``ROW_BLOCK`` rows of ``arrays``, in threads.
 
     For kernels whose rows are independent (each row's outputs depend on that row's inputs
     only): the result is identical to one call on the whole arrays. numpy releases the GIL
     in its loops, and the booster's own threads wait while its objective runs, so the
-    blocks run on those idle cores. ``None`` entries of ``arrays`` are passed as ``None``.
+    blocks run on those idle cores: ``threads`` of them (the booster's own count; default
+    every CPU the process may run on, never more). ``None`` entries of ``arrays`` are
+    passed as ``None``. (n, K) arrays are cut by rows too.
     """
-    executor = _executor()
-    if executor is None or n_rows < 2 * ROW_BLOCK:
+    cpus = _cpu_count()
+    threads = cpus if threads is None or threads <= 0 else min(int(threads), cpus)
+    n_blocks = -(-n_rows // ROW_BLOCK)
+    if n_blocks <= 1:
         function(*arrays)
         return
 
@@ -235,5 +246,10 @@ def map_row_blocks(function, n_rows, *arrays):
         stop = start + ROW_BLOCK
         function(*(None if a is None else a[start:stop] for a in arrays))
 
-    for _ in executor.map(run, range(0, n_rows, ROW_BLOCK)):
+    starts = range(0, n_rows, ROW_BLOCK)
+    if threads == 1:
+        for start in starts:
+            run(start)
+        return
+    for _ in _executor(min(threads, n_blocks)).map(run, starts):
         pass  # re-raises a block's exception here

@@ -1,7 +1,7 @@
 """Prediction intervals from quantile boosting, calibrated by conformal prediction.
 
 ``QuantileIntervalRegressor`` fits one model per quantile level with boostobj's ``quantile``
-loss (leaf renewal on) through the XGBoost or LightGBM adapters, then calibrates each level
+loss (leaf renewal on) through the drop-in XGBoost or LightGBM regressors, then calibrates each level
 on rows the models did not see, so that the intervals hold their level on new data.
 
 Why calibrate: boosted tail quantiles fit their training rows too well, so on new data a
@@ -47,7 +47,6 @@ from sklearn.utils.validation import (
 )
 
 from ._numerics import conformal_quantile
-from .losses import get_loss
 
 _BOOSTERS = ("lightgbm", "xgboost")
 _CALIBRATIONS = ("conformal", "cv+", None)
@@ -186,32 +185,24 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
                              ensure_all_finite="allow-nan", y_numeric=True)
 
     def _model(self, level, seed):
-        loss = get_loss(f"quantile:alpha={level!r}")
+        loss = f"quantile:alpha={level!r}"
         common = dict(n_estimators=self.n_estimators, learning_rate=self.learning_rate,
                       random_state=seed, n_jobs=self.n_jobs)
         if self.booster == "lightgbm":
-            import lightgbm as lgb
+            from .lightgbm import LGBMRegressor
 
-            from . import lightgbm as adapter
-            # feature_pre_filter=False: on few rows LightGBM would drop every feature and
-            # fail in a custom objective; the trees then just have no split.
-            params = {"verbose": -1, "feature_pre_filter": False, **common,
-                      **self._booster_params}
-            return adapter, lgb.LGBMRegressor(objective=adapter.sklearn_objective(loss),
-                                              **params)
-        import xgboost as xgb
+            return LGBMRegressor(loss=loss, **{"verbose": -1, **common, **self._booster_params})
+        from .xgboost import XGBRegressor
 
-        from . import xgboost as adapter
         params = {"tree_method": "hist", "enable_categorical": True, **common,
                   **self._booster_params}
-        return adapter, xgb.XGBRegressor(objective=adapter.sklearn_objective(loss), **params)
+        return XGBRegressor(loss=loss, **params)
 
     def _fit_levels(self, X, y, sample_weight, rng):
         models = []
         for level in self.levels_:
-            adapter, model = self._model(float(level), int(rng.randint(2**31 - 1)))
-            adapter.fit(model, X, y, sample_weight=sample_weight)
-            models.append(model)
+            model = self._model(float(level), int(rng.randint(2**31 - 1)))
+            models.append(model.fit(X, y, sample_weight=sample_weight))
         return models
 
     @staticmethod

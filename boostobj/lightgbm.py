@@ -1,68 +1,78 @@
 """LightGBM adapters: one loss, every signature LightGBM accepts.
 
-- ``objective(loss)``: ``params["objective"]`` of ``lgb.train``,
-  ``(predictions, train_set) -> (grad, hess)``.
-- ``metric(loss)``: ``feval=`` of ``lgb.train``,
-  ``(predictions, eval_set) -> (name, value, is_higher_better)``.
-- ``sklearn_objective(loss)`` / ``sklearn_metric(loss)``: ``objective=`` / ``eval_metric=`` of
-  ``LGBMRegressor``, ``(y_true, y_pred, weight)``.
-- ``train(loss, params, train_set, ...)``: all of it, starting from the loss's init score and
-  folding that start into the model, so that the saved model predicts correctly with plain
-  LightGBM.
-- ``fit(estimator, X, y, ...)``: the scikit-learn estimator, started and folded the same way.
+- ``LGBMRegressor(loss=...)`` / ``LGBMClassifier(loss=...)``: LightGBM's own estimators with
+  one more parameter. ``fit`` starts from the loss's init score and folds it into the model,
+  renews leaves where the loss asks, reports the loss's metric on the evaluation sets (and
+  stops early on it); ``predict`` is on the response scale, ``predict_proba`` gives
+  probabilities.
+- ``train(loss, params, train_set, ...)``: ``lgb.train`` with all of that, returning a
+  Booster that predicts on the response scale with plain LightGBM.
+- ``objective(loss)`` / ``metric(loss)``: the bare ``params["objective"]`` / ``feval=``
+  callables (raw scores in, no start, no renewal); ``sklearn_objective`` / ``sklearn_metric``:
+  the same for LightGBM's estimators' ``objective=`` / ``eval_metric=``.
 
-With a custom objective LightGBM passes raw scores to the objective and the metric ((n, K) for
-multiclass losses). ``LGBMRegressor.predict`` returns raw scores: apply ``loss.predict`` for
-the response scale; ``fit`` makes ``LGBMClassifier`` return probabilities and classes.
+With a custom objective LightGBM passes raw scores to the objective and the metric ((n, K)
+for multiclass losses). Soft labels (``soft_label``, ``kl_divergence``): LightGBM keeps one
+label per row, so build the Dataset with ``soft_label_dataset(X, probabilities)``.
 
-Soft labels (``soft_label``, ``kl_divergence``): LightGBM keeps one label per row, so build
-the Dataset with ``soft_label_dataset(X, probabilities)``.
-
-Leaf renewal (losses with ``renews_leaves``: quantile, absolute_error, huber, ...): ``train``
-and ``fit`` re-fit each new tree's leaves to the loss's exact minimiser (see
-``_LightGBMRenewal``); the plain ``objective``/``sklearn_objective`` callables cannot, as
-LightGBM gives them no access to the tree they feed.
+Booster modes: ``gbdt``, ``dart``, ``goss``, ``extra_trees``, ``linear_tree`` and bagging
+train with every loss; ``rf`` cannot take a custom objective (LightGBM's own limit) and is
+refused, and so is leaf renewal with ``dart`` (it rescales the renewed trees) or
+``linear_tree`` (its leaves are regressions). Continued training (``init_model=``) keeps
+the loaded model's start and renews only the new trees.
 """
 
 from __future__ import annotations
 
-import ctypes
-import re
+import contextlib
 import weakref
 
 import lightgbm as lgb
 import numpy as np
 
-from ._adapter import (
+from ._boosters import lightgbm_model
+from ._boosters.common import (
     CheckedTargets,
+    EvaluationOrder,
     LeafRenewal,
     SklearnMetricBase,
     SklearnObjectiveBase,
-    renewal_attached,
+    attached,
+    encode_classes,
+    estimator_loss,
+    first_param,
+    refuse,
     renews_leaves,
-    sklearn_start,
+    thread_count,
 )
-from .losses import get_loss
+from .losses import MulticlassLoss, get_loss
 from .metrics import LossMetrics
 
 # The built-in objective whose output conversion is the loss's inverse link. ``train`` writes
 # it into the model so plain LightGBM predicts on the response scale (``{K}``: the number of
-# classes). Identity and sign need none: those models give raw scores.
+# classes). Identity needs none: those models give raw scores. A margin loss (sign link)
+# gets σ in a classifier, as a score.
 _LINK_OBJECTIVES = {
     "log": "poisson",
     "logit": "binary sigmoid:1",
     "half_logit": "binary sigmoid:2",
+    "sign": "binary sigmoid:1",
     "softmax": "multiclass num_class:{K}",
 }
+# LightGBM's aliases of the parameters boostobj looks at.
 _NUM_CLASS_KEYS = ("num_class", "num_classes")
 _OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
 _METRIC_KEYS = ("metric", "metrics", "metric_types")
+_BOOSTING_KEYS = ("boosting", "boosting_type", "boost")
+_LINEAR_TREE_KEYS = ("linear_tree", "linear_trees")
+_THREAD_KEYS = ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")
+_LEARNING_RATE_KEYS = ("learning_rate", "shrinkage_rate", "eta")
 
 
 def _field(dataset, name):
     # Before construction a Dataset holds what it was given; get_field would raise.
     value = getattr(dataset, name, None)
-    if value is None and getattr(dataset, "_handle", None) is not None:
+    if value is None and lightgbm_model.is_constructed(dataset):
         value = dataset.get_field(name)
     return value
 
@@ -97,9 +107,6 @@ def _fetch(dataset):
     if labels is None:
         labels = _field(dataset, "label")
     return labels, _field(dataset, "weight")
-
-
-_LEARNING_RATE_KEYS = ("learning_rate", "shrinkage_rate", "eta")
 
 
 class _LightGBMRenewal(LeafRenewal):
@@ -153,12 +160,14 @@ class _LightGBMRenewal(LeafRenewal):
         change since the objective's last call names the leaf, up to rounding, wherever the
         tree's leaf values differ. Only the rows of leaves that share a value (frequent for
         pinball and L1, whose gradients take two values) go through ``predict(pred_leaf)``;
-        all rows do when a change matches no leaf (a linear tree, say).
+        all rows do when a change matches no leaf.
         """
-        scores_after = self._training_scores(scores_before.size) if self._training else None
+        scores_after = lightgbm_model.training_scores(self.booster, scores_before.size) \
+            if self._training else None
         if scores_after is None:
             return self._leaves(data, tree)
-        values = np.asarray(self._leaf_outputs(tree, range(self._num_leaves(tree))))
+        values = np.asarray(self._leaf_outputs(tree, range(lightgbm_model.num_leaves(
+            self.booster, tree))))
         order = np.argsort(values)
         sorted_values = values[order]
         change = np.subtract(scores_after, scores_before, out=scores_after)
@@ -182,22 +191,6 @@ class _LightGBMRenewal(LeafRenewal):
             leaf[rows] = self._leaves(subset, tree)
         return leaf
 
-    def _training_scores(self, n_rows):
-        # Booster.__inner_predict(0), which the objective is given, without its cache flag.
-        scores = np.empty(n_rows, dtype=np.float64)
-        length = ctypes.c_int64(0)
-        try:
-            lgb.basic._safe_call(lgb.basic._LIB.LGBM_BoosterGetPredict(
-                self.booster._handle, ctypes.c_int(0), ctypes.byref(length),
-                scores.ctypes.data_as(ctypes.POINTER(ctypes.c_double))))
-        except AttributeError:  # a LightGBM without these internals
-            return None
-        return scores if length.value == n_rows else None
-
-    def _num_leaves(self, tree):
-        text = self.booster.model_to_string(start_iteration=tree, num_iteration=1)
-        return int(re.search(r"^num_leaves=(\d+)$", text, re.MULTILINE).group(1))
-
     def _leaf_outputs(self, tree, ids):
         return [self.booster.get_leaf_output(tree, int(leaf)) for leaf in ids]
 
@@ -206,8 +199,7 @@ class _LightGBMRenewal(LeafRenewal):
             self.booster.set_leaf_output(tree, int(leaf), float(value))
 
     def _learning_rate(self):
-        params = self.booster.params
-        return float(next((params[key] for key in _LEARNING_RATE_KEYS if key in params), 0.1))
+        return float(first_param(self.booster.params, _LEARNING_RATE_KEYS, 0.1))
 
 
 # Cells of the lookup table in _nearest, at most (int32).
@@ -273,15 +265,15 @@ class Objective:
     def __init__(self, loss, start=0.0, _targets=None, _renewal=None):
         self.loss = get_loss(loss)
         self.start = start if np.ndim(start) else float(start)
-        self._targets = _targets or CheckedTargets(self.loss, _fetch)
+        self._targets = _targets or CheckedTargets(self.loss, _fetch, layout="F")
         self._renewal = _renewal
 
     def __call__(self, predictions, train_set):
         targets = self._targets(train_set)
         if self._renewal is None:
-            return targets.gradient_hessian(targets.raw_score(predictions, self.start))
-        return targets.gradient_hessian(self._renewal.training_raw_score(
-            id(train_set), targets, predictions, self.start))
+            return targets.gradient_hessian(predictions, self.start)
+        return targets.gradient_hessian_of(self._renewal.training_raw_score(
+            train_set, targets, predictions, self.start))
 
 
 class Metric:
@@ -295,14 +287,14 @@ class Metric:
         self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self.start = start if np.ndim(start) else float(start)
-        self._targets = _targets or CheckedTargets(self.loss, _fetch)
+        self._targets = _targets or CheckedTargets(self.loss, _fetch, layout="F")
         self._renewal = _renewal
 
     def __call__(self, predictions, dataset):
         targets = self._targets(dataset)
         start = self.start
         if self._renewal is not None:
-            start = start + self._renewal.evaluation_correction(id(dataset))
+            start = start + self._renewal.evaluation_correction(dataset)
         raw = targets.raw_score(predictions, start)
         results = [(name, value, False) for name, value in targets.metrics(self.metrics, raw)]
         return results[0] if len(results) == 1 else results
@@ -310,6 +302,8 @@ class Metric:
 
 class SklearnObjective(SklearnObjectiveBase):
     """``objective=`` for ``LGBMRegressor``: ``(y_true, y_pred, weight) -> (grad, hess)``."""
+
+    _layout = "F"
 
     def __call__(self, y_true, y_pred, weight):
         return self.gradient_hessian(y_true, y_pred, weight)
@@ -323,7 +317,7 @@ class SklearnMetric(SklearnMetricBase):
 
 
 def objective(loss):
-    """The loss as ``lgb.train(params={"objective": ...})``."""
+    """The loss as ``lgb.train(params={"objective": ...})``: gradients of the raw scores."""
     return Objective(loss)
 
 
@@ -333,52 +327,54 @@ def metric(loss, extra_metrics=None):
 
 
 def sklearn_objective(loss):
-    """The loss as ``LGBMRegressor(objective=...)``."""
+    """The loss as ``lightgbm.LGBMRegressor(objective=...)``: gradients only. The estimator
+    then starts from 0 and predicts raw scores; ``boostobj.lightgbm.LGBMRegressor(loss=...)``
+    does the rest."""
     return SklearnObjective(loss)
 
 
 def sklearn_metric(loss):
-    """The loss's metric as ``LGBMRegressor().fit(..., eval_metric=...)``."""
+    """The loss's metric as ``lightgbm.LGBMRegressor().fit(..., eval_metric=...)``."""
     return SklearnMetric(loss)
 
 
-def add_to_first_iteration(booster, value):
-    """Add a constant to every leaf of the first iteration: every prediction moves by ``value``.
+def _check_modes(caller, loss, params, renewal):
+    """Refuse what LightGBM cannot train correctly with this loss (``ValueError``)."""
+    boosting = str(first_param(params, _BOOSTING_KEYS, "gbdt")).lower()
+    if boosting in ("rf", "random_forest"):
+        refuse(caller, loss, f"boosting={boosting!r}", "LightGBM's random forest takes no "
+               "custom objective", "use boosting='gbdt' with bagging (bagging_fraction, "
+               "bagging_freq), or XGBoost's num_parallel_tree")
+    if renewal:
+        if boosting == "dart":
+            refuse(caller, loss, "boosting='dart'", "leaf renewal sets each tree's leaves "
+                   "once, and dart rescales the trees every round",
+                   "use boosting='gbdt', or pass renew_leaves=False")
+        if first_param(params, _LINEAR_TREE_KEYS, False):
+            refuse(caller, loss, "linear_tree=True", "leaf renewal sets constant leaves, and "
+                   "a linear tree's leaves are regressions",
+                   "pass linear_tree=False, or renew_leaves=False")
 
-    ``value`` is a number, or one number per class for a multiclass model (whose first
-    iteration holds one tree per class). This is how LightGBM itself stores
-    ``boost_from_average``; it makes a start that was given outside the model part of it.
-    """
-    if booster.num_trees() == 0:
-        raise ValueError("the booster has no trees to hold the init score.")
-    values = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    trees = booster.dump_model(num_iteration=1)["tree_info"]
-    if len(trees) != values.size:
-        raise ValueError(f"the first iteration has {len(trees)} trees for {values.size} "
-                         "start values.")
-    for tree, start in enumerate(values):
-        for leaf in range(trees[tree]["num_leaves"]):
-            booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + start)
 
-
-def _with_output_link(booster, objective_name):
-    """A copy of ``booster`` whose model names ``objective_name``, so LightGBM applies its link."""
-    lines = booster.model_to_string(num_iteration=-1).split("\n")
-    index = next(i for i, line in enumerate(lines) if line.startswith("max_feature_idx="))
-    lines.insert(index + 1, f"objective={objective_name}")
-    linked = lgb.Booster(model_str="\n".join(lines))
-    linked.best_iteration = booster.best_iteration
-    linked.best_score = booster.best_score
-    return linked
+def _defaults(params, train_set):
+    """LightGBM parameters boostobj sets unless the user (or the Dataset) has."""
+    # On few rows LightGBM's pre-filter drops every feature that cannot be split, and a
+    # custom objective then fails ("num_features() > 0"); without it, the trees just have
+    # no split, as the built-ins do. A constructed Dataset has settled it already.
+    if not lightgbm_model.is_constructed(train_set) and \
+            "feature_pre_filter" not in (train_set.params or {}):
+        params.setdefault("feature_pre_filter", False)
+    return params
 
 
 def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, valid_names=None,
           early_stopping_rounds=None, extra_metrics=None, callbacks=None, renew_leaves=None,
-          **kwargs):
+          init_model=None, **kwargs):
     """``lgb.train`` with a boostobj loss, returning an ``lgb.Booster``.
 
-    - starts from ``loss.init_score`` unless ``train_set`` has its own ``init_score``, and
-      adds that start to the first tree, so the model needs no ``init_score`` to predict;
+    - starts from ``loss.init_score`` unless ``train_set`` has its own ``init_score`` or
+      training continues from ``init_model`` (whose start is kept: counted once), and adds
+      that start to the first tree, so the model needs no ``init_score`` to predict;
     - for a non-identity link, names a built-in objective with that inverse link in the model
       (``poisson`` for the log link), so the booster and its saved model predict on the
       response scale with plain LightGBM;
@@ -386,15 +382,16 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
       default ``loss.extra_metrics``) on every set in ``valid_sets``;
     - with ``early_stopping_rounds``, stops when the loss's metric has not decreased for that
       many rounds; the booster's ``best_iteration`` is used by ``predict`` and ``save_model``;
-    - renews each tree's leaves to the loss's exact minimiser when ``renew_leaves`` (default:
-      ``loss.renews_leaves``); the Datasets must then hold their features in memory.
+    - renews each new tree's leaves to the loss's exact minimiser when ``renew_leaves``
+      (default: ``loss.renews_leaves``); the Datasets must then hold their features in memory;
+    - runs the loss's kernels on the booster's thread count (``num_threads``).
 
     Other keyword arguments go to ``lgb.train``.
     """
     caller = "boostobj.lightgbm.train"
     loss = get_loss(loss)
     renewal = _LightGBMRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
-    params = dict(params or {})
+    params = _defaults(dict(params or {}), train_set)
     for key in _OBJECTIVE_KEYS:
         if key in params:
             raise ValueError(f"{loss.name}: params[{key!r}] == {params[key]!r}; "
@@ -406,7 +403,10 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
                              "extra_metrics=('rmse', ...) instead.")
     if num_boost_round < 1:
         raise ValueError(f"{loss.name}: num_boost_round == {num_boost_round!r}, must be >= 1.")
-    targets = CheckedTargets(loss, _fetch)
+    _check_modes(caller, loss, params, renewal)
+    targets = CheckedTargets(loss, _fetch, threads=thread_count(first_param(params,
+                                                                            _THREAD_KEYS)),
+                             layout="F")
     train_targets = targets(train_set)
     valid_sets = list(valid_sets or [])
     for dataset in valid_sets:
@@ -416,7 +416,7 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
         given = [params.pop(key) for key in _NUM_CLASS_KEYS if key in params]
         n_classes = train_targets.n_classes(given[0] if given else None)
         params["num_class"] = n_classes
-    if _field(train_set, "init_score") is not None:
+    if _field(train_set, "init_score") is not None or init_model is not None:
         start = np.zeros(n_classes) if n_classes else 0.0
     else:
         start = train_targets.init_score(n_classes)
@@ -425,7 +425,7 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     callbacks = list(callbacks or [])
     if renewal is not None:
         for dataset in [train_set, *valid_sets]:
-            renewal.add_dataset(id(dataset), _raw_data(loss, dataset, caller),
+            renewal.add_dataset(dataset, _raw_data(loss, dataset, caller),
                                 targets(dataset).n_rows)
         callbacks += renewal.callbacks
     if early_stopping_rounds:
@@ -437,71 +437,197 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
     booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                         valid_names=valid_names,
                         feval=Metric(loss, extra_metrics, start, targets, renewal),
-                        callbacks=callbacks, **kwargs)
+                        callbacks=callbacks, init_model=init_model, **kwargs)
     if renewal is not None:
         renewal.finish()  # the last tree
     if np.any(start):
-        add_to_first_iteration(booster, start)
+        booster = lightgbm_model.add_to_first_iteration(booster, start)
     link_objective = _LINK_OBJECTIVES.get(loss.link.name)
-    if link_objective is None:
+    if link_objective is None or loss.link.name == "sign":
         return booster
-    return _with_output_link(booster, link_objective.format(K=n_classes))
+    return lightgbm_model.with_output_link(booster, link_objective.format(K=n_classes))
 
 
-def fit(estimator, X, y, *, sample_weight=None, renew_leaves=None, **fit_params):
-    """Fit a LightGBM scikit-learn estimator built with ``sklearn_objective(loss)``.
+# --- the scikit-learn estimators -----------------------------------------------------------
 
-    Passes the loss's init score as ``init_score`` (and ``eval_init_score`` for evaluation
-    sets given as ``eval_set`` or ``eval_X``/``eval_y``) to ``estimator.fit``, then adds the
-    start to the first iteration, so ``predict`` and the saved model include it. With leaf
-    renewal (``renew_leaves``, default ``loss.renews_leaves``) the fitted model holds the
-    renewed leaves and ``sklearn_metric`` values on the evaluation sets include them.
+_BOOSTOBJ_PARAMS = ("loss", "renew_leaves")
+_DOC_PARAMS = """
+    loss : str or loss object, default "squared_error" (regressor) / "logistic" (classifier)
+        A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
+    renew_leaves : bool or None, default None
+        Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
+        asks for it (quantile, absolute_error, huber, ...).
+    **kwargs
+        Every parameter of the parent estimator except ``objective`` (set from ``loss``)
+        and ``metric`` (the loss's metric is reported).
+"""
 
-    - ``LGBMRegressor``: ``predict`` returns raw scores; ``loss.predict`` of them is the
-      prediction on the response scale.
-    - ``LGBMClassifier`` (a classification loss): LightGBM would return raw scores from
-      ``predict_proba`` and ``predict`` with a custom objective. The fitted model gets the
-      built-in output link of the loss (``binary sigmoid:1``, ``binary sigmoid:2`` for
-      ``exponential``, ``multiclass``), so ``predict_proba`` gives probabilities and
-      ``predict`` the classes. For ``hinge`` and ``squared_hinge`` ``predict_proba`` is
-      σ(margin), a score rather than a probability.
-    """
-    caller = "boostobj.lightgbm.fit"
-    start, n_classes = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight,
-                                     classifier=isinstance(estimator, lgb.LGBMClassifier))
 
-    def init_score(n_rows):
-        return np.tile(start, (n_rows, 1)) if np.ndim(start) else np.full(n_rows, start)
+def _booster_params(estimator, params):
+    """``params`` without boostobj's ``loss`` and ``renew_leaves`` while LightGBM reads
+    them ("loss" is LightGBM's alias of its objective)."""
+    if estimator.__dict__.get("_hide_boostobj_params"):
+        for name in _BOOSTOBJ_PARAMS:
+            params.pop(name, None)
+    return params
 
+
+@contextlib.contextmanager
+def _hidden_boostobj_params(estimator):
+    estimator._hide_boostobj_params = True
+    try:
+        yield
+    finally:
+        del estimator._hide_boostobj_params
+
+
+def _eval_pairs(fit_params):
+    """The evaluation sets of LightGBM's ``fit`` arguments as (X, y) pairs, in order."""
     if fit_params.get("eval_set") is not None:
-        eval_sets = list(fit_params["eval_set"])
-    elif fit_params.get("eval_y") is not None:
+        eval_set = fit_params["eval_set"]
+        return [eval_set] if isinstance(eval_set, tuple) else list(eval_set)
+    if fit_params.get("eval_y") is not None:
         eval_X, eval_y = fit_params.get("eval_X"), fit_params["eval_y"]
         if not isinstance(eval_y, (tuple, list)):
             eval_X, eval_y = [eval_X], [eval_y]
-        eval_sets = list(zip(eval_X, eval_y, strict=True))
-    else:
-        eval_sets = []
-    if eval_sets:
-        fit_params["eval_init_score"] = [init_score(len(target)) for _, target in eval_sets]
-    loss = estimator.objective.loss
+        return list(zip(eval_X, eval_y, strict=True))
+    return []
+
+
+def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_params):
+    """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
+    metric and renewal for the duration of the call."""
+    caller = f"boostobj.lightgbm.{type(estimator).__name__}.fit"
+    loss = estimator_loss(estimator.loss, classifier, caller)
+    if estimator.objective is not None:
+        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
+                         "from loss: pass loss=... instead.")
+    params = estimator.get_params()
+    for name in _BOOSTOBJ_PARAMS:
+        params.pop(name)
+    for key in _METRIC_KEYS:
+        if str(params.get(key, "none")).lower() not in ("none", "", "null", "na"):
+            refuse(caller, loss, f"{key}={params[key]!r}", "LightGBM's built-in metrics see "
+                   "raw scores without the loss's start", "the loss's own metric is "
+                   "reported; evaluate others on predict's output")
+    eval_metric = fit_params.pop("eval_metric", None)
+    if eval_metric is not None:
+        refuse(caller, loss, f"eval_metric={eval_metric!r}", "the loss's own metric is "
+               "reported and LightGBM's built-in ones see raw scores without its start",
+               "evaluate other metrics on predict's output")
+    params["boosting"] = estimator.boosting_type
     renewal = None
-    if n_classes is None and renews_leaves(loss, renew_leaves, caller):
+    if not classifier and renews_leaves(loss, estimator.renew_leaves, caller):
         renewal = _LightGBMRenewal(loss)
+    _check_modes(caller, loss, params, renewal)
+    n_classes, labels = None, y
+    if classifier:
+        _, labels, n_classes = encode_classes(loss, y, caller)
+    weight = sample_weight
+    if classifier and estimator.class_weight is not None:
+        from sklearn.utils.class_weight import compute_sample_weight
+        weight = compute_sample_weight(estimator.class_weight, labels)  # as LightGBM does
+        weight = weight if sample_weight is None else weight * np.asarray(sample_weight)
+    if fit_params.get("init_score") is not None or fit_params.get("init_model") is not None:
+        start = np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0
+    elif isinstance(loss, MulticlassLoss):
+        start = loss.init_score(labels, weight, n_classes)
+    else:
+        start = loss.init_score(labels, weight)
+    objective, metric = SklearnObjective(loss), SklearnMetric(loss)
+    state = {"_start": start if np.ndim(start) else float(start),
+             "_threads": thread_count(first_param(params, _THREAD_KEYS))}
+    eval_pairs = _eval_pairs(fit_params)
+    if renewal is not None:
         renewal.add_dataset("train", X, len(y))
-        for index, (eval_X, eval_y) in enumerate(eval_sets):
-            renewal.add_dataset(("eval", index), eval_X, len(eval_y), labels=eval_y)
+        n_rows = {"train": len(y)}
+        for index, (eval_X, eval_y) in enumerate(eval_pairs):
+            if eval_X is not X:
+                renewal.add_dataset(("eval", index), eval_X, len(eval_y))
+                n_rows[("eval", index)] = len(eval_y)
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
-    with renewal_attached(renewal, estimator.objective, fit_params.get("eval_metric")):
-        estimator.fit(X, y, sample_weight=sample_weight, init_score=init_score(len(y)),
-                      **fit_params)
+        state.update(_renewal=renewal, _order=EvaluationOrder(
+            lightgbm_model.evaluation_order(eval_pairs, X, y), n_rows, "LightGBM"))
+    overrides = {"objective": objective, "metric": "None"}
+    if "feature_pre_filter" not in params:
+        overrides["feature_pre_filter"] = False
+    with lightgbm_model.temporary_params(estimator, overrides), \
+            attached([objective, metric], **state):
+        parent_fit(X, y, sample_weight=sample_weight,
+                   eval_metric=metric if eval_pairs else None, **fit_params)
     if renewal is not None:
         renewal.finish()  # the last tree, before the start joins the first one
-    add_to_first_iteration(estimator.booster_, start)
-    if n_classes is not None:
-        link = _LINK_OBJECTIVES.get(estimator.objective.loss.link.name, "binary sigmoid:1")
-        # LGBMClassifier decides from its private _objective whether to convert raw scores;
-        # with the link in the model and a built-in name there it does.
-        estimator._Booster = _with_output_link(estimator.booster_, link.format(K=n_classes))
-        estimator._objective = "multiclass" if n_classes > 2 else "binary"
+    booster = estimator.booster_
+    if np.any(start):
+        booster = lightgbm_model.add_to_first_iteration(booster, start)
+    link_objective = _LINK_OBJECTIVES.get(loss.link.name)
+    if link_objective is not None:
+        booster = lightgbm_model.with_output_link(booster, link_objective.format(K=n_classes))
+    lightgbm_model.set_fitted_booster(estimator, booster)
+    if classifier:
+        fitted_objective = "multiclass" if n_classes > 2 else "binary"
+    else:
+        fitted_objective = "poisson" if link_objective == "poisson" else "regression"
+    lightgbm_model.set_fitted_objective(estimator, fitted_objective)
     return estimator
+
+
+class LGBMRegressor(lgb.LGBMRegressor):
+    __doc__ = f"""``lightgbm.LGBMRegressor`` trained on a boostobj loss.
+
+    ``fit`` starts from the loss's init score and adds it to the first tree, renews leaves
+    where the loss asks, and reports the loss's metric on the evaluation sets
+    (``evals_result_``; early stopping follows it). ``predict`` is on the response scale: a
+    log-link loss names ``poisson`` in the model, so the saved model predicts the same with
+    plain LightGBM. ``init_model=`` continues training: the loaded model's start is kept
+    and only the new trees are renewed.
+
+    Parameters
+    ----------{_DOC_PARAMS}"""
+
+    def __init__(self, *, loss="squared_error", renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_params(self, deep=True):
+        return _booster_params(self, super().get_params(deep=deep))
+
+    def _process_params(self, stage):
+        with _hidden_boostobj_params(self):
+            return super()._process_params(stage)
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        return _fit(self, super().fit, False, X, y, sample_weight, **fit_params)
+
+
+class LGBMClassifier(lgb.LGBMClassifier):
+    __doc__ = f"""``lightgbm.LGBMClassifier`` trained on a boostobj classification loss.
+
+    Takes any class labels; a binary loss needs two classes, a multiclass loss (softmax,
+    softmax_focal) more. The model names the loss's output link (``binary sigmoid:1``,
+    ``binary sigmoid:2`` for exponential, ``multiclass``), so ``predict_proba`` gives its
+    probabilities, ``predict`` the classes, and the saved model the same with plain
+    LightGBM. For hinge and squared_hinge, which have no probability, ``predict_proba`` is
+    σ(margin), a score.
+
+    Parameters
+    ----------{_DOC_PARAMS}"""
+
+    def __init__(self, *, loss="logistic", renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_params(self, deep=True):
+        return _booster_params(self, super().get_params(deep=deep))
+
+    def _process_params(self, stage):
+        with _hidden_boostobj_params(self):
+            return super()._process_params(stage)
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        if self.renew_leaves:
+            raise ValueError(f"boostobj.lightgbm.LGBMClassifier.fit: renew_leaves="
+                             f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
+        return _fit(self, super().fit, True, X, y, sample_weight, **fit_params)

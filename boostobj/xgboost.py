@@ -1,45 +1,50 @@
 """XGBoost adapters: one loss, every signature XGBoost accepts.
 
-- ``objective(loss)``: ``obj=`` of ``xgb.train``, ``(predictions, dtrain) -> (grad, hess)``.
-- ``metric(loss)``: ``custom_metric=`` of ``xgb.train``, ``(predictions, dmatrix) -> (name, value)``.
-- ``sklearn_objective(loss)`` / ``sklearn_metric(loss)``: ``objective=`` / ``eval_metric=`` of
-  ``XGBRegressor``, ``(y_true, y_pred, *, sample_weight=None)``.
-- ``train(loss, params, dtrain, ...)``: all of it, with the loss's init score as
-  ``base_score`` so that the saved model predicts correctly with plain XGBoost.
-- ``fit(estimator, X, y, ...)``: the scikit-learn estimator started from the init score.
+- ``XGBRegressor(loss=...)`` / ``XGBClassifier(loss=...)``: XGBoost's own estimators with one
+  more parameter. ``fit`` starts from the loss's init score, renews leaves where the loss
+  asks, reports the loss's metric on ``eval_set`` (and stops early on it), encodes any class
+  labels; ``predict`` is on the response scale, ``predict_proba`` gives probabilities.
+- ``train(loss, params, dtrain, ...)``: ``xgb.train`` with all of that, returning a Booster
+  that predicts on the response scale with plain XGBoost.
+- ``objective(loss)`` / ``metric(loss)``: the bare ``obj=`` / ``custom_metric=`` callables
+  of ``xgb.train`` (raw margins in, no start, no renewal); ``sklearn_objective`` /
+  ``sklearn_metric``: the same for XGBoost's estimators' ``objective=`` / ``eval_metric=``.
 
-With a custom objective XGBoost passes raw margins to the objective and the metric ((n, K) for
-multiclass losses). ``XGBRegressor.predict`` returns raw margins: apply ``loss.predict`` for
-the response scale; ``XGBClassifier`` applies σ / softmax itself (see ``fit``).
+With a custom objective XGBoost passes raw margins to the objective and the metric ((n, K)
+for multiclass losses). Soft labels (``soft_label``, ``kl_divergence``): give the (n, K)
+probability matrix as the label, ``xgb.DMatrix(X, label=probabilities)``; ``train`` returns
+a ``multi:softprob`` model.
 
-Soft labels (``soft_label``, ``kl_divergence``): give the (n, K) probability matrix as the
-label, ``xgb.DMatrix(X, label=probabilities)``; ``train`` returns a ``multi:softprob`` model.
-
-Leaf renewal (losses with ``renews_leaves``: quantile, absolute_error, huber, ...): ``train``
-and ``fit`` re-fit each new tree's leaves to the loss's exact minimiser (see
-``_XGBoostRenewal``); the plain ``objective``/``sklearn_objective`` callables cannot, as
-XGBoost gives them no access to the tree they feed.
+Booster modes: ``gbtree``, ``dart`` and ``gblinear``, ``num_parallel_tree > 1``,
+``multi_strategy="multi_output_tree"`` and every ``tree_method`` train with every loss;
+leaf renewal needs one tree per round grown by ``gbtree`` and is refused (``ValueError``
+naming the option) otherwise. Continued training (``xgb_model=``) keeps the loaded model's
+intercept and renews only the new trees.
 """
 
 from __future__ import annotations
 
-import json
-import warnings
-
 import numpy as np
 import xgboost as xgb
 
-from ._adapter import (
+from ._boosters import xgboost_model
+from ._boosters.common import (
     CheckedTargets,
+    EvaluationOrder,
     LeafRenewal,
     SklearnMetricBase,
     SklearnObjectiveBase,
-    renewal_attached,
+    attached,
+    encode_classes,
+    encode_like,
+    estimator_loss,
+    first_param,
+    refuse,
     renews_leaves,
-    sklearn_start,
+    thread_count,
 )
 from ._numerics import expit
-from .losses import get_loss
+from .losses import MulticlassLoss, get_loss
 from .metrics import LossMetrics
 
 # The built-in objective ``train`` records in the model for each link, and the scale XGBoost
@@ -48,13 +53,14 @@ from .metrics import LossMetrics
 # reg:gamma rather than count:poisson, whose max_delta_step default of 0.7 would also change
 # how the trees are built. No built-in applies σ(2f) (exponential): its model gives margins.
 _LINK_OBJECTIVES = {
-    "identity": ("reg:squarederror", "raw"),
-    "half_logit": ("reg:squarederror", "raw"),
-    "log": ("reg:gamma", "response"),
-    "logit": ("binary:logistic", "response"),
-    "sign": ("binary:hinge", "raw"),
-    "softmax": ("multi:softprob", "raw"),
+    "identity": "reg:squarederror",
+    "half_logit": "reg:squarederror",
+    "log": "reg:gamma",
+    "logit": "binary:logistic",
+    "sign": "binary:hinge",
+    "softmax": "multi:softprob",
 }
+_THREAD_KEYS = ("nthread", "n_jobs")
 
 
 def _fetch(dmatrix):
@@ -70,8 +76,8 @@ class _XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
     and the objective and metric add the corrections; the rows' leaves in the newest tree
     come from ``predict(pred_leaf=True)`` on a one-tree slice of the model (about 50 ms at
     1M rows, a third of a depth-6 tree's growing time). When training ends the renewed
-    values are written into the model once, through its JSON form (``apply``), so the
-    saved model predicts on its own.
+    values are written into the model once (``apply``), so the saved model predicts on
+    its own.
     """
 
     def __init__(self, loss):
@@ -93,36 +99,20 @@ class _XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
     def _leaves(self, dmatrix, tree):
         return self.booster[tree:tree + 1].predict(dmatrix, pred_leaf=True).astype(np.intp)
 
-    def _tree_json(self, tree):
-        model = json.loads(self.booster[tree:tree + 1].save_raw("json"))
-        return model["learner"]["gradient_booster"]["model"]["trees"][0]
-
     def _leaf_outputs(self, tree, ids):
-        values = self._tree_json(tree)["split_conditions"]
-        return [values[node] for node in ids]
+        return xgboost_model.leaf_outputs(self.booster, tree, ids)
 
     def _set_leaf_outputs(self, tree, ids, values):
         self._renewed[tree] = (ids, values)
 
     def _learning_rate(self):
-        config = json.loads(self.booster.save_config())
-        return float(config["learner"]["gradient_booster"]["tree_train_param"]["eta"])
+        return xgboost_model.learning_rate(self.booster)
 
     def apply(self, booster):
         """A copy of ``booster`` with the renewed leaf values written into its trees."""
         self.flush()
-        if not self._renewed:
-            return booster
-        model = json.loads(booster.save_raw("json"))
-        trees = model["learner"]["gradient_booster"]["model"]["trees"]
-        for tree, (ids, values) in self._renewed.items():
-            if tree < len(trees):  # early stopping may have cut the model shorter
-                for node, value in zip(ids, values, strict=True):
-                    trees[tree]["split_conditions"][node] = float(value)
-                    trees[tree]["base_weights"][node] = float(value)
-        renewed = xgb.Booster()
-        renewed.load_model(bytearray(json.dumps(model).encode()))
-        return renewed
+        return xgboost_model.with_leaf_values(booster, self._renewed) if self._renewed \
+            else booster
 
 
 class Objective:
@@ -136,9 +126,9 @@ class Objective:
     def __call__(self, predictions, dtrain):
         targets = self._targets(dtrain)
         if self._renewal is None:
-            return targets.gradient_hessian(targets.raw_score(predictions))
-        return targets.gradient_hessian(
-            self._renewal.training_raw_score(id(dtrain), targets, predictions))
+            return targets.gradient_hessian(predictions)
+        return targets.gradient_hessian_of(
+            self._renewal.training_raw_score(dtrain, targets, predictions))
 
 
 class Metric:
@@ -158,7 +148,7 @@ class Metric:
         targets = self._targets(dmatrix)
         start = 0.0
         if self._renewal is not None:
-            start = self._renewal.evaluation_correction(id(dmatrix))
+            start = self._renewal.evaluation_correction(dmatrix)
         results = targets.metrics(self.metrics, targets.raw_score(predictions, start))
         return results[0] if len(results) == 1 else results[1:] + results[:1]
 
@@ -178,7 +168,7 @@ class SklearnMetric(SklearnMetricBase):
 
 
 def objective(loss):
-    """The loss as ``xgb.train(obj=...)``."""
+    """The loss as ``xgb.train(obj=...)``: gradients of the raw margins, nothing more."""
     return Objective(loss)
 
 
@@ -188,21 +178,43 @@ def metric(loss, extra_metrics=None):
 
 
 def sklearn_objective(loss):
-    """The loss as ``XGBRegressor(objective=...)``."""
+    """The loss as ``xgboost.XGBRegressor(objective=...)``: gradients only. The estimator
+    then starts from XGBoost's default and predicts raw margins; ``boostobj.xgboost.
+    XGBRegressor(loss=...)`` does the rest."""
     return SklearnObjective(loss)
 
 
 def sklearn_metric(loss):
-    """The loss's metric as ``XGBRegressor(eval_metric=...)``."""
+    """The loss's metric as ``xgboost.XGBRegressor(eval_metric=...)``."""
     return SklearnMetric(loss)
 
 
+def _check_modes(caller, loss, params, renewal):
+    """Refuse what XGBoost cannot train correctly with this loss (``ValueError``)."""
+    booster = params.get("booster") or "gbtree"
+    if renewal:
+        if booster != "gbtree":
+            refuse(caller, loss, f"booster={booster!r}", "leaf renewal sets the leaves of "
+                   "trees grown one per round, and "
+                   + ("gblinear grows none" if booster == "gblinear"
+                      else "dart rescales them every round"),
+                   "use booster='gbtree', or pass renew_leaves=False")
+        parallel = params.get("num_parallel_tree")
+        if parallel is not None and int(parallel) != 1:
+            refuse(caller, loss, f"num_parallel_tree={parallel!r}", "leaf renewal needs one "
+                   "tree per round", "pass renew_leaves=False to train without it")
+    if params.get("multi_strategy") == "multi_output_tree" and booster != "gbtree":
+        refuse(caller, loss, "multi_strategy='multi_output_tree'", f"booster={booster!r} "
+               "grows no vector-leaf trees", "use booster='gbtree'")
+
+
 def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_rounds=None,
-          extra_metrics=None, callbacks=None, renew_leaves=None, **kwargs):
+          extra_metrics=None, callbacks=None, renew_leaves=None, xgb_model=None, **kwargs):
     """``xgb.train`` with a boostobj loss, returning an ``xgb.Booster``.
 
     - starts from ``loss.init_score`` (stored as ``base_score``) unless ``params`` sets
-      ``base_score`` or ``dtrain`` has a ``base_margin``;
+      ``base_score``, ``dtrain`` has a ``base_margin``, or training continues from
+      ``xgb_model`` (whose intercept is kept: the start is counted once);
     - records a built-in objective with the loss's inverse link, so the booster (and the
       model it saves) predicts on the response scale with plain XGBoost;
     - turns XGBoost's default metric off and reports the loss's metric (plus
@@ -210,24 +222,26 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
     - with ``early_stopping_rounds``, stops when the loss's metric on the last set in
       ``evals`` has not decreased for that many rounds and returns the booster truncated
       to its best iteration;
-    - renews each tree's leaves to the loss's exact minimiser when ``renew_leaves`` (default:
-      ``loss.renews_leaves``); the returned model holds the renewed values.
+    - renews each new tree's leaves to the loss's exact minimiser when ``renew_leaves``
+      (default: ``loss.renews_leaves``); the returned model holds the renewed values;
+    - runs the loss's kernels on the booster's thread count (``nthread``).
 
     Other keyword arguments go to ``xgb.train``.
     """
+    caller = "boostobj.xgboost.train"
     loss = get_loss(loss)
-    renewal = _XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, "boostobj.xgboost.train") \
-        else None
+    renewal = _XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
     params = dict(params or {})
     if "objective" in params:
         raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
                          "boostobj.xgboost.train sets the objective from the loss.")
-    targets = CheckedTargets(loss, _fetch)
+    _check_modes(caller, loss, params, renewal)
+    targets = CheckedTargets(loss, _fetch, threads=thread_count(first_param(params,
+                                                                            _THREAD_KEYS)))
     train_targets = targets(dtrain)
     for dmatrix, _ in evals:
         targets(dmatrix)
-    objective_name, base_score_scale = _LINK_OBJECTIVES.get(loss.link.name,
-                                                            ("reg:squarederror", "raw"))
+    objective_name = _LINK_OBJECTIVES.get(loss.link.name, "reg:squarederror")
     n_classes = None
     soft_labels = train_targets.multiclass and train_targets.y.ndim == 2
     if train_targets.multiclass:
@@ -241,12 +255,13 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
             params["num_class"] = n_classes
     params["objective"] = objective_name
     if "base_score" not in params and dtrain.get_base_margin().size == 0:
-        start = train_targets.init_score(n_classes)
-        if train_targets.multiclass:
-            params["base_score"] = [float(value) for value in start]  # margins, one per class
+        if xgb_model is not None:
+            start = xgboost_model.base_margin(_as_booster(xgb_model))
         else:
-            params["base_score"] = float(loss.predict(start) if base_score_scale == "response"
-                                         else start)
+            start = train_targets.init_score(n_classes)
+        start = xgboost_model.from_margin(objective_name, start)
+        params["base_score"] = float(start) if np.ndim(start) == 0 else [float(v)
+                                                                        for v in start]
     if "eval_metric" not in params:
         params["disable_default_eval_metric"] = 1
     # The renewal comes first: its after_training must see the model before early stopping
@@ -260,89 +275,252 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
             rounds=early_stopping_rounds, metric_name=loss.name, maximize=False,
             save_best=True))
     if renewal is not None:
-        if int(params.get("num_parallel_tree", 1)) != 1:
-            raise ValueError(f"{loss.name}: leaf renewal needs one tree per round, got "
-                             f"num_parallel_tree == {params['num_parallel_tree']!r}; pass "
-                             "renew_leaves=False to train without it.")
         for dmatrix in [dtrain, *(dmatrix for dmatrix, _ in evals)]:
-            renewal.add_dataset(id(dmatrix), dmatrix, targets(dmatrix).n_rows)
+            renewal.add_dataset(dmatrix, dmatrix, targets(dmatrix).n_rows)
     booster = xgb.train(params, dtrain, num_boost_round, evals=list(evals),
                         obj=Objective(loss, targets, renewal),
                         custom_metric=Metric(loss, extra_metrics, targets, renewal),
-                        callbacks=callbacks, **kwargs)
+                        callbacks=callbacks, xgb_model=xgb_model, **kwargs)
     if renewal is not None:
         booster = renewal.apply(booster)  # attributes (best_iteration, ...) travel in the JSON
-    return _as_softprob(booster, n_classes) if soft_labels else booster
+    return xgboost_model.as_softprob(booster, n_classes) if soft_labels else booster
 
 
-def _as_softprob(booster, n_classes):
-    """A copy of a K-target booster that XGBoost reads as ``multi:softprob`` with K classes.
-
-    Both keep one tree per class and round, in the same order; only the learner's header
-    differs, so the trees and base scores are kept and the header rewritten.
-    """
-    model = json.loads(booster.save_raw("json"))
-    learner = model["learner"]
-    learner["learner_model_param"]["num_class"] = str(n_classes)
-    learner["learner_model_param"]["num_target"] = "1"
-    learner["objective"] = {"name": "multi:softprob",
-                            "softmax_multiclass_param": {"num_class": str(n_classes)}}
-    relabelled = xgb.Booster()
-    relabelled.load_model(bytearray(json.dumps(model).encode()))
-    return relabelled
+def _as_booster(model):
+    if isinstance(model, xgb.Booster):
+        return model
+    if isinstance(model, xgb.XGBModel):
+        return model.get_booster()
+    booster = xgb.Booster()
+    booster.load_model(model)
+    return booster
 
 
-def fit(estimator, X, y, *, sample_weight=None, renew_leaves=None, **fit_params):
-    """Fit an XGBoost scikit-learn estimator built with ``sklearn_objective(loss)``.
+# --- the scikit-learn estimators -----------------------------------------------------------
 
-    Starts it from ``loss.init_score(y, sample_weight)`` (its ``base_score``) and calls
-    ``estimator.fit``. With leaf renewal (``renew_leaves``, default ``loss.renews_leaves``)
-    the fitted model holds the renewed leaves and ``sklearn_metric`` values on ``eval_set``
-    include them.
+_BOOSTOBJ_PARAMS = ("loss", "renew_leaves")
+_DOC_PARAMS = """
+    loss : str or loss object, default "squared_error" (regressor) / "logistic" (classifier)
+        A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
+    renew_leaves : bool or None, default None
+        Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
+        asks for it (quantile, absolute_error, huber, ...).
+    **kwargs
+        Every parameter of the parent estimator except ``objective`` (set from ``loss``).
+"""
 
-    - ``XGBRegressor``: ``predict`` returns raw scores including the start; ``loss.predict``
-      of them is the prediction on the response scale.
-    - ``XGBClassifier`` (a classification loss, labels 0 .. K-1): XGBoost applies σ (two
-      classes) or softmax (more) to our raw scores, so ``predict_proba`` gives the
-      probabilities of ``logistic``, ``weighted_logistic``, ``focal`` and ``softmax``-family
-      losses and ``predict`` the classes. For ``hinge`` the probabilities are σ(margin), a
-      score rather than a probability; for ``exponential`` they are σ(f) where the loss's
-      own are σ(2f) (a warning says so): use ``loss.predict(estimator.predict(X,
-      output_margin=True))``.
-    """
-    caller = "boostobj.xgboost.fit"
-    start, n_classes = sklearn_start(estimator, SklearnObjective, caller, y, sample_weight,
-                                     classifier=isinstance(estimator, xgb.XGBClassifier))
-    if n_classes is None:
-        base_score = start
-    elif n_classes > 2:
-        base_score = [float(value) for value in start]
-    else:
-        base_score = float(expit(start))  # XGBClassifier records binary:logistic
-        loss = estimator.objective.loss
-        if loss.link.name == "half_logit":
-            warnings.warn(f"{caller}: XGBClassifier.predict_proba gives σ(f) but "
-                          f"{loss.name}'s probability is σ(2f); use loss.predict("
-                          "estimator.predict(X, output_margin=True)).", stacklevel=2)
-    estimator.set_params(base_score=base_score)
-    loss = estimator.objective.loss
-    if n_classes is not None or not renews_leaves(loss, renew_leaves, caller):
-        return estimator.fit(X, y, sample_weight=sample_weight, **fit_params)
-    renewal = _XGBoostRenewal(loss)
 
+def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_margin=None,
+         eval_set=None, xgb_model=None, **fit_params):
+    """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
+    metric and renewal for the duration of the call."""
+    caller = f"boostobj.xgboost.{type(estimator).__name__}.fit"
+    loss = estimator_loss(estimator.loss, classifier, caller)
+    default_objective = "binary:logistic" if classifier else "reg:squarederror"
+    if estimator.objective not in (None, default_objective):
+        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
+                         "from loss: pass loss=... instead.")
+    params = estimator.get_xgb_params()
+    renewal = None
+    if not classifier and renews_leaves(loss, estimator.renew_leaves, caller):
+        renewal = _XGBoostRenewal(loss)
+    _check_modes(caller, loss, params, renewal)
+    eval_set = list(eval_set or [])
+    labels, eval_labels, n_classes = y, [eval_y for _, eval_y in eval_set], None
+    if classifier:
+        classes, labels, n_classes = encode_classes(loss, y, caller)
+        eval_labels = [encode_like(classes, eval_y, caller) for eval_y in eval_labels]
+    # What XGBoost's estimators train a custom objective as, and so how base_score reads.
+    training_objective = ("multi:softprob" if n_classes and n_classes > 2 else
+                          "binary:logistic" if classifier else "reg:squarederror")
+    metric = SklearnMetric(loss)
+    eval_metric = _eval_metrics(caller, loss, estimator.eval_metric, metric, renewal,
+                                training_objective)
+    base_score = estimator.base_score
+    if base_score is None and base_margin is None:
+        if xgb_model is not None:
+            margin = xgboost_model.base_margin(_as_booster(xgb_model))
+        else:
+            margin = _start(loss, labels, sample_weight, n_classes)
+        base_score = xgboost_model.from_margin(training_objective, margin)
+        base_score = float(base_score) if np.ndim(base_score) == 0 else [float(v) for v in
+                                                                         base_score]
+    objective = SklearnObjective(loss)
+    state = {"_threads": thread_count(first_param(params, _THREAD_KEYS))}
+    callbacks = estimator.callbacks
+    if renewal is not None:
+        dmatrix = _lookup_dmatrix(estimator)
+        renewal.add_dataset("train", dmatrix(X), len(y))
+        n_rows = {"train": len(y)}
+        for index, (eval_X, eval_y) in enumerate(eval_set):
+            if eval_X is not X:
+                renewal.add_dataset(("eval", index), dmatrix(eval_X), len(eval_y))
+                n_rows[("eval", index)] = len(eval_y)
+        state.update(_renewal=renewal, _order=EvaluationOrder(
+            xgboost_model.evaluation_order(eval_set, X, y), n_rows, "XGBoost"))
+        callbacks = [renewal] + list(callbacks or [])
+    fit_set = [(eval_X, eval_y) for (eval_X, _), eval_y in zip(eval_set, eval_labels,
+                                                               strict=True)]
+    saved = {name: getattr(estimator, name) for name in ("objective", "eval_metric",
+                                                          "base_score", "callbacks")}
+    try:
+        vars(estimator).update(objective=objective, eval_metric=eval_metric,
+                               base_score=base_score, callbacks=callbacks)
+        if not isinstance(eval_metric, list):  # the loss's metric alone
+            estimator._boostobj_fit_params = {"disable_default_eval_metric": 1}
+        if classifier:
+            estimator._boostobj_classes = None
+        with attached([objective, metric], **state):
+            parent_fit(X, labels, sample_weight=sample_weight, base_margin=base_margin,
+                       eval_set=fit_set or None, xgb_model=xgb_model, **fit_params)
+    finally:
+        vars(estimator).update(saved)
+        vars(estimator).pop("_boostobj_fit_params", None)
+    booster = estimator.get_booster()
+    if renewal is not None:
+        booster = renewal.apply(booster)
+    link_objective = _LINK_OBJECTIVES.get(loss.link.name)
+    if not classifier and link_objective != training_objective:
+        booster = xgboost_model.with_objective(booster, link_objective)
+    xgboost_model.set_fitted_booster(estimator, booster)
+    if classifier:
+        estimator._boostobj_classes = classes
+    return estimator
+
+
+def _start(loss, y, sample_weight, n_classes):
+    if isinstance(loss, MulticlassLoss):
+        return loss.init_score(y, sample_weight, n_classes)
+    return loss.init_score(y, sample_weight)
+
+
+def _eval_metrics(caller, loss, eval_metric, metric, renewal, training_objective):
+    """The loss's metric, after the user's built-in ones where those see correct scores."""
+    if eval_metric is None:
+        return metric
+    given = [eval_metric] if isinstance(eval_metric, str) or callable(eval_metric) \
+        else list(eval_metric)
+    if any(callable(item) for item in given):
+        refuse(caller, loss, "a callable eval_metric", "XGBoost takes one custom metric, "
+               "and the loss's own is it", "evaluate other metrics on predict's output")
+    link = {"reg:squarederror": "identity", "binary:logistic": "logit",
+            "multi:softprob": "softmax"}[training_objective]
+    if renewal is not None or loss.link.name != link:
+        why = ("XGBoost's built-in metrics would not see the renewed leaves" if renewal
+               else f"XGBoost's built-in metrics would see {link} scores where the loss's "
+                    f"link is {loss.link.name}")
+        refuse(caller, loss, f"eval_metric={eval_metric!r}", why, "the loss's own metric is "
+               "reported; evaluate others on predict's output")
+    return [*given, metric]
+
+
+def _lookup_dmatrix(estimator):
+    """A function making the DMatrix of features that renewal looks leaves up in."""
     def dmatrix(features):
         return xgb.DMatrix(features, missing=estimator.missing,
-                           enable_categorical=estimator.enable_categorical)
+                           enable_categorical=estimator.enable_categorical,
+                           feature_types=estimator.feature_types)
+    return dmatrix
 
-    renewal.add_dataset("train", dmatrix(X), len(y))
-    for index, (eval_X, eval_y) in enumerate(fit_params.get("eval_set") or []):
-        renewal.add_dataset(("eval", index), dmatrix(eval_X), len(eval_y), labels=eval_y)
-    callbacks = estimator.callbacks
-    try:
-        estimator.set_params(callbacks=[renewal] + list(callbacks or []))
-        with renewal_attached(renewal, estimator.objective, estimator.eval_metric):
-            estimator.fit(X, y, sample_weight=sample_weight, **fit_params)
-    finally:
-        estimator.set_params(callbacks=callbacks)
-    estimator._Booster = renewal.apply(estimator.get_booster())
-    return estimator
+
+class XGBRegressor(xgb.XGBRegressor):
+    __doc__ = f"""``xgboost.XGBRegressor`` trained on a boostobj loss.
+
+    ``fit`` starts from the loss's init score (the model's ``base_score``), renews leaves
+    where the loss asks, and reports the loss's metric on ``eval_set`` (``evals_result()``;
+    ``early_stopping_rounds`` follows it). ``predict`` is on the response scale: a log-link
+    loss (poisson, gamma, tweedie) records ``reg:gamma`` in the model, so the saved model
+    predicts the same with plain XGBoost. ``xgb_model=`` continues training: the loaded
+    model's intercept is kept and only the new trees are renewed.
+
+    Parameters
+    ----------{_DOC_PARAMS}"""
+
+    def __init__(self, *, loss="squared_error", renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self):
+        params = super().get_xgb_params()
+        params.update(self.__dict__.get("_boostobj_fit_params", {}))
+        for name in _BOOSTOBJ_PARAMS:  # boostobj's, not the booster's
+            params.pop(name, None)
+        return params
+
+    def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
+            xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
+            feature_weights=None):
+        return _fit(self, super().fit, False, X, y, sample_weight=sample_weight,
+                    base_margin=base_margin, eval_set=eval_set, verbose=verbose,
+                    xgb_model=xgb_model, sample_weight_eval_set=sample_weight_eval_set,
+                    base_margin_eval_set=base_margin_eval_set, feature_weights=feature_weights)
+
+
+class XGBClassifier(xgb.XGBClassifier):
+    __doc__ = f"""``xgboost.XGBClassifier`` trained on a boostobj classification loss.
+
+    Takes any class labels (strings, ±1, {{3, 7}}, ...): ``classes_`` holds them sorted and
+    ``predict`` returns them. A binary loss needs two classes, a multiclass loss (softmax,
+    softmax_focal) more. ``predict_proba`` is the loss's probability: σ(f) for logistic,
+    focal and weighted_logistic, σ(2f) for exponential, softmax for the multiclass losses;
+    for hinge and squared_hinge, which have none, σ(margin), a score. The model records
+    ``binary:logistic`` / ``multi:softprob``, so plain XGBoost gives the same probabilities
+    except for exponential (σ(f) there).
+
+    Parameters
+    ----------{_DOC_PARAMS}"""
+
+    def __init__(self, *, loss="logistic", renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self):
+        params = super().get_xgb_params()
+        params.update(self.__dict__.get("_boostobj_fit_params", {}))
+        for name in _BOOSTOBJ_PARAMS:
+            params.pop(name, None)
+        return params
+
+    @property
+    def classes_(self):
+        classes = self.__dict__.get("_boostobj_classes")
+        return np.arange(self.n_classes_) if classes is None else classes
+
+    def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
+            xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
+            feature_weights=None):
+        if self.renew_leaves:
+            raise ValueError(f"boostobj.xgboost.XGBClassifier.fit: renew_leaves="
+                             f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
+        return _fit(self, super().fit, True, X, y, sample_weight=sample_weight,
+                    base_margin=base_margin, eval_set=eval_set, verbose=verbose,
+                    xgb_model=xgb_model, sample_weight_eval_set=sample_weight_eval_set,
+                    base_margin_eval_set=base_margin_eval_set, feature_weights=feature_weights)
+
+    def predict_proba(self, X, validate_features=True, base_margin=None, iteration_range=None):
+        margin = super().predict(X, output_margin=True, validate_features=validate_features,
+                                 base_margin=base_margin, iteration_range=iteration_range)
+        return _probabilities(get_loss(self.loss), margin)
+
+    def predict(self, X, *, output_margin=False, validate_features=True, base_margin=None,
+                iteration_range=None):
+        if output_margin:
+            return super().predict(X, output_margin=True, validate_features=validate_features,
+                                   base_margin=base_margin, iteration_range=iteration_range)
+        probability = self.predict_proba(X, validate_features=validate_features,
+                                         base_margin=base_margin,
+                                         iteration_range=iteration_range)
+        return self.classes_[np.argmax(probability, axis=1)]
+
+
+def _probabilities(loss, margin):
+    """(n, K) class probabilities of a classification loss from the model's margins."""
+    margin = np.asarray(margin, dtype=np.float64)
+    if margin.ndim == 2 and margin.shape[1] > 1:
+        return loss.predict(margin)
+    margin = margin.reshape(-1)
+    positive = expit(margin) if loss.link.name == "sign" else loss.predict(margin)
+    return np.column_stack([1.0 - positive, positive])
+

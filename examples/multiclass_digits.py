@@ -62,15 +62,13 @@ def main(argv=None):
         "soft_label", LGB_PARAMS, bl.soft_label_dataset(X_train, smoothed(y_train, n_classes)),
         rounds).predict(X_test)
 
-    # The scikit-learn classifiers: fit() starts them and makes predict_proba give probabilities.
-    classifier = lgb.LGBMClassifier(objective=bl.sklearn_objective("softmax"), n_estimators=rounds,
-                                    num_leaves=15, learning_rate=0.1, verbose=-1, n_jobs=2)
-    bl.fit(classifier, X_train, y_train)
-    probabilities["LGBMClassifier softmax"] = classifier.predict_proba(X_test)
-    classifier = xgb.XGBClassifier(objective=bx.sklearn_objective("softmax"), n_estimators=rounds,
-                                   max_depth=4, learning_rate=0.1, n_jobs=2)
-    bx.fit(classifier, X_train, y_train)
-    probabilities["XGBClassifier softmax"] = classifier.predict_proba(X_test)
+    # The drop-in scikit-learn classifiers: fit() starts them, predict_proba gives probabilities.
+    classifier = bl.LGBMClassifier(loss="softmax", n_estimators=rounds, num_leaves=15,
+                                   learning_rate=0.1, verbose=-1, n_jobs=2)
+    probabilities["LGBMClassifier softmax"] = classifier.fit(X_train, y_train).predict_proba(X_test)
+    classifier = bx.XGBClassifier(loss="softmax", n_estimators=rounds, max_depth=4,
+                                  learning_rate=0.1, n_jobs=2)
+    probabilities["XGBClassifier softmax"] = classifier.fit(X_train, y_train).predict_proba(X_test)
 
     print(f"digits: {len(y_train)} train / {len(y_test)} test rows, 10 classes, {rounds} rounds")
     print(f"{'model':<36} {'accuracy':>9} {'log loss':>9}")

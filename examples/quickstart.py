@@ -40,11 +40,10 @@ def main(argv=None):
     results["xgboost native"] = booster.predict(xgb.DMatrix(X_test))
 
     # XGBoost, scikit-learn API
-    model = xgb.XGBRegressor(n_estimators=args.rounds, learning_rate=0.1, max_depth=6, n_jobs=2,
-                             objective=bx.sklearn_objective(loss),
-                             eval_metric=bx.sklearn_metric(loss))
-    bx.fit(model, X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
-    results["xgboost sklearn"] = loss.predict(model.predict(X_test))
+    model = bx.XGBRegressor(loss=loss, n_estimators=args.rounds, learning_rate=0.1,
+                            max_depth=6, n_jobs=2, early_stopping_rounds=20)
+    model.fit(X_train, y_train, eval_set=[(X_valid, y_valid)], verbose=False)
+    results["xgboost sklearn"] = model.predict(X_test)
 
     # LightGBM, native API
     train_set = lgb.Dataset(X_train, y_train)
@@ -55,11 +54,11 @@ def main(argv=None):
     results["lightgbm native"] = booster.predict(X_test)
 
     # LightGBM, scikit-learn API
-    model = lgb.LGBMRegressor(n_estimators=args.rounds, learning_rate=0.1, num_leaves=63,
-                              n_jobs=2, verbose=-1, objective=bl.sklearn_objective(loss))
-    bl.fit(model, X_train, y_train, eval_set=[(X_valid, y_valid)],
-           eval_metric=bl.sklearn_metric(loss))
-    results["lightgbm sklearn"] = loss.predict(model.predict(X_test))
+    model = bl.LGBMRegressor(loss=loss, n_estimators=args.rounds, learning_rate=0.1,
+                             num_leaves=63, n_jobs=2, verbose=-1)
+    model.fit(X_train, y_train, eval_X=(X_valid,), eval_y=(y_valid,),
+              callbacks=[lgb.early_stopping(20, verbose=False)])
+    results["lightgbm sklearn"] = model.predict(X_test)
 
     start = np.full(y_test.size, loss.predict(loss.init_score(y_train)))
     print(f"{'API':<18} {'test MAE (USD)':>15} {'test pseudo_huber':>18}")

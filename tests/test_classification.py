@@ -211,7 +211,7 @@ def test_xgb_classifier_matches_the_builtin_classifier(n_classes):
     y = y.astype(int)
     spec = "logistic" if n_classes == 2 else "softmax:hessian=doubled"
     loss = boostobj.get_loss(spec)
-    ours = bx.fit(xgb.XGBClassifier(objective=bx.sklearn_objective(loss), **XGB_SKLEARN), X, y)
+    ours = bx.XGBClassifier(loss=loss, **XGB_SKLEARN).fit(X, y)
     start = loss.init_score(y)
     base_score = [float(v) for v in start] if n_classes > 2 else float(expit(start))
     theirs = xgb.XGBClassifier(base_score=base_score, **XGB_SKLEARN).fit(X, y)
@@ -225,7 +225,7 @@ def test_lgbm_classifier_matches_the_builtin_classifier(n_classes, tmp_path):
     X, y = classification_data(n_classes=n_classes)
     labels = np.array(["cat", "dog", "eel"])[y.astype(int)]  # string classes are encoded
     spec = "logistic" if n_classes == 2 else "softmax"
-    ours = bl.fit(lgb.LGBMClassifier(objective=bl.sklearn_objective(spec), **LGB_SKLEARN), X, labels)
+    ours = bl.LGBMClassifier(loss=spec, **LGB_SKLEARN).fit(X, labels)
     theirs = lgb.LGBMClassifier(**LGB_SKLEARN).fit(X, labels)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "Returning raw scores instead"
@@ -262,20 +262,28 @@ def test_exponential_probability_is_sigma_of_twice_the_margin():
     lgb_model = bl.train("exponential", LGB_PARAMS, lgb.Dataset(X, y), 30)
     raw = lgb_model.predict(X, raw_score=True)
     np.testing.assert_allclose(lgb_model.predict(X), expit(2 * raw), atol=1e-9)
-    estimator = xgb.XGBClassifier(objective=bx.sklearn_objective("exponential"), **XGB_SKLEARN)
-    with pytest.warns(UserWarning, match=r"σ\(2f\)"):
-        bx.fit(estimator, X, y.astype(int))
+    for estimator in (bx.XGBClassifier(loss="exponential", **XGB_SKLEARN),
+                      bl.LGBMClassifier(loss="exponential", **LGB_SKLEARN)):
+        estimator.fit(X, y.astype(int))
+        margin = estimator.predict(X, **({"output_margin": True}
+                                         if isinstance(estimator, xgb.XGBModel)
+                                         else {"raw_score": True}))
+        np.testing.assert_allclose(estimator.predict_proba(X)[:, 1], expit(2 * margin),
+                                   atol=1e-6)
 
 
 def test_classifier_class_count_errors():
     X, y = classification_data(n_classes=3)
     with pytest.raises(ValueError, match="logistic is a binary loss, y has 3 classes"):
-        bl.fit(lgb.LGBMClassifier(objective=bl.sklearn_objective("logistic")), X, y)
+        bl.LGBMClassifier(loss="logistic").fit(X, y)
     X, y = classification_data()
     with pytest.raises(ValueError, match="softmax needs K > 2 classes"):
-        bx.fit(xgb.XGBClassifier(objective=bx.sklearn_objective("softmax")), X, y)
-    with pytest.raises(ValueError, match="squared_error is not a classification loss"):
-        bx.fit(xgb.XGBClassifier(objective=bx.sklearn_objective("squared_error")), X, y)
+        bx.XGBClassifier(loss="softmax").fit(X, y)
+    with pytest.raises(ValueError, match="'squared_error' is not a classification loss"):
+        bx.XGBClassifier(loss="squared_error").fit(X, y)
+    with pytest.raises(ValueError, match="'logistic' is a binary classification loss; use "
+                                         "the classifier"):
+        bl.LGBMRegressor(loss="logistic").fit(X, y)
 
 
 # --- soft labels --------------------------------------------------------------------------------
@@ -383,13 +391,12 @@ def test_classifier_eval_metrics_are_the_loss_on_raw_scores(spec, n_classes):
     X, y = classification_data(n_classes=n_classes)
     y = y.astype(int)
     loss = boostobj.get_loss(spec)
-    model = xgb.XGBClassifier(objective=bx.sklearn_objective(spec), n_estimators=10,
-                              eval_metric=bx.sklearn_metric(spec))
-    bx.fit(model, X, y, eval_set=[(X, y)], verbose=False)
+    model = bx.XGBClassifier(loss=spec, n_estimators=10)
+    model.fit(X, y, eval_set=[(X, y)], verbose=False)
     curve = model.evals_result()["validation_0"][spec]
     assert curve[-1] == pytest.approx(loss.metric(y, model.predict(X, output_margin=True)), rel=1e-5)
-    model = lgb.LGBMClassifier(objective=bl.sklearn_objective(spec), n_estimators=10, verbose=-1)
-    bl.fit(model, X, y, eval_X=X[:500], eval_y=y[:500], eval_metric=bl.sklearn_metric(spec))
+    model = bl.LGBMClassifier(loss=spec, n_estimators=10, verbose=-1)
+    model.fit(X, y, eval_X=X[:500], eval_y=y[:500])
     curve = next(iter(model.evals_result_.values()))[spec]
     assert curve[-1] == pytest.approx(loss.metric(y[:500], model.predict(X[:500], raw_score=True)),
                                       rel=1e-9)

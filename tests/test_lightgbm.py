@@ -57,10 +57,10 @@ def test_weight_two_equals_duplicated_row_native_and_sklearn():
     sk_params = {k: v for k, v in params.items() if k not in ("learning_rate", "seed", "num_threads")}
 
     def sk():
-        return lgb.LGBMRegressor(n_estimators=50, learning_rate=0.1, n_jobs=2, random_state=0,
-                                 objective=bl.sklearn_objective(loss), **sk_params)
-    a = bl.fit(sk(), X, y, sample_weight=weight)
-    b = bl.fit(sk(), X_dup, y_dup)
+        return bl.LGBMRegressor(loss=loss, n_estimators=50, learning_rate=0.1, n_jobs=2,
+                                random_state=0, **sk_params)
+    a = sk().fit(X, y, sample_weight=weight)
+    b = sk().fit(X_dup, y_dup)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(a.predict(X), weighted.predict(X), rtol=1e-6, atol=1e-8)
 
@@ -143,15 +143,14 @@ def test_objective_and_feval_in_plain_lgb_train():
 def test_sklearn_api_matches_native_train():
     loss = boostobj.get_loss("fair:c=2")
     X, y = regression_data(loss, n=800)
-    model = lgb.LGBMRegressor(n_estimators=40, num_leaves=15, learning_rate=0.1, max_bin=63,
-                              min_child_samples=20, n_jobs=2, deterministic=True,
-                              force_row_wise=True, verbose=-1, random_state=0,
-                              objective=bl.sklearn_objective(loss))
+    model = bl.LGBMRegressor(loss=loss, n_estimators=40, num_leaves=15, learning_rate=0.1,
+                             max_bin=63, min_child_samples=20, n_jobs=2, deterministic=True,
+                             force_row_wise=True, verbose=-1, random_state=0)
     if "eval_X" in inspect.signature(lgb.LGBMRegressor.fit).parameters:  # LightGBM >= 4.7
         evaluation = {"eval_X": (X[:400],), "eval_y": (y[:400],)}
     else:
         evaluation = {"eval_set": [(X[:400], y[:400])]}
-    bl.fit(model, X, y, eval_names=["valid"], eval_metric=bl.sklearn_metric(loss), **evaluation)
+    model.fit(X, y, eval_names=["valid"], **evaluation)
     native = bl.train(loss, PARAMS, lgb.Dataset(X, y), 40)
     np.testing.assert_allclose(model.predict(X), native.predict(X), rtol=1e-6, atol=1e-8)
     curve = model.evals_result_["valid"]["fair"]
@@ -169,9 +168,9 @@ def test_bad_labels_raise_before_training(spec, labels, message):
     X = np.arange(4.0).reshape(-1, 1)
     with pytest.raises(ValueError, match=message):
         bl.train(spec, PARAMS, lgb.Dataset(X, np.array(labels)), 5)
-    model = lgb.LGBMRegressor(n_estimators=2, objective=bl.sklearn_objective(spec), verbose=-1)
+    model = bl.LGBMRegressor(loss=spec, n_estimators=2, verbose=-1)
     with pytest.raises(ValueError, match=message):
-        bl.fit(model, X, np.array(labels))
+        model.fit(X, np.array(labels))
 
 
 def test_bad_weights_and_params_raise():

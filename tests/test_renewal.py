@@ -146,22 +146,21 @@ def test_scikit_learn_fit_renews_like_train(spec):
     X, y, weight = heavy_tailed(3000)
     train, valid = slice(0, 2000), slice(2000, None)
     loss = boostobj.get_loss(spec)
-    model = lgb.LGBMRegressor(objective=bl.sklearn_objective(spec), n_estimators=20,
-                              learning_rate=LEARNING_RATE, num_leaves=8, min_child_samples=20,
-                              verbose=-1, n_jobs=1, deterministic=True)
-    bl.fit(model, X[train], y[train], sample_weight=weight[train], eval_X=X[valid],
-           eval_y=y[valid], eval_metric=bl.sklearn_metric(spec))
+    model = bl.LGBMRegressor(loss=spec, n_estimators=20, learning_rate=LEARNING_RATE,
+                             num_leaves=8, min_child_samples=20, verbose=-1, n_jobs=1,
+                             deterministic=True)
+    model.fit(X[train], y[train], sample_weight=weight[train], eval_X=X[valid],
+              eval_y=y[valid])
     native = bl.train(spec, LGB_PARAMS, lgb.Dataset(X[train], y[train], weight=weight[train]), 20)
     np.testing.assert_allclose(model.predict(X), native.predict(X), rtol=1e-9, atol=1e-9)
     history = list(model.evals_result_["valid_0"].values())[-1]
     assert history[-1] == pytest.approx(loss.metric(y[valid], model.predict(X[valid])), rel=1e-6)
-    assert "_renewal" not in vars(model.objective)
+    assert model.objective is None
 
-    model = xgb.XGBRegressor(objective=bx.sklearn_objective(spec), n_estimators=20,
-                             learning_rate=LEARNING_RATE, max_depth=3, min_child_weight=20,
-                             n_jobs=1, eval_metric=bx.sklearn_metric(spec))
-    bx.fit(model, X[train], y[train], sample_weight=weight[train],
-           eval_set=[(X[valid], y[valid])], verbose=False)
+    model = bx.XGBRegressor(loss=spec, n_estimators=20, learning_rate=LEARNING_RATE,
+                            max_depth=3, min_child_weight=20, n_jobs=1)
+    model.fit(X[train], y[train], sample_weight=weight[train],
+              eval_set=[(X[valid], y[valid])], verbose=False)
     native = bx.train(spec, XGB_PARAMS, xgb.DMatrix(X[train], y[train], weight=weight[train]), 20)
     np.testing.assert_allclose(model.predict(X), native.predict(xgb.DMatrix(X)), rtol=1e-5,
                                atol=1e-5)

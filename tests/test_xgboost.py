@@ -51,10 +51,10 @@ def test_weight_two_equals_duplicated_row_native_and_sklearn():
     np.testing.assert_allclose(weighted.predict(probe), duplicated.predict(probe), rtol=1e-5, atol=1e-6)
 
     def sk():
-        return xgb.XGBRegressor(n_estimators=50, max_depth=4, learning_rate=0.1, max_bin=64,
-                                n_jobs=2, objective=bx.sklearn_objective(loss))
-    a = bx.fit(sk(), X, y, sample_weight=weight)
-    b = bx.fit(sk(), X_dup, y_dup)
+        return bx.XGBRegressor(loss=loss, n_estimators=50, max_depth=4, learning_rate=0.1,
+                               max_bin=64, n_jobs=2)
+    a = sk().fit(X, y, sample_weight=weight)
+    b = sk().fit(X_dup, y_dup)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-5, atol=1e-6)
 
 
@@ -127,11 +127,9 @@ def test_custom_metric_and_objective_in_plain_xgb_train():
 def test_sklearn_api_matches_native_train():
     loss = boostobj.get_loss("pseudo_huber:delta=2")
     X, y = regression_data(loss, n=800)
-    model = xgb.XGBRegressor(n_estimators=40, max_depth=4, learning_rate=0.1, max_bin=64,
-                             n_jobs=2, tree_method="hist", random_state=0,
-                             objective=bx.sklearn_objective(loss),
-                             eval_metric=bx.sklearn_metric(loss))
-    bx.fit(model, X, y, eval_set=[(X, y)], verbose=False)
+    model = bx.XGBRegressor(loss=loss, n_estimators=40, max_depth=4, learning_rate=0.1,
+                            max_bin=64, n_jobs=2, tree_method="hist", random_state=0)
+    model.fit(X, y, eval_set=[(X, y)], verbose=False)
     native = bx.train(loss, PARAMS, xgb.DMatrix(X, y), 40)
     np.testing.assert_allclose(model.predict(X), native.predict(xgb.DMatrix(X)), rtol=1e-5, atol=1e-6)
     metric_curve = model.evals_result()["validation_0"]["pseudo_huber"]
@@ -146,9 +144,9 @@ def test_bad_labels_raise_before_training(spec, labels, message):
     X = np.arange(3.0).reshape(-1, 1)
     with pytest.raises(ValueError, match=message):
         bx.train(spec, PARAMS, xgb.DMatrix(X, np.array(labels)), 5)
-    model = xgb.XGBRegressor(n_estimators=2, objective=bx.sklearn_objective(spec))
+    model = bx.XGBRegressor(loss=spec, n_estimators=2)
     with pytest.raises(ValueError, match=message):
-        bx.fit(model, X, np.array(labels))
+        model.fit(X, np.array(labels))
 
 
 def test_objective_in_params_raises():

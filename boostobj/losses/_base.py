@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -190,22 +191,41 @@ class BaseLoss:
         y, raw_score, sample_weight = self.check_inputs(y, raw_score, sample_weight)
         return self.weighted_gradient_hessian(y, raw_score, sample_weight)
 
-    def weighted_gradient_hessian(self, y, raw_score, sample_weight, gradient=None, hessian=None):
+    def weighted_gradient_hessian(self, y, raw_score, sample_weight, gradient=None, hessian=None,
+                                  *, start=0.0, threads=None):
         """Unchecked ``gradient_hessian`` for validated inputs (the adapters' path).
 
         ``gradient`` and ``hessian``, when given, are filled in place and returned (the
         adapters pass float32 buffers, the precision both boosters store gradients in).
+        ``start`` (a number, or one per class) is added to ``raw_score`` block by block.
+        The work runs in blocks of rows on up to ``threads`` threads (default: every CPU
+        the process may run on).
         """
         if gradient is None:
             gradient = np.empty_like(raw_score, dtype=np.float64)
         if hessian is None:
             hessian = np.empty_like(raw_score, dtype=np.float64)
+        if np.any(start) and type(self).fix_scale is not BaseLoss.fix_scale:
+            raw_score, start = raw_score + start, 0.0  # an "auto" scale sees the whole score
         loss = self.fix_scale(y, raw_score, sample_weight)
-        map_row_blocks(loss._weighted_kernel, len(y), y, raw_score, sample_weight,
-                       gradient, hessian)
+        start = start if np.any(start) else None
+        map_row_blocks(partial(loss._weighted_kernel, start), len(y), y, raw_score,
+                       sample_weight, gradient, hessian, threads=threads)
         return gradient, hessian
 
-    def _weighted_kernel(self, y, raw_score, sample_weight, gradient, hessian):
+    def _weighted_kernel(self, start, y, raw_score, sample_weight, gradient, hessian):
+        if start is not None:
+            raw_score = np.add(raw_score, start, dtype=np.float64)
+        if raw_score.ndim == 2 and gradient.dtype != np.float64:
+            # (n, K) kernels compute probabilities in place: in float64 for this block of
+            # rows, then rounded into the booster's float32 buffers.
+            block_gradient = np.empty_like(raw_score, dtype=np.float64)
+            block_hessian = np.empty_like(raw_score, dtype=np.float64)
+            self._weighted_kernel(None, y, raw_score, sample_weight, block_gradient,
+                                  block_hessian)
+            gradient[...] = block_gradient
+            hessian[...] = block_hessian
+            return
         self._gradient_hessian(y, raw_score, gradient, hessian)
         if sample_weight is not None:
             if gradient.ndim == 2:  # (n, K) scores: one weight per row
@@ -321,9 +341,22 @@ class BaseLoss:
             if raw_score.size != y.size:
                 raise ValueError(f"{self.name}: raw_score has {raw_score.size} values "
                                  f"but y has {y.size}.")
-            if np.isnan(raw_score).any():
-                raise ValueError(f"{self.name}: raw_score contains NaN.")
+            self.check_raw_score(raw_score)
         return y, raw_score, self.check_sample_weight(sample_weight, y.size)
+
+    def check_raw_score(self, raw_score):
+        """``ValueError`` naming the loss and the values where ``raw_score`` is not finite.
+
+        A raw score of ±inf or NaN has no gradient: it comes from a diverged model or a
+        bad ``init_score`` / ``base_margin``, and training on it would only spread NaN.
+        """
+        raw_score = np.asarray(raw_score)
+        finite = np.isfinite(raw_score)
+        if not finite.all():
+            flat = raw_score.reshape(-1)
+            raise ValueError(f"{self.name}: raw_score must be finite, got "
+                             f"{_describe_bad(flat, ~finite.reshape(-1))}; a diverged model "
+                             "or a non-finite init_score / base_margin gives these.")
 
     # --- identity -----------------------------------------------------------------------------
 

@@ -1,37 +1,79 @@
-"""What both booster adapters share: checked targets per dataset, and the metric callables.
+"""What both booster adapters share, booster-neutral: checked targets per dataset, thread
+counts, the loss's start, class encoding, the scikit-learn callables and leaf renewal.
 
 Adapters know nothing of the math: they fetch labels and weights from the booster's dataset,
-check them once against the loss's domain, and hand raw scores to the loss's kernels.
+check them once against the loss's domain, and hand raw scores to the loss's kernels. What a
+booster's model form or private attributes look like is known only to ``xgboost_model`` and
+``lightgbm_model`` beside this module.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import weakref
 
 import numpy as np
 
-from .losses import MulticlassLoss, get_loss
-from .metrics import LossMetrics
+from ..losses import MulticlassLoss, get_loss
+from ..losses._base import BinaryLabels
+from ..metrics import LossMetrics
 
-CLASSIFICATION_LINKS = ("logit", "half_logit", "sign", "softmax")
+
+def available_cpus():
+    """The number of CPUs this process may run on (its affinity mask, where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def thread_count(requested):
+    """The kernels' thread count for a booster told ``requested`` threads.
+
+    None, 0 or a negative number (the boosters' "all cores") means every CPU the process may
+    run on; a positive number is honoured up to that.
+    """
+    if requested is None or isinstance(requested, bool):
+        return available_cpus()
+    try:
+        requested = int(requested)
+    except (TypeError, ValueError):
+        return available_cpus()
+    if requested <= 0:
+        return available_cpus()
+    return min(requested, available_cpus())
+
+
+def first_param(params, keys, default=None):
+    """The value of the first of ``keys`` set in ``params`` (the boosters' aliases)."""
+    for key in keys:
+        if params.get(key) is not None:
+            return params[key]
+    return default
 
 
 class Targets:
-    """Checked labels and weights of one dataset, with the buffers reused every round."""
+    """Checked labels and weights of one dataset, with the buffers reused every round.
 
-    def __init__(self, loss, labels, weights, dataset=None):
+    ``layout`` is the order of (n, K) gradients the booster takes without a copy: "C"
+    (XGBoost, row-major) or "F" (LightGBM, class-major).
+    """
+
+    def __init__(self, loss, labels, weights, dataset=None, *, threads=None, layout="C"):
         self.loss = loss
         self.y = loss.check_target(labels)
         self.n_rows = len(self.y)
         self.weight = loss.check_sample_weight(weights, self.n_rows)
         self.multiclass = len(loss.raw_score_shape(self.y)) == 2
         self.ref = weakref.ref(dataset) if dataset is not None else None
+        self.threads = threads
+        self.layout = layout
         self._raw = self._gradient = self._hessian = None
         self._n_classes_checked = None
 
-    def raw_score(self, predictions, start=0.0):
-        """The booster's predictions (plus ``start``) as float64 raw scores: (n,) or (n, K)."""
+    def predictions(self, predictions):
+        """The booster's predictions, checked: shaped (n,) or (n, K) and finite."""
         predictions = np.asarray(predictions)
         if not self.multiclass and predictions.ndim == 2 and predictions.shape[1] == 1:
             predictions = predictions[:, 0]
@@ -48,30 +90,47 @@ class Targets:
             raise ValueError(f"{self.loss.name}: the booster gave predictions of shape "
                              f"{predictions.shape} for {self.n_rows} labels; expected "
                              f"({self.n_rows},).")
+        # A sum is finite when every term is (and costs no temporary); only a non-finite
+        # or overflowing sum needs the elementwise look.
+        if not np.isfinite(np.sum(predictions, dtype=np.float64)):
+            self.loss.check_raw_score(predictions)
+        return predictions
+
+    def raw_score(self, predictions, start=0.0):
+        """The booster's predictions (plus ``start``) as float64 raw scores: (n,) or (n, K)."""
+        predictions = self.predictions(predictions)
         if predictions.dtype == np.float64 and not np.any(start):
             return predictions  # the kernels never write to their inputs
         if self._raw is None or self._raw.shape != predictions.shape:
-            # (n, K) scores column-major, as LightGBM keeps them: the per-row softmax
-            # reductions then run over contiguous columns, several times faster.
             order = "F" if self.multiclass else "C"
             self._raw = np.empty(predictions.shape, dtype=np.float64, order=order)
         return np.add(predictions, start, out=self._raw)
 
-    def gradient_hessian(self, raw_score):
-        """Weighted gradient and hessian in buffers reused every round.
+    def gradient_hessian(self, predictions, start=0.0):
+        """Weighted gradient and hessian of the booster's ``predictions`` (plus ``start``).
 
-        Float32 (what both boosters store) for one score per row. Multiclass losses get
-        float64 buffers laid out like ``raw_score``, so that their kernels compute the
-        probabilities in place instead of in a fresh (n, K) temporary every round; the
-        boosters convert them (LightGBM takes an (n, K) column-major array without a copy
-        of the layout).
+        Float32, what both boosters store, in buffers reused every round. (n, K) scores are
+        computed in float64 by blocks of rows (start added per block, no (n, K) float64
+        copy) and written in the booster's own layout, so it takes them without a copy.
         """
-        if self._gradient is None or self._gradient.shape != raw_score.shape:
-            dtype = np.float64 if self.multiclass else np.float32
-            self._gradient = np.empty_like(raw_score, dtype=dtype)
-            self._hessian = np.empty_like(raw_score, dtype=dtype)
-        return self.loss.weighted_gradient_hessian(self.y, raw_score, self.weight,
-                                                   self._gradient, self._hessian)
+        if not self.multiclass:
+            return self.gradient_hessian_of(self.raw_score(predictions, start))
+        predictions = self.predictions(predictions)
+        gradient, hessian = self._buffers(predictions.shape, self.layout)
+        return self.loss.weighted_gradient_hessian(self.y, predictions, self.weight, gradient,
+                                                   hessian, start=start, threads=self.threads)
+
+    def gradient_hessian_of(self, raw_score):
+        """Weighted gradient and hessian of float64 raw scores (the renewal's path)."""
+        gradient, hessian = self._buffers(raw_score.shape, self.layout)
+        return self.loss.weighted_gradient_hessian(self.y, raw_score, self.weight, gradient,
+                                                   hessian, threads=self.threads)
+
+    def _buffers(self, shape, layout):
+        if self._gradient is None or self._gradient.shape != shape:
+            self._gradient = np.empty(shape, dtype=np.float32, order=layout)
+            self._hessian = np.empty(shape, dtype=np.float32, order=layout)
+        return self._gradient, self._hessian
 
     def metrics(self, metrics, raw_score):
         return metrics.evaluate(self.y, raw_score, self.weight)
@@ -99,9 +158,11 @@ class CheckedTargets:
     overwritten at the next round: boosters copy them before that.
     """
 
-    def __init__(self, loss, fetch):
+    def __init__(self, loss, fetch, *, threads=None, layout="C"):
         self.loss = loss
         self._fetch = fetch  # dataset -> (labels, weights or None)
+        self.threads = threads
+        self.layout = layout
         self._entries = {}
 
     def __call__(self, dataset):
@@ -111,15 +172,16 @@ class CheckedTargets:
                 and _num_rows(dataset) in (None, targets.n_rows)):
             return targets
         labels, weights = self._fetch(dataset)
+        options = {"threads": self.threads, "layout": self.layout}
         try:
-            targets = Targets(self.loss, labels, weights, dataset)
+            targets = Targets(self.loss, labels, weights, dataset, **options)
         except TypeError:  # not weak-referenceable: checked again every time
-            return Targets(self.loss, labels, weights)
+            return Targets(self.loss, labels, weights, **options)
         self._entries[key] = targets
         return targets
 
     def __getstate__(self):
-        return {"loss": self.loss, "_fetch": self._fetch, "_entries": {}}
+        return {**vars(self), "_entries": {}}
 
 
 def _num_rows(dataset):
@@ -134,33 +196,43 @@ def _num_rows(dataset):
     return None
 
 
+# --- the scikit-learn path ---------------------------------------------------------------
+
 class SklearnObjectiveBase:
     """Holds a loss; a subclass's ``__call__`` has the booster's scikit-learn signature.
 
-    ``_renewal`` is a ``LeafRenewal`` while the adapter's ``fit`` trains with leaf renewal
-    (the training set's key is ``"train"``), None otherwise.
+    The drop-in estimators set ``_start`` (added to the booster's scores), ``_threads`` and,
+    with leaf renewal, ``_renewal`` (the training set's key is ``"train"``) while they fit.
     """
 
     _renewal = None
+    _start = 0.0
+    _threads = None
+    _layout = "C"
 
     def __init__(self, loss):
         self.loss = get_loss(loss)
 
     def gradient_hessian(self, y_true, y_pred, weight):
-        targets = Targets(self.loss, y_true, weight)
+        targets = Targets(self.loss, y_true, weight, threads=self._threads, layout=self._layout)
         if self._renewal is None:
-            return targets.gradient_hessian(targets.raw_score(y_pred))
-        return targets.gradient_hessian(
-            self._renewal.training_raw_score("train", targets, y_pred))
+            return targets.gradient_hessian(y_pred, self._start)
+        return targets.gradient_hessian_of(
+            self._renewal.training_raw_score("train", targets, y_pred, self._start))
 
 
 class SklearnMetricBase:
     """Holds a loss and its metric; named after the loss, as boosters read ``__name__``.
 
-    ``_renewal`` as for ``SklearnObjectiveBase``; the evaluation set is recognised by its labels.
+    ``_start`` and ``_renewal`` as for ``SklearnObjectiveBase``. A scikit-learn metric gets
+    labels but no dataset, so with renewal ``_order`` names the dataset of each call: the
+    boosters evaluate their sets in a fixed order every round (``xgboost_model`` and
+    ``lightgbm_model`` say which), and the calls go round it.
     """
 
     _renewal = None
+    _start = 0.0
+    _order = None
 
     def __init__(self, loss, extra_metrics=None):
         self.loss = get_loss(loss)
@@ -169,53 +241,101 @@ class SklearnMetricBase:
 
     def value(self, y_true, y_pred, weight):
         targets = Targets(self.loss, y_true, weight)
-        start = 0.0
+        start = self._start
         if self._renewal is not None:
-            key = self._renewal.key_for_labels(y_true)
-            if key is not None:
-                start = self._renewal.evaluation_correction(key)
+            key = self._order.next(targets.n_rows)
+            start = start + self._renewal.evaluation_correction(key)
         return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred, start),
                                           targets.weight)
 
 
-def sklearn_start(estimator, objective_class, caller, y, sample_weight, classifier=False):
-    """The init score of the loss behind ``estimator.objective`` (an ``objective_class``).
+class EvaluationOrder:
+    """The keys of the datasets a booster evaluates, in the order of its metric calls.
 
-    Returns the start and K: None for a regressor; for a classifier the labels are first
-    encoded as 0 .. K-1, as the classifier encodes them.
+    ``next(n_rows)`` gives the key of the next call, and fails loudly when that dataset's
+    row count is not ``n_rows``: the booster then no longer evaluates in the order assumed.
     """
-    objective = getattr(estimator, "objective", None)
-    if not isinstance(objective, objective_class):
-        module = caller.rsplit(".", 1)[0]
-        raise ValueError(f"{caller}: the estimator's objective must be "
-                         f"{module}.sklearn_objective(loss), got {objective!r}.")
-    n_classes = None
-    if classifier:
-        y, n_classes = _encode_classes(objective.loss, y, caller)
-    targets = Targets(objective.loss, y, sample_weight)
-    return targets.init_score(n_classes if targets.multiclass else None), n_classes
+
+    def __init__(self, keys, n_rows, booster):
+        self.keys, self.n_rows, self.booster = list(keys), dict(n_rows), booster
+        self._position = 0
+
+    def next(self, n_rows):
+        key = self.keys[self._position % len(self.keys)]
+        self._position += 1
+        if self.n_rows[key] != n_rows:
+            raise RuntimeError(f"boostobj: {self.booster} evaluated a set of {n_rows} rows "
+                               f"where {self.n_rows[key]} ({key!r}) were expected; this "
+                               f"{self.booster} release evaluates its eval sets in another "
+                               "order than boostobj relies on.")
+        return key
 
 
-def _encode_classes(loss, y, caller):
-    """Class labels of a scikit-learn classifier as 0 .. K-1 (as the classifier encodes them).
+@contextlib.contextmanager
+def attached(holders, **state):
+    """Inside the block each holder (objective or metric) carries ``state``; afterwards it is
+    plain again, so a fitted estimator pickles without the training state."""
+    holders = [holder for holder in holders if isinstance(holder, (SklearnObjectiveBase,
+                                                                   SklearnMetricBase))]
+    for holder in holders:
+        for name, value in state.items():
+            setattr(holder, name, value)
+    try:
+        yield
+    finally:
+        for holder in holders:
+            for name in state:
+                vars(holder).pop(name, None)
 
-    Returns the encoded labels and K. A binary loss needs K = 2; a multiclass loss K > 2
-    (scikit-learn classifiers keep one score per row for two classes).
+
+def is_classification_loss(loss):
+    return isinstance(loss, MulticlassLoss) or isinstance(loss.target_domain, BinaryLabels)
+
+
+def estimator_loss(loss, classifier, caller):
+    """The loss of a drop-in estimator, refused where the estimator cannot serve it."""
+    loss = get_loss(loss)
+    if classifier and not is_classification_loss(loss):
+        raise ValueError(f"{caller}: loss={loss.spec!r} is not a classification loss; use "
+                         "the regressor, or one of logistic, focal, hinge, softmax, ....")
+    if not classifier and is_classification_loss(loss):
+        kind = "multiclass" if isinstance(loss, MulticlassLoss) else "binary"
+        raise ValueError(f"{caller}: loss={loss.spec!r} is a {kind} classification loss; use "
+                         "the classifier (predict_proba gives its probabilities).")
+    return loss
+
+
+def encode_classes(loss, y, caller):
+    """Class labels as 0 .. K-1 in sorted order, as scikit-learn classifiers encode them.
+
+    Returns the classes, the encoded labels (float64) and K. A binary loss needs K = 2, a
+    multiclass loss K > 2 (scikit-learn classifiers keep one score per row for two classes).
     """
     classes, encoded = np.unique(np.asarray(y), return_inverse=True)
     n_classes = len(classes)
     multiclass = isinstance(loss, MulticlassLoss)
-    if loss.link.name not in CLASSIFICATION_LINKS:
-        raise ValueError(f"{caller}: {loss.name} is not a classification loss; use a "
-                         "regressor, or one of logistic, focal, hinge, softmax, ....")
     if multiclass and n_classes <= 2:
-        raise ValueError(f"{caller}: {loss.name} needs K > 2 classes in a scikit-learn "
-                         f"classifier, y has {n_classes}; for two classes use logistic.")
+        raise ValueError(f"{caller}: {loss.name} needs K > 2 classes, y has {n_classes}; "
+                         "for two classes use logistic.")
     if not multiclass and n_classes != 2:
         raise ValueError(f"{caller}: {loss.name} is a binary loss, y has {n_classes} "
-                         "classes; for more use softmax.")
-    return encoded.astype(np.float64), n_classes
+                         f"class{'es' if n_classes != 1 else ''}; for more use softmax.")
+    return classes, encoded.astype(np.float64), n_classes
 
+
+def encode_like(classes, y, caller):
+    """``y`` encoded with the classes of the training labels (an evaluation set's)."""
+    y = np.asarray(y)
+    position = np.searchsorted(classes, y)
+    position = np.minimum(position, len(classes) - 1)
+    unknown = classes[position] != y
+    if np.any(unknown):
+        raise ValueError(f"{caller}: eval_set labels {np.unique(y[unknown])[:5].tolist()} "
+                         f"are not among the training classes {classes.tolist()}.")
+    return position.astype(np.float64)
+
+
+# --- leaf renewal ------------------------------------------------------------------------
 
 class LeafRenewal:
     """Leaf renewal during training: what both boosters share.
@@ -233,6 +353,10 @@ class LeafRenewal:
     and the metric add to the booster's scores. The training rows' leaves are known when a
     tree is renewed; an evaluation set's are looked up when its metric is next computed.
 
+    Datasets are registered by a key: the dataset object itself (native API) or a position
+    (scikit-learn API). The state lives in this object, which the objective, the metric
+    and the callback of one training share.
+
     A subclass knows its booster: ``_newest_tree()``, ``_leaves(source, tree)`` (each row's
     leaf id in that tree, for a dataset ``source``), ``_leaf_outputs(tree, ids)``,
     ``_set_leaf_outputs(tree, ids, values)`` and ``_learning_rate()``. It may find the
@@ -249,30 +373,16 @@ class LeafRenewal:
         self._pending = None
         self._trees = []  # (tree index, change of each leaf indexed by leaf id)
         self._datasets = {}  # key -> [source, correction, number of trees applied]
-        self._labels = {}  # key -> labels, for scikit-learn metrics
 
     def __deepcopy__(self, memo):
         # lgb.train deep-copies its params, objective included: the objective, the metric
         # and the callback must keep sharing this one state.
         return self
 
-    def add_dataset(self, key, source, n_rows, labels=None):
-        """Register a dataset whose scores need corrections; ``source`` feeds ``_leaves``.
-
-        ``labels`` let a scikit-learn metric, which gets labels but no dataset, find it.
-        """
+    def add_dataset(self, key, source, n_rows):
+        """Register a dataset whose scores need corrections; ``source`` feeds ``_leaves``."""
         if key not in self._datasets:
             self._datasets[key] = [source, np.zeros(n_rows), 0]
-            if labels is not None:
-                self._labels[key] = np.asarray(labels, dtype=np.float64).reshape(-1)
-
-    def key_for_labels(self, labels):
-        """The key of the registered dataset with these labels (as the booster stores them)."""
-        labels = np.asarray(labels).reshape(-1)
-        for key, known in self._labels.items():
-            if known.size == labels.size and np.array_equal(known.astype(labels.dtype), labels):
-                return key
-        return None
 
     def correction(self, key):
         """What to add to the booster's scores of dataset ``key``, up to the newest renewal."""
@@ -330,24 +440,6 @@ class LeafRenewal:
             entry[2] += 1
 
 
-@contextlib.contextmanager
-def renewal_attached(renewal, objective, metrics):
-    """Inside the block, ``objective`` and the scikit-learn metrics among ``metrics`` (one
-    or a list) renew with ``renewal`` (nothing when it is None); afterwards they are plain
-    again, so a fitted estimator pickles without the training state."""
-    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
-    holders = [objective] + [m for m in metrics if isinstance(m, SklearnMetricBase)]
-    if renewal is None:
-        holders = []
-    for holder in holders:
-        holder._renewal = renewal
-    try:
-        yield
-    finally:
-        for holder in holders:
-            del holder._renewal
-
-
 def renews_leaves(loss, renew_leaves, caller):
     """Whether to renew leaves: ``renew_leaves`` if given, else the loss's own choice."""
     if renew_leaves is None:
@@ -359,3 +451,8 @@ def renews_leaves(loss, renew_leaves, caller):
         raise ValueError(f"{caller}: leaf renewal is for one score per row; {loss.name} "
                          "keeps K.")
     return bool(renew_leaves)
+
+
+def refuse(caller, loss, option, why, alternative):
+    """The ``ValueError`` for a booster option boostobj cannot serve correctly."""
+    raise ValueError(f"{caller}: {option} with loss {loss.spec!r}: {why}; {alternative}.")

@@ -1,0 +1,205 @@
+"""Every read and write of LightGBM's model form and internals, in one place.
+
+Each function names what it relies on; ``tests/test_booster_internals.py`` exercises each
+one, so a release of LightGBM that changes any of them fails there, loudly, instead of
+training silently wrong models. Relied on (checked against LightGBM 4.0 - 4.7):
+
+- the model text: a ``max_feature_idx=`` header line (after which ``objective=`` names the
+  output conversion), ``Tree=i`` blocks with ``num_leaves=``, ``is_linear=``,
+  ``leaf_value=`` and, for linear trees, ``leaf_const=``;
+- the C API ``LGBM_BoosterGetPredict`` (the training scores a custom objective is given)
+  through ``lightgbm.basic._LIB`` and ``_safe_call``, ``Booster._handle``, and
+  ``Dataset._handle`` (set once the Dataset is constructed);
+- the scikit-learn estimators keep their booster in ``_Booster`` and the objective they
+  trained with in ``_objective`` (the classifier converts scores unless it is callable),
+  read their parameters through ``_process_params`` and record ``set_params`` extras in
+  ``_other_params``;
+- ``lgb.train`` evaluates the training set first (when it is among the validation sets),
+  then the others in order, once per round each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import re
+
+import lightgbm as lgb
+import numpy as np
+
+
+class ModelFormChanged(RuntimeError):
+    """LightGBM's model form is not what boostobj relies on (a new release changed it)."""
+
+
+def is_constructed(dataset):
+    """Whether a Dataset has been built in C++ (``Dataset._handle`` is set then)."""
+    return getattr(dataset, "_handle", None) is not None
+
+
+def training_scores(booster, n_rows):
+    """The booster's current training scores (float64, n_rows), or None where unavailable.
+
+    ``Booster.__inner_predict(0)``, which the objective is given, without its cache flag.
+    """
+    scores = np.empty(n_rows, dtype=np.float64)
+    length = ctypes.c_int64(0)
+    try:
+        call, library = lgb.basic._safe_call, lgb.basic._LIB
+        call(library.LGBM_BoosterGetPredict(
+            booster._handle, ctypes.c_int(0), ctypes.byref(length),
+            scores.ctypes.data_as(ctypes.POINTER(ctypes.c_double))))
+    except AttributeError:  # a LightGBM without these internals: the caller falls back
+        return None
+    return scores if length.value == n_rows else None
+
+
+def _tree_blocks(text):
+    """(start, end) line indices of each ``Tree=`` block of a model text's lines."""
+    starts = [i for i, line in enumerate(text) if line.startswith("Tree=")]
+    ends = starts[1:] + [next((i for i, line in enumerate(text)
+                               if line.startswith("end of trees")), len(text))]
+    return list(zip(starts, ends, strict=True))
+
+
+def _field(lines, name):
+    prefix = name + "="
+    return next((i for i, line in enumerate(lines) if line.startswith(prefix)), None)
+
+
+def num_leaves(booster, tree):
+    """The number of leaves of tree ``tree`` of a model with one tree per iteration (its
+    ``num_leaves=`` line)."""
+    text = booster.model_to_string(start_iteration=tree, num_iteration=1)
+    match = re.search(r"^num_leaves=(\d+)$", text, re.MULTILINE)
+    if match is None:
+        raise ModelFormChanged("LightGBM's model text has no num_leaves= line; boostobj "
+                               "reads a tree's leaf count there.")
+    return int(match.group(1))
+
+
+def add_to_first_iteration(booster, value):
+    """``booster`` with a constant added to every leaf of its first iteration, so that every
+    prediction moves by ``value`` (a number, or one per class: the first iteration of a
+    multiclass model holds one tree per class). This is how LightGBM itself stores
+    ``boost_from_average``; it makes a start that was given outside the model part of it.
+
+    Plain trees are changed in place (``set_leaf_output``); a linear tree's leaves also
+    hold a constant term (``leaf_const``), which only the model text reaches, so a model
+    with linear trees is rebuilt from its text.
+    """
+    values = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    if booster.num_trees() == 0:
+        raise ValueError("the booster has no trees to hold the init score.")
+    lines = booster.model_to_string(num_iteration=-1).split("\n")
+    blocks = _tree_blocks(lines)
+    if len(blocks) < values.size:
+        raise ValueError(f"the model has {len(blocks)} trees for {values.size} start values.")
+    linear = any(lines[i] == "is_linear=1" for start, end in blocks[:values.size]
+                 for i in range(start, end))
+    if not linear:
+        for tree, (start, (first, end)) in enumerate(zip(values, blocks, strict=False)):
+            count = _field(lines[first:end], "num_leaves")
+            if count is None:
+                raise ModelFormChanged("LightGBM's model text has a tree without "
+                                       "num_leaves=; boostobj reads a tree's leaf count there.")
+            for leaf in range(int(lines[first + count].split("=", 1)[1])):
+                booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + start)
+        return booster
+    for (first, end), start in zip(blocks, values, strict=False):
+        block = lines[first:end]
+        for name in ("leaf_value", "leaf_const"):
+            index = _field(block, name)
+            if index is None:
+                if name == "leaf_value":
+                    raise ModelFormChanged("LightGBM's model text has a tree without "
+                                           "leaf_value=; boostobj adds the start there.")
+                continue
+            numbers = np.array(block[index].split("=", 1)[1].split(), dtype=np.float64)
+            text = " ".join(repr(float(v)) for v in numbers + start)
+            lines[first + index] = f"{name}={text}"
+    return _rebuilt(booster, "\n".join(lines))
+
+
+def _rebuilt(booster, model_text):
+    rebuilt = lgb.Booster(model_str=model_text)
+    rebuilt.best_iteration = booster.best_iteration
+    rebuilt.best_score = booster.best_score
+    return rebuilt
+
+
+def with_output_link(booster, objective):
+    """A copy of ``booster`` whose model names ``objective``, so LightGBM applies its output
+    conversion (``poisson``: exp, ``binary sigmoid:1``: σ, ``multiclass``: softmax)."""
+    lines = booster.model_to_string(num_iteration=-1).split("\n")
+    existing = _field(lines[:_first_tree(lines)], "objective")
+    if existing is not None:
+        lines[existing] = f"objective={objective}"
+    else:
+        header = _field(lines, "max_feature_idx")
+        if header is None:
+            raise ModelFormChanged("LightGBM's model text has no max_feature_idx= line; "
+                                   "boostobj names the objective after it.")
+        lines.insert(header + 1, f"objective={objective}")
+    return _rebuilt(booster, "\n".join(lines))
+
+
+def _first_tree(lines):
+    return next((i for i, line in enumerate(lines) if line.startswith("Tree=")), len(lines))
+
+
+def set_fitted_booster(estimator, booster):
+    """Make ``booster`` the fitted model of a LightGBM scikit-learn estimator."""
+    if not hasattr(estimator, "_Booster"):
+        raise ModelFormChanged("LightGBM's scikit-learn estimator keeps no _Booster after "
+                               "fit; boostobj replaces the fitted booster there.")
+    estimator._Booster = booster
+
+
+def set_fitted_objective(estimator, objective):
+    """Name the built-in ``objective`` whose output conversion the fitted model applies.
+
+    LightGBM's estimators keep the objective they trained with in ``_objective``: a
+    callable makes ``LGBMClassifier.predict_proba`` return raw scores, and ``predict``
+    passes it to the booster, which checks it against ``num_class``.
+    """
+    if not hasattr(estimator, "_objective"):
+        raise ModelFormChanged("LightGBM's scikit-learn estimator keeps no _objective; "
+                               "boostobj names the fitted model's objective there.")
+    estimator._objective = objective
+
+
+def evaluation_order(eval_set, X, y):
+    """The keys of ``eval_set`` in the order ``lgb.train`` evaluates them each round: the
+    training set first (once, when an entry is the training data itself), then the others
+    in order. An entry with the training features has the training rows' corrections."""
+    is_train = [eval_X is X and eval_y is y for eval_X, eval_y in eval_set]
+    order = ["train"] if any(is_train) else []
+    return order + ["train" if eval_X is X else ("eval", index)
+                    for index, ((eval_X, _), train) in enumerate(zip(eval_set, is_train,
+                                                                     strict=True))
+                    if not train]
+
+
+@contextlib.contextmanager
+def temporary_params(estimator, params):
+    """Inside the block the estimator has ``params`` set (``set_params``, which also sets a
+    ``_name`` twin where there is one, and records the value in ``_other_params``);
+    afterwards those are as before, so ``get_params`` and ``clone`` never see them."""
+    if not isinstance(getattr(estimator, "_other_params", None), dict):
+        raise ModelFormChanged("LightGBM's scikit-learn estimator keeps no _other_params "
+                               "dict; boostobj restores the parameters it sets for fit there.")
+    touched = [name for key in params for name in (key, f"_{key}")]
+    missing = object()
+    before = {name: vars(estimator).get(name, missing) for name in touched}
+    others = dict(estimator._other_params)
+    estimator.set_params(**params)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is missing:
+                vars(estimator).pop(name, None)
+            else:
+                setattr(estimator, name, value)
+        estimator._other_params = others

@@ -1,0 +1,180 @@
+"""Every read and write of XGBoost's model form and internals, in one place.
+
+Each function names what it relies on; ``tests/test_booster_internals.py`` exercises each
+one, so a release of XGBoost that changes any of them fails there, loudly, instead of
+training silently wrong models. Relied on (checked against XGBoost 2.1 - 3.2):
+
+- the model JSON: ``learner.gradient_booster.model.trees[i]`` with ``split_conditions``
+  and ``base_weights`` per node (a leaf's value is its split condition);
+  ``learner.learner_model_param.base_score`` on the objective's response scale, and
+  ``learner.objective.name``;
+- the config JSON: ``learner.gradient_booster.tree_train_param.eta``;
+- the scikit-learn estimators keep their booster in ``_Booster``;
+- ``Booster.eval_set`` calls a custom metric once per evaluation set, in the order given.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xgboost as xgb
+
+from .._numerics import expit, logit, safe_exp
+
+# Objectives whose base_score XGBoost reads on the response scale, and the link that takes
+# it to a margin.
+_RESPONSE_SCALE = {
+    "reg:gamma": "log", "reg:tweedie": "log", "count:poisson": "log",
+    "binary:logistic": "logit", "reg:logistic": "logit",
+}
+
+
+class ModelFormChanged(RuntimeError):
+    """XGBoost's model form is not what boostobj relies on (a new release changed it)."""
+
+
+def _model(booster):
+    return json.loads(booster.save_raw("json"))
+
+
+def _load(model):
+    booster = xgb.Booster()
+    booster.load_model(bytearray(json.dumps(model).encode()))
+    return booster
+
+
+def _learner(model, what):
+    try:
+        return model["learner"]
+    except KeyError as error:
+        raise ModelFormChanged(f"XGBoost's model JSON has no 'learner' ({what}).") from error
+
+
+def _trees(model, what):
+    try:
+        return _learner(model, what)["gradient_booster"]["model"]["trees"]
+    except KeyError as error:
+        raise ModelFormChanged("XGBoost's model JSON has no learner.gradient_booster.model."
+                               f"trees ({what}); boostobj reads tree leaves there.") from error
+
+
+def leaf_outputs(booster, tree, nodes):
+    """The values of leaf ``nodes`` of tree ``tree`` (``split_conditions`` of the node)."""
+    values = _trees(_model(booster[tree:tree + 1]), "leaf values")[0]["split_conditions"]
+    return [values[node] for node in nodes]
+
+
+def learning_rate(booster):
+    """The booster's learning rate (``tree_train_param.eta`` of its config)."""
+    config = json.loads(booster.save_config())
+    try:
+        return float(config["learner"]["gradient_booster"]["tree_train_param"]["eta"])
+    except KeyError as error:
+        raise ModelFormChanged("XGBoost's config has no learner.gradient_booster."
+                               "tree_train_param.eta; boostobj reads the learning rate "
+                               "there.") from error
+
+
+def with_leaf_values(booster, renewed):
+    """A copy of ``booster`` with leaf values replaced: ``renewed`` maps a tree index to
+    (leaf node ids, values). Trees past the model's end (cut by early stopping) are skipped;
+    attributes (best_iteration, ...) travel in the JSON."""
+    model = _model(booster)
+    trees = _trees(model, "writing renewed leaves")
+    for tree, (nodes, values) in renewed.items():
+        if tree < len(trees):
+            for node, value in zip(nodes, values, strict=True):
+                trees[tree]["split_conditions"][node] = float(value)
+                trees[tree]["base_weights"][node] = float(value)
+    return _load(model)
+
+
+def as_softprob(booster, n_classes):
+    """A copy of a K-target booster that XGBoost reads as ``multi:softprob`` with K classes.
+
+    Both keep one tree per class and round, in the same order; only the learner's header
+    differs, so the trees and base scores are kept and the header rewritten.
+    """
+    model = _model(booster)
+    learner = _learner(model, "relabelling as multi:softprob")
+    learner["learner_model_param"]["num_class"] = str(n_classes)
+    learner["learner_model_param"]["num_target"] = "1"
+    learner["objective"] = {"name": "multi:softprob",
+                            "softmax_multiclass_param": {"num_class": str(n_classes)}}
+    return _load(model)
+
+
+def _base_scores(learner):
+    text = learner["learner_model_param"]["base_score"]
+    return [float(value) for value in np.atleast_1d(json.loads(text))]
+
+
+def objective_name(booster):
+    return _learner(json.loads(booster.save_config()), "objective")["objective"]["name"]
+
+
+def to_margin(objective, base_score):
+    """A base_score of ``objective`` (its response scale where it has one) as margins."""
+    values = np.asarray(base_score, dtype=np.float64)
+    link = _RESPONSE_SCALE.get(objective)
+    if link == "log":
+        return np.log(values)
+    if link == "logit":
+        return logit(values)
+    return values
+
+
+def from_margin(objective, margin):
+    """Margins as the base_score ``objective`` takes (inverse of ``to_margin``)."""
+    values = np.asarray(margin, dtype=np.float64)
+    link = _RESPONSE_SCALE.get(objective)
+    if link == "log":
+        return safe_exp(values)
+    if link == "logit":
+        return expit(values)
+    return values
+
+
+def base_margin(booster):
+    """The model's intercept as margins: a float, or a list (one per class or target)."""
+    learner = _learner(json.loads(booster.save_config()), "base_score")
+    try:
+        values = to_margin(learner["objective"]["name"], _base_scores(learner))
+    except KeyError as error:
+        raise ModelFormChanged("XGBoost's config has no learner_model_param.base_score or "
+                               "objective.name; boostobj reads the intercept there.") from error
+    return float(values[0]) if values.size == 1 else [float(v) for v in values]
+
+
+def with_objective(booster, objective):
+    """A copy of ``booster`` that names ``objective``, its intercept unchanged as a margin.
+
+    The scikit-learn estimators train a custom objective as ``reg:squarederror``; a loss
+    with a log link gets ``reg:gamma`` this way, so the model (and plain XGBoost loading
+    it) predicts on the response scale.
+    """
+    margin = np.atleast_1d(base_margin(booster))
+    model = _model(booster)
+    learner = _learner(model, "renaming the objective")
+    learner["objective"] = {"name": objective}
+    if objective == "reg:gamma":
+        learner["objective"]["reg_loss_param"] = {"scale_pos_weight": "1"}
+    values = from_margin(objective, margin)
+    learner["learner_model_param"]["base_score"] = json.dumps([float(v) for v in values])
+    return _load(model)
+
+
+def set_fitted_booster(estimator, booster):
+    """Make ``booster`` the fitted model of an XGBoost scikit-learn estimator."""
+    if not hasattr(estimator, "_Booster"):
+        raise ModelFormChanged("XGBoost's scikit-learn estimator keeps no _Booster after "
+                               "fit; boostobj replaces the fitted booster there.")
+    estimator._Booster = booster
+
+
+def evaluation_order(eval_set, X, y):
+    """The keys of ``eval_set`` in the order XGBoost's scikit-learn API evaluates them each
+    round: each entry in turn, ``"train"`` for one that is the training data itself."""
+    return ["train" if eval_X is X and eval_y is y else ("eval", index)
+            for index, (eval_X, eval_y) in enumerate(eval_set)]
