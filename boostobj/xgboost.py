@@ -73,15 +73,20 @@ class _XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
 
     XGBoost's Python API can read a tree's leaves but not write them, and its prediction
     caches would not see a change. So during training the trees keep XGBoost's leaf values
-    and the objective and metric add the corrections; the rows' leaves in the newest tree
+    and the metric adds the corrections; the objective's raw scores are kept here in
+    float64 (the start plus each renewed leaf value at the row's leaf), since XGBoost's
+    float32 sums round differently at each target scale and a loss whose gradient jumps at
+    a zero residual would take the sign of that rounding. The rows' leaves in the newest tree
     come from ``predict(pred_leaf=True)`` on a one-tree slice of the model (about 50 ms at
     1M rows, a third of a depth-6 tree's growing time). When training ends the renewed
     values are written into the model once (``apply``), so the saved model predicts on
     its own.
     """
 
-    def __init__(self, loss):
-        LeafRenewal.__init__(self, loss)
+    _tracks_scores = True
+
+    def __init__(self, loss, start=None):
+        LeafRenewal.__init__(self, loss, start)
         xgb.callback.TrainingCallback.__init__(self)
         self._renewed = {}  # tree index -> (leaf node ids, renewed values)
 
@@ -259,6 +264,8 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
             start = xgboost_model.base_margin(_as_booster(xgb_model))
         else:
             start = train_targets.init_score(n_classes)
+            if renewal is not None:
+                renewal.start = start  # the objective's scores begin in float64
         start = xgboost_model.from_margin(objective_name, start)
         params["base_score"] = float(start) if np.ndim(start) == 0 else [float(v)
                                                                         for v in start]
@@ -300,8 +307,10 @@ def _as_booster(model):
 
 _BOOSTOBJ_PARAMS = ("loss", "renew_leaves")
 _DOC_PARAMS = """
-    loss : str or loss object, default "squared_error" (regressor) / "logistic" (classifier)
+    loss : str, loss object or None, default None
         A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
+        None: ``squared_error`` in a regressor; in a classifier ``logistic`` for two
+        classes and ``softmax`` for more.
     renew_leaves : bool or None, default None
         Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
         asks for it (quantile, absolute_error, huber, ...).
@@ -315,7 +324,9 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
     metric and renewal for the duration of the call."""
     caller = f"boostobj.xgboost.{type(estimator).__name__}.fit"
-    loss = estimator_loss(estimator.loss, classifier, caller)
+    if y is None:
+        raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
+    loss = estimator_loss(estimator.loss, classifier, caller, y)
     default_objective = "binary:logistic" if classifier else "reg:squarederror"
     if estimator.objective not in (None, default_objective):
         raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
@@ -342,6 +353,8 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
             margin = xgboost_model.base_margin(_as_booster(xgb_model))
         else:
             margin = _start(loss, labels, sample_weight, n_classes)
+            if renewal is not None:
+                renewal.start = margin
         base_score = xgboost_model.from_margin(training_objective, margin)
         base_score = float(base_score) if np.ndim(base_score) == 0 else [float(v) for v in
                                                                          base_score]
@@ -350,12 +363,12 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     callbacks = estimator.callbacks
     if renewal is not None:
         dmatrix = _lookup_dmatrix(estimator)
-        renewal.add_dataset("train", dmatrix(X), len(y))
-        n_rows = {"train": len(y)}
+        renewal.add_dataset("train", dmatrix(X), int(np.asarray(y).shape[0]))
+        n_rows = {"train": int(np.asarray(y).shape[0])}
         for index, (eval_X, eval_y) in enumerate(eval_set):
             if eval_X is not X:
-                renewal.add_dataset(("eval", index), dmatrix(eval_X), len(eval_y))
-                n_rows[("eval", index)] = len(eval_y)
+                renewal.add_dataset(("eval", index), dmatrix(eval_X), int(np.asarray(eval_y).shape[0]))
+                n_rows[("eval", index)] = int(np.asarray(eval_y).shape[0])
         state.update(_renewal=renewal, _order=EvaluationOrder(
             xgboost_model.evaluation_order(eval_set, X, y), n_rows, "XGBoost"))
         callbacks = [renewal] + list(callbacks or [])
@@ -383,6 +396,7 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     if not classifier and link_objective != training_objective:
         booster = xgboost_model.with_objective(booster, link_objective)
     xgboost_model.set_fitted_booster(estimator, booster)
+    estimator.loss_ = loss
     if classifier:
         estimator._boostobj_classes = classes
     return estimator
@@ -436,7 +450,7 @@ class XGBRegressor(xgb.XGBRegressor):
     Parameters
     ----------{_DOC_PARAMS}"""
 
-    def __init__(self, *, loss="squared_error", renew_leaves=None, **kwargs):
+    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
         self.loss = loss
         self.renew_leaves = renew_leaves
@@ -471,7 +485,7 @@ class XGBClassifier(xgb.XGBClassifier):
     Parameters
     ----------{_DOC_PARAMS}"""
 
-    def __init__(self, *, loss="logistic", renew_leaves=None, **kwargs):
+    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
         self.loss = loss
         self.renew_leaves = renew_leaves
@@ -482,6 +496,12 @@ class XGBClassifier(xgb.XGBClassifier):
         for name in _BOOSTOBJ_PARAMS:
             params.pop(name, None)
         return params
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A boostobj classification loss has one label per row: no multilabel targets.
+        tags.classifier_tags.multi_label = False
+        return tags
 
     @property
     def classes_(self):
@@ -502,7 +522,7 @@ class XGBClassifier(xgb.XGBClassifier):
     def predict_proba(self, X, validate_features=True, base_margin=None, iteration_range=None):
         margin = super().predict(X, output_margin=True, validate_features=validate_features,
                                  base_margin=base_margin, iteration_range=iteration_range)
-        return _probabilities(get_loss(self.loss), margin)
+        return _probabilities(self.loss_, margin)
 
     def predict(self, X, *, output_margin=False, validate_features=True, base_margin=None,
                 iteration_range=None):

@@ -222,3 +222,20 @@ def test_robust_sinc_benchmark_runs(tmp_path):
     ours = two_sided[("lightgbm", "huber", 1.0)]["rmse"][0]
     assert ours == pytest.approx(two_sided[("lightgbm", "huber", 1000.0)]["rmse"][0], rel=1e-6)
     assert ours < two_sided[("lightgbm", "squared_error", 1.0)]["rmse"][0]
+
+
+@pytest.mark.parametrize("booster", ["lightgbm", "xgboost"])
+@pytest.mark.parametrize("spec", ["absolute_error", "quantile:alpha=0.8", "squared_error",
+                                  "huber"])
+def test_scale_equivariant_losses_give_the_same_model_at_x1_and_x1000(booster, spec):
+    # The robust sinc study's setting, where XGBoost's float32 scores used to flip the
+    # gradient sign of rows sitting at their leaf's quantile differently at each scale.
+    from boostobj import _robust_study as study
+
+    X, y, grid, _ = study.make_data(0, "two-sided")
+    clean = study.sinc(grid[:, 0])
+    rmse = {}
+    for scale in (1.0, 1000.0):
+        prediction = study.fit_predict(booster, spec, X, scale * y, grid, study.ROUNDS) / scale
+        rmse[scale] = float(np.sqrt(np.mean((prediction - clean) ** 2)))
+    assert rmse[1000.0] == pytest.approx(rmse[1.0], rel=0.01)

@@ -292,8 +292,18 @@ def is_classification_loss(loss):
     return isinstance(loss, MulticlassLoss) or isinstance(loss.target_domain, BinaryLabels)
 
 
-def estimator_loss(loss, classifier, caller):
-    """The loss of a drop-in estimator, refused where the estimator cannot serve it."""
+def estimator_loss(loss, classifier, caller, y=None):
+    """The loss of a drop-in estimator, refused where the estimator cannot serve it.
+
+    None is the estimator's default: ``squared_error`` for a regressor; for a classifier
+    ``logistic`` on two classes of ``y`` and ``softmax`` on more (as the boosters pick
+    ``binary`` or ``multiclass``).
+    """
+    if loss is None:
+        if not classifier:
+            loss = "squared_error"
+        else:
+            loss = "softmax" if len(np.unique(np.asarray(y))) > 2 else "logistic"
     loss = get_loss(loss)
     if classifier and not is_classification_loss(loss):
         raise ValueError(f"{caller}: loss={loss.spec!r} is not a classification loss; use "
@@ -365,9 +375,14 @@ class LeafRenewal:
     """
 
     _keeps_scores = False
+    # Whether the training rows' raw scores are kept here in float64 (start plus the renewed
+    # values) rather than taken from the booster's (float32) scores plus the corrections.
+    _tracks_scores = False
 
-    def __init__(self, loss):
+    def __init__(self, loss, start=None):
         self.loss = loss
+        self.start = start  # the float64 start of a fresh model (tracked scores begin there)
+        self._scores = None
         self.booster = None  # set by the adapter's callback once the booster exists
         # (key, targets, raw scores, booster's scores or None) of the tree being grown
         self._pending = None
@@ -399,7 +414,14 @@ class LeafRenewal:
         corrections, after renewing the tree grown since the last call. The tree about to be
         grown starts from them (kept as a copy: the boosters reuse their buffers)."""
         self.flush()
-        raw_score = targets.raw_score(predictions, start + self.correction(key))
+        if self._tracks_scores:
+            if self._scores is None:
+                self._scores = (np.full(targets.n_rows, float(self.start)) if self.start
+                                is not None else np.array(targets.raw_score(predictions, start),
+                                                          dtype=np.float64))
+            raw_score = self._scores
+        else:
+            raw_score = targets.raw_score(predictions, start + self.correction(key))
         scores = np.array(predictions, dtype=np.float64) if self._keeps_scores else None
         self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores)
         return raw_score
@@ -434,6 +456,10 @@ class LeafRenewal:
         change = np.zeros(ids[-1] + 2)
         change[ids] = renewed - original
         self._trees.append((tree, change))
+        if self._scores is not None:
+            value = np.zeros(ids[-1] + 1)
+            value[ids] = renewed
+            self._scores += value[leaf_ids]
         entry = self._datasets[key]
         if entry[2] == len(self._trees) - 1:  # the training rows' leaves are known already
             entry[1] += change[leaf_ids]

@@ -5,8 +5,8 @@ one, so a release of LightGBM that changes any of them fails there, loudly, inst
 training silently wrong models. Relied on (checked against LightGBM 4.0 - 4.7):
 
 - the model text: a ``max_feature_idx=`` header line (after which ``objective=`` names the
-  output conversion), ``Tree=i`` blocks with ``num_leaves=``, ``is_linear=``,
-  ``leaf_value=`` and, for linear trees, ``leaf_const=``;
+  output conversion) and ``tree_sizes=`` (each tree block's length), ``Tree=i`` blocks with
+  ``num_leaves=``, ``is_linear=``, ``leaf_value=`` and, for linear trees, ``leaf_const=``;
 - the C API ``LGBM_BoosterGetPredict`` (the training scores a custom objective is given)
   through ``lightgbm.basic._LIB`` and ``_safe_call``, ``Booster._handle``, and
   ``Dataset._handle`` (set once the Dataset is constructed);
@@ -106,6 +106,10 @@ def add_to_first_iteration(booster, value):
             for leaf in range(int(lines[first + count].split("=", 1)[1])):
                 booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + start)
         return booster
+    sizes = _field(lines[:blocks[0][0]], "tree_sizes")
+    if sizes is not None and lines[sizes] != _tree_sizes(lines, blocks):
+        raise ModelFormChanged("LightGBM's model text has tree_sizes= that are not the "
+                               "lengths of its Tree= blocks; boostobj rewrites them there.")
     for (first, end), start in zip(blocks, values, strict=False):
         block = lines[first:end]
         for name in ("leaf_value", "leaf_const"):
@@ -118,7 +122,15 @@ def add_to_first_iteration(booster, value):
             numbers = np.array(block[index].split("=", 1)[1].split(), dtype=np.float64)
             text = " ".join(repr(float(v)) for v in numbers + start)
             lines[first + index] = f"{name}={text}"
+    if sizes is not None:  # LightGBM finds the trees by their sizes
+        lines[sizes] = _tree_sizes(lines, blocks)
     return _rebuilt(booster, "\n".join(lines))
+
+
+def _tree_sizes(lines, blocks):
+    """The ``tree_sizes=`` header: each Tree= block's length in characters, newlines in."""
+    return "tree_sizes=" + " ".join(str(len("\n".join(lines[first:end])) + 1)
+                                    for first, end in blocks)
 
 
 def _rebuilt(booster, model_text):
