@@ -78,6 +78,13 @@ def log_softmax(raw_score):
     return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
 
 
+def squared(value):
+    """A scale parameter squared as a float64: inf past the float range, never a Python
+    ``OverflowError`` (a float's ``** 2`` raises one from 1.4e154 on)."""
+    with np.errstate(over="ignore"):
+        return np.square(np.float64(value))
+
+
 def log_cosh(x):
     """log(cosh(x)) = |x| + log1p(e^(-2|x|)) - log 2, which never overflows."""
     a = np.abs(x)

@@ -32,6 +32,37 @@ def test_gradient_hessian_are_float64_and_weighted(loss, rng):
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
+@pytest.mark.parametrize("size", [1e150, 1e200, 1e300])
+def test_no_overflow_error_anywhere_in_the_float64_range(loss, size, rng):
+    # Values past the float range are inf (the loss itself can be that large); gradients,
+    # hessians, starts and leaf values stay finite, and nothing raises.
+    y = boostobj.testing._sample_targets(loss, 40, rng)
+    shape = loss.raw_score_shape(y)
+    raw = np.where(rng.uniform(size=shape) < 0.5, -size, size)
+    with np.errstate(all="ignore"):
+        loss.loss(y, raw)
+        loss.metric(y, raw)
+        gradient, hessian = loss.gradient_hessian(y, raw)
+        assert np.all(np.isfinite(gradient)) and np.all(np.isfinite(hessian))
+        if len(shape) == 1:
+            leaf = np.arange(40) % 3
+            assert np.all(np.isfinite(loss.leaf_values(y, raw, None, leaf, 3)))
+            if loss.target_domain.low == -np.inf:  # targets of any size
+                assert np.isfinite(loss.init_score(y * size))
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_non_finite_raw_scores_are_refused(loss, bad, rng):
+    y = boostobj.testing._sample_targets(loss, 10, rng)
+    raw = np.zeros(loss.raw_score_shape(y))
+    raw.reshape(-1)[3] = bad
+    with pytest.raises(ValueError, match=rf"{loss.name}: raw_score must be finite, got "
+                                         rf"-?{bad!r} at index 3"):
+        loss.gradient_hessian(y, raw)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
 def test_pickle_and_spec_round_trip(loss):
     assert pickle.loads(pickle.dumps(loss)) == loss
     assert boostobj.get_loss(loss.spec) == loss

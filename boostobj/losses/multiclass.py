@@ -143,8 +143,7 @@ class MulticlassLoss(BaseLoss):
                 raise ValueError(f"{self.name}: raw_score must have shape (n, K) = "
                                  f"({len(y)}, K), got {raw_score.shape}.")
             self.check_n_classes(y, raw_score.shape[1])
-            if np.isnan(raw_score).any():
-                raise ValueError(f"{self.name}: raw_score contains NaN.")
+            self.check_raw_score(raw_score)
         return y, raw_score, self.check_sample_weight(sample_weight, len(y))
 
     # --- public API -------------------------------------------------------------------------

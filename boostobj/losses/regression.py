@@ -15,6 +15,7 @@ from .._numerics import (
     log_cosh,
     robust_scale,
     safe_exp,
+    squared,
     weighted_mean,
     weighted_quantile,
 )
@@ -178,7 +179,7 @@ class PseudoHuber(_RobustLoss):
     def _loss(self, y, raw_score):
         z = (raw_score - y) / self.delta
         # √(1+z²) - 1 = z² / (√(1+z²) + 1): no cancellation for small z.
-        return self.delta**2 * (z * z / (np.sqrt(1.0 + z * z) + 1.0))
+        return squared(self.delta) * (z * z / (np.sqrt(1.0 + z * z) + 1.0))
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         np.subtract(raw_score, y, out=gradient)  # r
@@ -331,7 +332,7 @@ class Fair(_RobustLoss):
 
     def _loss(self, y, raw_score):
         x = np.abs(raw_score - y) / self.c
-        return self.c**2 * (x - np.log1p(x))
+        return squared(self.c) * (x - np.log1p(x))
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         c = self.c
@@ -367,7 +368,7 @@ class Cauchy(_RobustLoss):
 
     def _loss(self, y, raw_score):
         z = (raw_score - y) / self.c
-        return 0.5 * self.c**2 * np.log1p(z * z)
+        return 0.5 * squared(self.c) * np.log1p(z * z)
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         np.subtract(raw_score, y, out=gradient)
@@ -398,7 +399,7 @@ class TruncatedSquared(BaseLoss):
 
     def _loss(self, y, raw_score):
         r = raw_score - y
-        return 0.5 * np.minimum(r * r, self.threshold**2)
+        return 0.5 * np.minimum(r * r, squared(self.threshold))
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         np.subtract(raw_score, y, out=gradient)
