@@ -1,7 +1,9 @@
-"""Training time with a boostobj objective divided by the built-in twin's, side by side.
+"""Training time with a boostobj objective against the built-in twin's and a zero-cost one's.
 
-Each repeat trains ours and the built-in back to back on the same prebuilt dataset (order
-alternating between repeats); the table shows medians over the repeats.
+Each repeat trains ours, the built-in and a zero-cost custom objective (it returns
+preallocated float32 gradients in the booster's layout: the cost of the booster's custom
+objective path alone) back to back on the same prebuilt dataset, the order rotating
+between repeats; the table shows medians over the repeats.
 
     python benchmarks/overhead.py                      # 1,000,000 x 20, 100 rounds, 3 repeats
     python benchmarks/overhead.py --rows 100000 --repeats 5
@@ -83,6 +85,13 @@ def run_case(booster, loss_name, builtin, data, rounds, repeats, threads):
 
         def theirs():
             xgb.train({**params, **builtin, "base_score": base_score}, dtrain, rounds)
+
+        zero_cost = _zero_cost_objective(y.size, kind, "C")
+        zero_params = {**params, "num_class": N_CLASSES, "objective": "multi:softprob"} \
+            if kind == "class" else params
+
+        def zero():
+            xgb.train(zero_params, dtrain, rounds, obj=zero_cost)
     else:
         params = {"num_leaves": 63, "learning_rate": 0.1, "verbose": -1, "num_threads": threads}
         dataset = lgb.Dataset(X, y, free_raw_data=False, params={"verbose": -1}).construct()
@@ -95,13 +104,33 @@ def run_case(booster, loss_name, builtin, data, rounds, repeats, threads):
 
         def theirs():
             lgb.train({**params, **builtin}, with_start, rounds)
+
+        zero_params = {**params, "objective": _zero_cost_objective(y.size, kind, "F")}
+        if kind == "class":
+            zero_params["num_class"] = N_CLASSES
+
+        def zero():
+            lgb.train(zero_params, dataset, rounds)
     theirs()  # warm-up: thread pools, first allocations
-    ours_times, theirs_times = [], []
+    functions = [ours, theirs, zero]
+    times = {function: [] for function in functions}
     for repeat in range(repeats):
-        pair = (ours, theirs) if repeat % 2 == 0 else (theirs, ours)
-        for function in pair:
-            (ours_times if function is ours else theirs_times).append(timed(function))
-    return statistics.median(ours_times), statistics.median(theirs_times)
+        for function in functions[repeat % 3:] + functions[:repeat % 3]:
+            times[function].append(timed(function))
+    return tuple(statistics.median(times[function]) for function in functions)
+
+
+def _zero_cost_objective(n_rows, kind, layout):
+    """A custom objective that computes nothing: preallocated gradients, returned as is."""
+    shape = (n_rows, N_CLASSES) if kind == "class" else (n_rows,)
+    rng = np.random.default_rng(1)
+    gradient = np.asarray(rng.normal(size=shape), dtype=np.float32, order=layout)
+    hessian = np.ones(shape, dtype=np.float32, order=layout)
+
+    def objective(predictions, dataset):
+        return gradient, hessian
+
+    return objective
 
 
 def main(argv=None):
@@ -117,18 +146,19 @@ def main(argv=None):
     data = make_data(args.rows, args.features)
     print(f"{args.rows:,} rows x {args.features} features, {args.rounds} rounds, "
           f"{args.threads} threads, median of {args.repeats} paired repeats")
-    print(f"{'booster':<9} {'loss':<27} {'built-in':<22} {'rounds':>6} {'ours (s)':>9} "
-          f"{'built-in (s)':>13} {'ratio':>6}")
+    print(f"{'booster':<9} {'loss':<35} {'built-in':<22} {'rounds':>6} {'ours (s)':>9} "
+          f"{'built-in (s)':>13} {'zero-cost (s)':>14} {'/ built-in':>11} {'/ zero-cost':>12}")
     for booster, loss_name, builtin in CASES:
         if args.booster not in ("both", booster) or args.only not in loss_name:
             continue
         rounds = args.rounds
         if "num_class" in builtin:
             rounds = max(1, rounds // MULTICLASS_ROUND_FRACTION)
-        ours, theirs = run_case(booster, loss_name, builtin, data, rounds, args.repeats,
-                                args.threads)
-        print(f"{booster:<9} {loss_name:<27} {builtin['objective']:<22} {rounds:>6} "
-              f"{ours:>9.2f} {theirs:>13.2f} {ours / theirs:>6.3f}", flush=True)
+        ours, theirs, zero = run_case(booster, loss_name, builtin, data, rounds, args.repeats,
+                                      args.threads)
+        print(f"{booster:<9} {loss_name:<35} {builtin['objective']:<22} {rounds:>6} "
+              f"{ours:>9.2f} {theirs:>13.2f} {zero:>14.2f} {ours / theirs:>11.3f} "
+              f"{ours / zero:>12.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -211,8 +211,9 @@ def weighted_mean(values, weights):
     return float(np.dot(values, weights) / np.sum(weights))
 
 
-# Row blocks of this many rows fit the per-core caches even with ten scores a row, so the
-# several passes of a kernel over one block hit the cache instead of main memory.
+# Blocks of this many values (rows x scores per row) fit the per-core caches, so the several
+# passes of a kernel over one block hit the cache instead of main memory, and the float64
+# temporaries of (n, K) kernels stay a few MB whatever n is.
 ROW_BLOCK = 65536
 _POOLS = {}  # (process id, threads) -> executor
 
@@ -233,27 +234,30 @@ def _cpu_count():
 
 
 def map_row_blocks(function, n_rows, *arrays, threads=None):
-    """``function(*blocks)`` over blocks of ``ROW_BLOCK`` rows of ``arrays``, in threads.
+    """``function(*blocks)`` over blocks of rows of ``arrays`` (``ROW_BLOCK`` values each), in
+    threads.
 
     For kernels whose rows are independent (each row's outputs depend on that row's inputs
     only): the result is identical to one call on the whole arrays. numpy releases the GIL
     in its loops, and the booster's own threads wait while its objective runs, so the
     blocks run on those idle cores: ``threads`` of them (the booster's own count; default
     every CPU the process may run on, never more). ``None`` entries of ``arrays`` are
-    passed as ``None``. (n, K) arrays are cut by rows too.
+    passed as ``None``.
     """
     cpus = _cpu_count()
     threads = cpus if threads is None or threads <= 0 else min(int(threads), cpus)
-    n_blocks = -(-n_rows // ROW_BLOCK)
+    width = max((a.shape[1] for a in arrays if a is not None and a.ndim == 2), default=1)
+    block = max(1, ROW_BLOCK // width)
+    n_blocks = -(-n_rows // block)
     if n_blocks <= 1:
         function(*arrays)
         return
 
     def run(start):
-        stop = start + ROW_BLOCK
+        stop = start + block
         function(*(None if a is None else a[start:stop] for a in arrays))
 
-    starts = range(0, n_rows, ROW_BLOCK)
+    starts = range(0, n_rows, block)
     if threads == 1:
         for start in starts:
             run(start)

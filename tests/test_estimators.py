@@ -299,3 +299,61 @@ def test_the_estimators_refuse_an_objective_and_wrong_loss_kinds():
     model = bx.XGBRegressor(loss="squared_error", eval_metric="mae", n_estimators=5)
     model.fit(X, y, eval_set=[(X, y)], verbose=False)
     assert list(model.evals_result()["validation_0"]) == ["mae", "squared_error"]
+
+
+class _ThreadRecordingLoss(boostobj.losses.regression.SquaredError):
+    """squared_error that records which threads run its kernel (in the class: the boosters
+    deep-copy their objective)."""
+
+    name = "squared_error"
+    threads = set()
+
+    def _gradient_hessian(self, y, raw_score, gradient, hessian):
+        import threading
+
+        self.threads.add(threading.get_ident())
+        super()._gradient_hessian(y, raw_score, gradient, hessian)
+
+
+@pytest.mark.parametrize("booster", BOOSTERS)
+def test_kernels_use_the_boosters_thread_count_and_no_more(booster, monkeypatch):
+    import os
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300_000, 2)).astype(np.float32)  # five row blocks
+    y = X[:, 0] + rng.normal(size=300_000)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    for requested, expected in ((1, 1), (2, 2), (8, 3), (None, 3)):
+        loss = _ThreadRecordingLoss()
+        loss.threads.clear()
+        key = "nthread" if booster == "xgboost" else "num_threads"
+        params = {} if requested is None else {key: requested}
+        if booster == "xgboost":
+            bx.train(loss, {"max_depth": 2, **params}, xgb.DMatrix(X, y), 2)
+        else:
+            bl.train(loss, {"num_leaves": 4, "verbose": -1, **params}, lgb.Dataset(X, y), 2)
+        assert len(loss.threads) <= expected
+        if expected == 1:
+            assert len(loss.threads) == 1
+    _ThreadRecordingLoss.threads.clear()
+    REGRESSORS[booster](loss=_ThreadRecordingLoss(), n_jobs=1, n_estimators=2).fit(X, y)
+    assert len(_ThreadRecordingLoss.threads) == 1
+
+
+def test_non_finite_booster_scores_are_refused_by_the_adapters():
+    # LightGBM clips an infinite init_score to 1e300 itself; a NaN or inf that reaches the
+    # adapter (a diverged model, a bad base_margin) stops training with the loss's message.
+    from boostobj._boosters.common import Targets
+
+    rng = np.random.default_rng(0)
+    for spec, shape in (("huber", (100,)), ("softmax", (100, 3))):
+        loss = boostobj.get_loss(spec)
+        targets = Targets(loss, rng.integers(0, 3, size=100).astype(float), None)
+        scores = np.zeros(shape, dtype=np.float32)
+        scores.reshape(-1)[7] = np.nan
+        with pytest.raises(ValueError, match=rf"{spec}: raw_score must be finite, got nan at "
+                                             r"index 7"):
+            targets.gradient_hessian(scores)
+    X, y = rng.normal(size=(100, 2)), rng.normal(size=100)
+    with pytest.raises(ValueError, match=r"huber: raw_score must be finite, got inf"):
+        bx.train("huber", {}, xgb.DMatrix(X, y, base_margin=np.full(100, np.inf)), 2)
