@@ -25,27 +25,9 @@ import numpy as np
 
 from . import datasets
 from ._progress import Progress, lightgbm_callback, xgboost_callback
-from .losses import MulticlassLoss, available_losses, get_loss, loss_class
+from .losses import MulticlassLoss, available_losses, example_loss, get_loss, loss_class
 from .losses._base import BinaryLabels
 from .losses.multiclass import ProbabilityRows
-
-# Built-in objectives that are the same loss (see the parity tests for the exact settings).
-BUILTIN_TWINS = {
-    "squared_error": ("reg:squarederror", "regression"),
-    "absolute_error": ("reg:absoluteerror*", "regression_l1*"),
-    "huber": ("", "huber†"),
-    "pseudo_huber": ("reg:pseudohubererror", ""),
-    "quantile": ("reg:quantileerror*", "quantile*"),
-    "fair": ("", "fair"),
-    "poisson": ("count:poisson", "poisson"),
-    "gamma": ("reg:gamma", "gamma"),
-    "tweedie": ("reg:tweedie", "tweedie"),
-    "logistic": ("binary:logistic", "binary"),
-    "weighted_logistic": ("binary:logistic + scale_pos_weight", "binary + scale_pos_weight"),
-    "softmax": ("multi:softprob‡", "multiclass"),
-    "soft_label": ("multi:softprob‡", "multiclass"),
-}
-
 
 def _defaults(cls):
     parameters = inspect.signature(cls.__init__).parameters
@@ -68,7 +50,8 @@ def loss_table_markdown():
              "|---|---|---|---|---|---|---|"]
     for name in available_losses():
         cls = loss_class(name)
-        xgb_twin, lgb_twin = BUILTIN_TWINS.get(name, ("", ""))
+        xgb_twin = cls.builtin_twins.get("xgboost", "")
+        lgb_twin = cls.builtin_twins.get("lightgbm", "")
         aliases = ", ".join(f"`{a}`" for a in cls.aliases) or "—"
         if "hessian" in cls.parameters and name in ("softmax", "soft_label", "kl_divergence"):
             hessian = "K/(K−1) × exact (`hessian=exact`, `doubled`)"
@@ -85,8 +68,7 @@ def loss_table_markdown():
 
 
 def _instance(cls):
-    required = {"truncated_squared": {"threshold": 1.0}}
-    return cls(**required.get(cls.name, {}))
+    return example_loss(cls.name)
 
 
 def _code(text):

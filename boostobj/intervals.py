@@ -1,8 +1,8 @@
 """Prediction intervals from quantile boosting, calibrated by conformal prediction.
 
 ``QuantileIntervalRegressor`` fits one model per quantile level with boostobj's ``quantile``
-loss (leaf renewal on) through the drop-in XGBoost or LightGBM regressors, then calibrates each level
-on rows the models did not see, so that the intervals hold their level on new data.
+loss (leaf renewal on) through the drop-in XGBoost or LightGBM regressors, then calibrates
+each level on rows the models did not see, so that the intervals hold their level on new data.
 
 Why calibrate: boosted tail quantiles fit their training rows too well, so on new data a
 (0.05, 0.95) interval covers less than 90% (0.62-0.80 on small data sets, 0.88 on 50k rows).

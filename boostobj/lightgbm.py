@@ -32,6 +32,7 @@ import numpy as np
 
 from ._boosters import lightgbm_model
 from ._boosters.common import (
+    ESTIMATOR_PARAMS,
     CheckedTargets,
     EvaluationOrder,
     LeafRenewal,
@@ -39,13 +40,15 @@ from ._boosters.common import (
     SklearnObjectiveBase,
     attached,
     encode_classes,
+    estimator_doc,
     estimator_loss,
     first_param,
+    loss_start,
     refuse,
     renews_leaves,
     thread_count,
 )
-from .losses import MulticlassLoss, get_loss
+from .losses import get_loss
 from .metrics import LossMetrics
 
 # The built-in objective whose output conversion is the loss's inverse link. ``train`` writes
@@ -67,6 +70,18 @@ _BOOSTING_KEYS = ("boosting", "boosting_type", "boost")
 _LINEAR_TREE_KEYS = ("linear_tree", "linear_trees")
 _THREAD_KEYS = ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")
 _LEARNING_RATE_KEYS = ("learning_rate", "shrinkage_rate", "eta")
+
+# boostobj losses and the built-in parameters that train the same loss (the parity tests
+# train both and compare the models). LightGBM's poisson inflates the hessian to
+# e^(f + poisson_max_delta_step), default 0.7, and insists the step is > 0: 1e-12 makes it
+# the plain Poisson loss.
+BUILTIN_TWINS = {
+    "squared_error": {"objective": "regression"},
+    "poisson": {"objective": "poisson", "poisson_max_delta_step": 1e-12},
+    "gamma": {"objective": "gamma"},
+    "tweedie:power=1.3": {"objective": "tweedie", "tweedie_variance_power": 1.3},
+    "fair:c=2,hessian=exact": {"objective": "fair", "fair_c": 2.0},
+}
 
 
 def _field(dataset, name):
@@ -453,26 +468,13 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
 
 # --- the scikit-learn estimators -----------------------------------------------------------
 
-_BOOSTOBJ_PARAMS = ("loss", "renew_leaves")
-_DOC_PARAMS = """
-    loss : str, loss object or None, default None
-        A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
-        None: ``squared_error`` in a regressor; in a classifier ``logistic`` for two
-        classes and ``softmax`` for more.
-    renew_leaves : bool or None, default None
-        Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
-        asks for it (quantile, absolute_error, huber, ...).
-    **kwargs
-        Every parameter of the parent estimator except ``objective`` (set from ``loss``)
-        and ``metric`` (the loss's metric is reported).
-"""
 
 
 def _booster_params(estimator, params):
     """``params`` without boostobj's ``loss`` and ``renew_leaves`` while LightGBM reads
     them ("loss" is LightGBM's alias of its objective)."""
     if estimator.__dict__.get("_hide_boostobj_params"):
-        for name in _BOOSTOBJ_PARAMS:
+        for name in ESTIMATOR_PARAMS:
             params.pop(name, None)
     return params
 
@@ -522,7 +524,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
         raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
                          "from loss: pass loss=... instead.")
     params = estimator.get_params()
-    for name in _BOOSTOBJ_PARAMS:
+    for name in ESTIMATOR_PARAMS:
         params.pop(name)
     for key in _METRIC_KEYS:
         if str(params.get(key, "none")).lower() not in ("none", "", "null", "na"):
@@ -549,10 +551,8 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
         weight = weight if sample_weight is None else weight * np.asarray(sample_weight)
     if fit_params.get("init_score") is not None or fit_params.get("init_model") is not None:
         start = np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0
-    elif isinstance(loss, MulticlassLoss):
-        start = loss.init_score(labels, weight, n_classes)
     else:
-        start = loss.init_score(labels, weight)
+        start = loss_start(loss, labels, weight, n_classes)
     objective, metric = SklearnObjective(loss), SklearnMetric(loss)
     state = {"_start": start if np.ndim(start) else float(start),
              "_threads": thread_count(first_param(params, _THREAD_KEYS))}
@@ -593,17 +593,14 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
 
 
 class LGBMRegressor(lgb.LGBMRegressor):
-    __doc__ = f"""``lightgbm.LGBMRegressor`` trained on a boostobj loss.
+    __doc__ = estimator_doc("""``lightgbm.LGBMRegressor`` trained on a boostobj loss.
 
     ``fit`` starts from the loss's init score and adds it to the first tree, renews leaves
     where the loss asks, and reports the loss's metric on the evaluation sets
     (``evals_result_``; early stopping follows it). ``predict`` is on the response scale: a
     log-link loss names ``poisson`` in the model, so the saved model predicts the same with
     plain LightGBM. ``init_model=`` continues training: the loaded model's start is kept
-    and only the new trees are renewed.
-
-    Parameters
-    ----------{_DOC_PARAMS}"""
+    and only the new trees are renewed.""", "``objective`` (set from ``loss``)\n        and ``metric`` (the loss's metric is reported)")
 
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
@@ -622,17 +619,14 @@ class LGBMRegressor(lgb.LGBMRegressor):
 
 
 class LGBMClassifier(lgb.LGBMClassifier):
-    __doc__ = f"""``lightgbm.LGBMClassifier`` trained on a boostobj classification loss.
+    __doc__ = estimator_doc("""``lightgbm.LGBMClassifier`` trained on a boostobj classification loss.
 
     Takes any class labels; a binary loss needs two classes, a multiclass loss (softmax,
     softmax_focal) more. The model names the loss's output link (``binary sigmoid:1``,
     ``binary sigmoid:2`` for exponential, ``multiclass``), so ``predict_proba`` gives its
     probabilities, ``predict`` the classes, and the saved model the same with plain
     LightGBM. For hinge and squared_hinge, which have no probability, ``predict_proba`` is
-    σ(margin), a score.
-
-    Parameters
-    ----------{_DOC_PARAMS}"""
+    σ(margin), a score.""", "``objective`` (set from ``loss``)\n        and ``metric`` (the loss's metric is reported)")
 
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)

@@ -29,6 +29,7 @@ import xgboost as xgb
 
 from ._boosters import xgboost_model
 from ._boosters.common import (
+    ESTIMATOR_PARAMS,
     CheckedTargets,
     EvaluationOrder,
     LeafRenewal,
@@ -37,14 +38,16 @@ from ._boosters.common import (
     attached,
     encode_classes,
     encode_like,
+    estimator_doc,
     estimator_loss,
     first_param,
+    loss_start,
     refuse,
     renews_leaves,
     thread_count,
 )
 from ._numerics import expit
-from .losses import MulticlassLoss, get_loss
+from .losses import get_loss
 from .metrics import LossMetrics
 
 # The built-in objective ``train`` records in the model for each link, and the scale XGBoost
@@ -61,6 +64,18 @@ _LINK_OBJECTIVES = {
     "softmax": "multi:softprob",
 }
 _THREAD_KEYS = ("nthread", "n_jobs")
+
+# boostobj losses and the built-in parameters that train the same loss (the parity tests
+# train both and compare the models). count:poisson defaults to max_delta_step = 0.7, which
+# both caps each leaf and inflates the hessian to e^(f + 0.7); with 0 it is exactly Poisson.
+BUILTIN_TWINS = {
+    "squared_error": {"objective": "reg:squarederror"},
+    "pseudo_huber:delta=1.5,hessian=exact": {"objective": "reg:pseudohubererror",
+                                             "huber_slope": 1.5},
+    "poisson": {"objective": "count:poisson", "max_delta_step": 0.0},
+    "gamma": {"objective": "reg:gamma"},
+    "tweedie:power=1.3": {"objective": "reg:tweedie", "tweedie_variance_power": 1.3},
+}
 
 
 def _fetch(dmatrix):
@@ -305,18 +320,6 @@ def _as_booster(model):
 
 # --- the scikit-learn estimators -----------------------------------------------------------
 
-_BOOSTOBJ_PARAMS = ("loss", "renew_leaves")
-_DOC_PARAMS = """
-    loss : str, loss object or None, default None
-        A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
-        None: ``squared_error`` in a regressor; in a classifier ``logistic`` for two
-        classes and ``softmax`` for more.
-    renew_leaves : bool or None, default None
-        Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
-        asks for it (quantile, absolute_error, huber, ...).
-    **kwargs
-        Every parameter of the parent estimator except ``objective`` (set from ``loss``).
-"""
 
 
 def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_margin=None,
@@ -352,7 +355,7 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
         if xgb_model is not None:
             margin = xgboost_model.base_margin(_as_booster(xgb_model))
         else:
-            margin = _start(loss, labels, sample_weight, n_classes)
+            margin = loss_start(loss, labels, sample_weight, n_classes)
             if renewal is not None:
                 renewal.start = margin
         base_score = xgboost_model.from_margin(training_objective, margin)
@@ -402,12 +405,6 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     return estimator
 
 
-def _start(loss, y, sample_weight, n_classes):
-    if isinstance(loss, MulticlassLoss):
-        return loss.init_score(y, sample_weight, n_classes)
-    return loss.init_score(y, sample_weight)
-
-
 def _eval_metrics(caller, loss, eval_metric, metric, renewal, training_objective):
     """The loss's metric, after the user's built-in ones where those see correct scores."""
     if eval_metric is None:
@@ -437,18 +434,24 @@ def _lookup_dmatrix(estimator):
     return dmatrix
 
 
+def _xgb_params(estimator, params):
+    """The booster's parameters of a drop-in estimator: without boostobj's own, with what
+    ``fit`` sets for its duration."""
+    params.update(estimator.__dict__.get("_boostobj_fit_params", {}))
+    for name in ESTIMATOR_PARAMS:
+        params.pop(name, None)
+    return params
+
+
 class XGBRegressor(xgb.XGBRegressor):
-    __doc__ = f"""``xgboost.XGBRegressor`` trained on a boostobj loss.
+    __doc__ = estimator_doc("""``xgboost.XGBRegressor`` trained on a boostobj loss.
 
     ``fit`` starts from the loss's init score (the model's ``base_score``), renews leaves
     where the loss asks, and reports the loss's metric on ``eval_set`` (``evals_result()``;
     ``early_stopping_rounds`` follows it). ``predict`` is on the response scale: a log-link
     loss (poisson, gamma, tweedie) records ``reg:gamma`` in the model, so the saved model
     predicts the same with plain XGBoost. ``xgb_model=`` continues training: the loaded
-    model's intercept is kept and only the new trees are renewed.
-
-    Parameters
-    ----------{_DOC_PARAMS}"""
+    model's intercept is kept and only the new trees are renewed.""")
 
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
@@ -456,11 +459,7 @@ class XGBRegressor(xgb.XGBRegressor):
         self.renew_leaves = renew_leaves
 
     def get_xgb_params(self):
-        params = super().get_xgb_params()
-        params.update(self.__dict__.get("_boostobj_fit_params", {}))
-        for name in _BOOSTOBJ_PARAMS:  # boostobj's, not the booster's
-            params.pop(name, None)
-        return params
+        return _xgb_params(self, super().get_xgb_params())
 
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
             xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
@@ -472,7 +471,7 @@ class XGBRegressor(xgb.XGBRegressor):
 
 
 class XGBClassifier(xgb.XGBClassifier):
-    __doc__ = f"""``xgboost.XGBClassifier`` trained on a boostobj classification loss.
+    __doc__ = estimator_doc("""``xgboost.XGBClassifier`` trained on a boostobj classification loss.
 
     Takes any class labels (strings, ±1, {{3, 7}}, ...): ``classes_`` holds them sorted and
     ``predict`` returns them. A binary loss needs two classes, a multiclass loss (softmax,
@@ -480,10 +479,7 @@ class XGBClassifier(xgb.XGBClassifier):
     focal and weighted_logistic, σ(2f) for exponential, softmax for the multiclass losses;
     for hinge and squared_hinge, which have none, σ(margin), a score. The model records
     ``binary:logistic`` / ``multi:softprob``, so plain XGBoost gives the same probabilities
-    except for exponential (σ(f) there).
-
-    Parameters
-    ----------{_DOC_PARAMS}"""
+    except for exponential (σ(f) there).""")
 
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
@@ -491,11 +487,7 @@ class XGBClassifier(xgb.XGBClassifier):
         self.renew_leaves = renew_leaves
 
     def get_xgb_params(self):
-        params = super().get_xgb_params()
-        params.update(self.__dict__.get("_boostobj_fit_params", {}))
-        for name in _BOOSTOBJ_PARAMS:
-            params.pop(name, None)
-        return params
+        return _xgb_params(self, super().get_xgb_params())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

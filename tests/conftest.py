@@ -2,14 +2,15 @@ import numpy as np
 import pytest
 
 import boostobj
+from boostobj.losses import example_loss
 
-# Every registered loss at its defaults (required parameters filled in), plus variants of
-# the parameters. A loss added to the registry is covered by every check automatically.
-REQUIRED = {"truncated_squared": {"threshold": 3.0}}
+# Every registered loss at its defaults (required parameters from its example_params), plus
+# variants of the parameters. A loss added to the registry is covered by every check
+# automatically.
 VARIANTS = [
     "huber:delta=0.3", "huber:delta=5", "pseudo_huber:delta=3", "log_cosh:scale=0.5",
     "quantile:alpha=0.1", "quantile:alpha=0.9", "expectile:alpha=0.2", "expectile:alpha=0.9",
-    "fair:c=3", "cauchy:c=2", "truncated_squared:threshold=1", "tweedie:power=1.2",
+    "fair:c=3", "cauchy:c=2", "truncated_squared:threshold=3", "tweedie:power=1.2",
     "tweedie:power=1.8", "pseudo_huber:delta=2,hessian=exact", "fair:hessian=exact",
     "log_cosh:scale=2,hessian=exact",
     "weighted_logistic:pos_weight=3", "focal:alpha=0.5,gamma=0", "focal:alpha=0.7,gamma=0.5",
@@ -32,8 +33,7 @@ def classification_data(n=2000, n_classes=2, seed=0):
 
 
 def all_losses():
-    losses = [boostobj.get_loss(name, **REQUIRED.get(name, {}))
-              for name in boostobj.available_losses()]
+    losses = [example_loss(name) for name in boostobj.available_losses()]
     return losses + [boostobj.get_loss(spec) for spec in VARIANTS]
 
 

@@ -288,6 +288,45 @@ def attached(holders, **state):
                 vars(holder).pop(name, None)
 
 
+# --- the drop-in estimators ----------------------------------------------------------------
+
+# The drop-in estimators' own parameters: boostobj's, never handed to the booster.
+ESTIMATOR_PARAMS = ("loss", "renew_leaves")
+
+
+def estimator_doc(summary, not_passed="``objective`` (set from ``loss``)"):
+    """A drop-in estimator's docstring: its summary, then the parameters it adds."""
+    return f"""{summary}
+
+    Parameters
+    ----------
+    loss : str, loss object or None, default None
+        A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
+        None: ``squared_error`` in a regressor; in a classifier ``logistic`` for two
+        classes and ``softmax`` for more.
+    renew_leaves : bool or None, default None
+        Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
+        asks for it (quantile, absolute_error, huber, ...).
+    **kwargs
+        Every parameter of the parent estimator except {not_passed}.
+    """
+
+
+def loss_start(loss, y, sample_weight, n_classes=None):
+    """The loss's init score for labels ``y``: a float, or a (K,) vector for multiclass.
+
+    Computed on the labels and weights as both boosters store them, in float32: the
+    objective sees those, and a start computed on the float64 labels would put the row at
+    a quantile a rounding away from its own label (and on the other side of it).
+    """
+    y = np.asarray(y, dtype=np.float32)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float32)
+    if isinstance(loss, MulticlassLoss):
+        return loss.init_score(y, sample_weight, n_classes)
+    return loss.init_score(y, sample_weight)
+
+
 def is_classification_loss(loss):
     return isinstance(loss, MulticlassLoss) or isinstance(loss.target_domain, BinaryLabels)
 

@@ -33,6 +33,13 @@ def loss_class(name):
     return _CLASSES[canonical]
 
 
+def example_loss(name):
+    """An instance of the loss registered as ``name``, its required parameters filled in
+    from the class's ``example_params``."""
+    cls = loss_class(name)
+    return cls(**cls.example_params)
+
+
 def _parse_value(text):
     if text == "None":
         return None
@@ -101,5 +108,5 @@ def get_loss(spec, **params):
     return cls(**spec_params)
 
 
-__all__ = ["BaseLoss", "Interval", "MulticlassLoss", "available_losses", "check_number", "get_loss",
-           "loss_class", "parse_spec"]
+__all__ = ["BaseLoss", "Interval", "MulticlassLoss", "available_losses", "check_number",
+           "example_loss", "get_loss", "loss_class", "parse_spec"]

@@ -145,6 +145,13 @@ class BaseLoss:
     - ``renews_leaves``: True when the boosters should re-fit each new tree's leaves to the
       loss's exact minimiser (``leaf_values``) because the hessian cannot size a leaf
       step: zero (absolute error, pinball) or a stand-in outside a quadratic zone (Huber).
+    - ``example_params``: values for the parameters that have no default, to build an
+      example of the loss (the loss table, the property checks, pictures).
+    - ``builtin_twins``: per booster ("xgboost", "lightgbm"), the built-in objective that
+      is the same loss, as the loss table shows it: ``*`` both renew leaves (the built-ins
+      interpolate between order statistics), ``†`` the built-in gives its trees h = 1 and
+      keeps a fixed scale, ``‡`` the same with ``hessian="doubled"``. The adapters'
+      ``BUILTIN_TWINS`` hold the exact parameters their parity tests train with.
     """
 
     name = "base"
@@ -154,6 +161,8 @@ class BaseLoss:
     exact_hessian = True
     extra_metrics: tuple = ()
     renews_leaves = False
+    example_params: dict = {}
+    builtin_twins: dict = {}
 
     def __init__(self):
         self.link = IdentityLink()
@@ -214,18 +223,20 @@ class BaseLoss:
         return gradient, hessian
 
     def _weighted_kernel(self, start, y, raw_score, sample_weight, gradient, hessian):
-        if start is not None:
-            raw_score = np.add(raw_score, start, dtype=np.float64)
-        if raw_score.ndim == 2 and gradient.dtype != np.float64:
+        if raw_score.ndim == 2 and (gradient.dtype != np.float64 or start is not None):
             # (n, K) kernels compute probabilities in place: in float64 for this block of
-            # rows, then rounded into the booster's float32 buffers.
-            block_gradient = np.empty_like(raw_score, dtype=np.float64)
-            block_hessian = np.empty_like(raw_score, dtype=np.float64)
-            self._weighted_kernel(None, y, raw_score, sample_weight, block_gradient,
-                                  block_hessian)
+            # rows, column-major (each per-row reduction then runs over K contiguous
+            # columns, several times faster), then rounded into the booster's buffers.
+            block = np.empty(raw_score.shape, order="F")
+            np.add(raw_score, 0.0 if start is None else start, out=block)
+            block_gradient = np.empty(raw_score.shape, order="F")
+            block_hessian = np.empty(raw_score.shape, order="F")
+            self._weighted_kernel(None, y, block, sample_weight, block_gradient, block_hessian)
             gradient[...] = block_gradient
             hessian[...] = block_hessian
             return
+        if start is not None:
+            raw_score = np.add(raw_score, start, dtype=np.float64)
         self._gradient_hessian(y, raw_score, gradient, hessian)
         if sample_weight is not None:
             if gradient.ndim == 2:  # (n, K) scores: one weight per row

@@ -45,6 +45,7 @@ class Logistic(_BinaryLoss):
     """
 
     name = "logistic"
+    builtin_twins = {"xgboost": "binary:logistic", "lightgbm": "binary"}
     aliases = ("binary_cross_entropy", "log_loss", "nll")
 
     def _loss(self, y, raw_score):
@@ -69,6 +70,8 @@ class WeightedLogistic(_BinaryLoss):
     """
 
     name = "weighted_logistic"
+    builtin_twins = {"xgboost": "binary:logistic + scale_pos_weight",
+                     "lightgbm": "binary + scale_pos_weight"}
     parameters = ("pos_weight",)
     extra_metrics = ("log_loss",)
 

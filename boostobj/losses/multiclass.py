@@ -179,6 +179,7 @@ class Softmax(MulticlassLoss):
     """
 
     name = "softmax"
+    builtin_twins = {"xgboost": "multi:softprob‡", "lightgbm": "multiclass"}
     aliases = ("cross_entropy", "multiclass")
     parameters = ("class_weight", "hessian")
 
@@ -253,6 +254,7 @@ class SoftLabel(MulticlassLoss):
     """
 
     name = "soft_label"
+    builtin_twins = {"xgboost": "multi:softprob‡", "lightgbm": "multiclass"}
     parameters = ("hessian",)
     target_domain = ProbabilityRows()
 
@@ -310,6 +312,7 @@ class KLDivergence(SoftLabel):
     """
 
     name = "kl_divergence"
+    builtin_twins: dict = {}
 
     def _loss(self, y, raw_score):
         with np.errstate(divide="ignore", invalid="ignore"):

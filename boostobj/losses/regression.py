@@ -82,6 +82,7 @@ class SquaredError(BaseLoss):
     """
 
     name = "squared_error"
+    builtin_twins = {"xgboost": "reg:squarederror", "lightgbm": "regression"}
     aliases = ("mse", "l2")
     extra_metrics = ("rmse",)
 
@@ -106,6 +107,7 @@ class AbsoluteError(BaseLoss):
     """ + _RENEWAL_NOTE
 
     name = "absolute_error"
+    builtin_twins = {"xgboost": "reg:absoluteerror*", "lightgbm": "regression_l1*"}
     aliases = ("mae", "l1")
     exact_hessian = False
     renews_leaves = True
@@ -138,6 +140,7 @@ class Huber(_RobustLoss):
     """ + _RENEWAL_NOTE
 
     name = "huber"
+    builtin_twins = {"lightgbm": "huber†"}
     parameters = ("delta",)
     exact_hessian = False
 
@@ -168,6 +171,7 @@ class PseudoHuber(_RobustLoss):
     """
 
     name = "pseudo_huber"
+    builtin_twins = {"xgboost": "reg:pseudohubererror"}
     parameters = ("delta", "hessian")
 
     def __init__(self, *, delta="auto", hessian="irls"):
@@ -243,6 +247,7 @@ class Quantile(BaseLoss):
     """ + _RENEWAL_NOTE
 
     name = "quantile"
+    builtin_twins = {"xgboost": "reg:quantileerror*", "lightgbm": "quantile*"}
     aliases = ("pinball",)
     parameters = ("alpha",)
     exact_hessian = False
@@ -320,6 +325,7 @@ class Fair(_RobustLoss):
     """
 
     name = "fair"
+    builtin_twins = {"lightgbm": "fair"}
     parameters = ("c", "hessian")
     scale_parameter = "c"
     tuning_constant = 1.3998
@@ -389,6 +395,7 @@ class TruncatedSquared(BaseLoss):
 
     name = "truncated_squared"
     parameters = ("threshold",)
+    example_params = {"threshold": 1.0}
 
     def __init__(self, *, threshold=None):
         super().__init__()
@@ -452,6 +459,7 @@ class Poisson(_LogLinkLoss):
     """
 
     name = "poisson"
+    builtin_twins = {"xgboost": "count:poisson", "lightgbm": "poisson"}
     target_domain = NON_NEGATIVE
 
     def _loss(self, y, raw_score):
@@ -469,6 +477,7 @@ class Gamma(_LogLinkLoss):
     """
 
     name = "gamma"
+    builtin_twins = {"xgboost": "reg:gamma", "lightgbm": "gamma"}
     target_domain = POSITIVE
 
     def _loss(self, y, raw_score):
@@ -489,6 +498,7 @@ class Tweedie(_LogLinkLoss):
     """
 
     name = "tweedie"
+    builtin_twins = {"xgboost": "reg:tweedie", "lightgbm": "tweedie"}
     parameters = ("power",)
     target_domain = NON_NEGATIVE
 
