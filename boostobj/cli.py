@@ -29,6 +29,7 @@ from .losses import MulticlassLoss, available_losses, example_loss, get_loss, lo
 from .losses._base import BinaryLabels
 from .losses.multiclass import ProbabilityRows
 
+
 def _defaults(cls):
     parameters = inspect.signature(cls.__init__).parameters
     try:

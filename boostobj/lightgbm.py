@@ -18,8 +18,9 @@ label per row, so build the Dataset with ``soft_label_dataset(X, probabilities)`
 Booster modes: ``gbdt``, ``goss``, ``extra_trees``, ``linear_tree`` and bagging
 train with every loss; ``rf`` cannot take a custom objective and ``dart`` gives models that
 disagree with their own reported metrics with one (LightGBM's own limits): both are
-refused, and so is leaf renewal with ``linear_tree`` (its leaves are regressions). Continued training (``init_model=``) keeps
-the loaded model's start and renews only the new trees.
+refused, and so is leaf renewal with ``linear_tree`` (its leaves are regressions).
+Continued training (``init_model=``) keeps the loaded model's start and renews only the new
+trees.
 """
 
 from __future__ import annotations
@@ -468,6 +469,9 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
 
 # --- the scikit-learn estimators -----------------------------------------------------------
 
+_NOT_PASSED = ("``objective`` (set from ``loss``)\n        and ``metric`` (the loss's metric is "
+               "reported)")
+
 
 
 def _booster_params(estimator, params):
@@ -558,12 +562,12 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
              "_threads": thread_count(first_param(params, _THREAD_KEYS))}
     eval_pairs = _eval_pairs(fit_params)
     if renewal is not None:
-        renewal.add_dataset("train", _lookup_data(X), _length(y))
         n_rows = {"train": _length(y)}
+        renewal.add_dataset("train", _lookup_data(X), n_rows["train"])
         for index, (eval_X, eval_y) in enumerate(eval_pairs):
             if eval_X is not X:
-                renewal.add_dataset(("eval", index), _lookup_data(eval_X), _length(eval_y))
-                n_rows[("eval", index)] = _length(eval_y)
+                n_rows["eval", index] = _length(eval_y)
+                renewal.add_dataset(("eval", index), _lookup_data(eval_X), n_rows["eval", index])
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
         state.update(_renewal=renewal, _order=EvaluationOrder(
             lightgbm_model.evaluation_order(eval_pairs, X, y), n_rows, "LightGBM"))
@@ -600,7 +604,7 @@ class LGBMRegressor(lgb.LGBMRegressor):
     (``evals_result_``; early stopping follows it). ``predict`` is on the response scale: a
     log-link loss names ``poisson`` in the model, so the saved model predicts the same with
     plain LightGBM. ``init_model=`` continues training: the loaded model's start is kept
-    and only the new trees are renewed.""", "``objective`` (set from ``loss``)\n        and ``metric`` (the loss's metric is reported)")
+    and only the new trees are renewed.""", _NOT_PASSED)
 
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
@@ -619,14 +623,15 @@ class LGBMRegressor(lgb.LGBMRegressor):
 
 
 class LGBMClassifier(lgb.LGBMClassifier):
-    __doc__ = estimator_doc("""``lightgbm.LGBMClassifier`` trained on a boostobj classification loss.
+    __doc__ = estimator_doc("""``lightgbm.LGBMClassifier`` trained on a boostobj classification
+    loss.
 
     Takes any class labels; a binary loss needs two classes, a multiclass loss (softmax,
     softmax_focal) more. The model names the loss's output link (``binary sigmoid:1``,
     ``binary sigmoid:2`` for exponential, ``multiclass``), so ``predict_proba`` gives its
     probabilities, ``predict`` the classes, and the saved model the same with plain
     LightGBM. For hinge and squared_hinge, which have no probability, ``predict_proba`` is
-    σ(margin), a score.""", "``objective`` (set from ``loss``)\n        and ``metric`` (the loss's metric is reported)")
+    σ(margin), a score.""", _NOT_PASSED)
 
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)

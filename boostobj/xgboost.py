@@ -366,12 +366,12 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     callbacks = estimator.callbacks
     if renewal is not None:
         dmatrix = _lookup_dmatrix(estimator)
-        renewal.add_dataset("train", dmatrix(X), int(np.asarray(y).shape[0]))
-        n_rows = {"train": int(np.asarray(y).shape[0])}
+        n_rows = {"train": _length(y)}
+        renewal.add_dataset("train", dmatrix(X), n_rows["train"])
         for index, (eval_X, eval_y) in enumerate(eval_set):
             if eval_X is not X:
-                renewal.add_dataset(("eval", index), dmatrix(eval_X), int(np.asarray(eval_y).shape[0]))
-                n_rows[("eval", index)] = int(np.asarray(eval_y).shape[0])
+                n_rows["eval", index] = _length(eval_y)
+                renewal.add_dataset(("eval", index), dmatrix(eval_X), n_rows["eval", index])
         state.update(_renewal=renewal, _order=EvaluationOrder(
             xgboost_model.evaluation_order(eval_set, X, y), n_rows, "XGBoost"))
         callbacks = [renewal] + list(callbacks or [])
@@ -403,6 +403,10 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     if classifier:
         estimator._boostobj_classes = classes
     return estimator
+
+
+def _length(values):
+    return int(np.asarray(values).shape[0])
 
 
 def _eval_metrics(caller, loss, eval_metric, metric, renewal, training_objective):

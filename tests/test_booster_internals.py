@@ -186,7 +186,7 @@ def test_lightgbm_estimator_slots_parameters_and_evaluation_order(data):
 
     eval_X, eval_y = (X[:50], X, X[:70]), (y[:50], y, y[:70])
     model.fit(X, y, eval_X=eval_X, eval_y=eval_y, eval_metric=record)
-    order = lightgbm_model.evaluation_order(list(zip(eval_X, eval_y)), X, y)
+    order = lightgbm_model.evaluation_order(list(zip(eval_X, eval_y, strict=True)), X, y)
     assert order == ["train", ("eval", 0), ("eval", 2)]
     lengths = {("eval", 0): 50, "train": 400, ("eval", 2): 70}
     assert sizes == [lengths[key] for key in order] * 2

@@ -291,7 +291,8 @@ def test_the_estimators_refuse_an_objective_and_wrong_loss_kinds():
         bx.XGBRegressor().fit(X, None)
     with pytest.raises(ValueError, match=r"metric='l1' with loss 'huber:delta=auto'.*own metric"):
         bl.LGBMRegressor(loss="huber", metric="l1").fit(X, y)
-    with pytest.raises(ValueError, match=r"eval_metric='mae' with loss 'huber:delta=auto'.*renewed"):
+    with pytest.raises(ValueError,
+                       match=r"eval_metric='mae' with loss 'huber:delta=auto'.*renewed"):
         bx.XGBRegressor(loss="huber", eval_metric="mae").fit(X, y)
     with pytest.raises(ValueError, match=r"eval_metric='rmse' with loss 'poisson'.*log"):
         bx.XGBRegressor(loss="poisson", eval_metric="rmse").fit(X, y)
