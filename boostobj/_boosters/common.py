@@ -92,7 +92,9 @@ class Targets:
                              f"({self.n_rows},).")
         # A sum is finite when every term is (and costs no temporary); only a non-finite
         # or overflowing sum needs the elementwise look.
-        if not np.isfinite(np.sum(predictions, dtype=np.float64)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(predictions)
+        if not np.isfinite(total):
             self.loss.check_raw_score(predictions)
         return predictions
 

@@ -1,0 +1,25 @@
+"""The benchmark scripts the README's tables come from run, at small size."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+def test_overhead_benchmark_runs_at_small_size(capsys):
+    import overhead
+
+    overhead.main(["--rows", "3000", "--rounds", "2", "--repeats", "1", "--only", "softmax"])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("xgboost") for line in lines)
+    assert any(line.startswith("lightgbm") and line.endswith("%") for line in lines)
+
+
+def test_memory_benchmark_runs_in_separate_processes():
+    import memory
+
+    results = memory.main(["--rows", "3000", "--rounds", "1", "--repeats", "1"])
+    for booster in ("xgboost", "lightgbm"):
+        peak = results[booster]
+        assert set(peak) == {"built-in", "zero-cost", "boostobj"}
+        assert all(value > 50 for value in peak.values())  # MB: a whole Python process
