@@ -7,7 +7,8 @@ both raise a ``ValueError`` naming the option. "Works" is verified three ways:
   prediction is the targets' (far from 0);
 - the metric reported on the last round equals the loss recomputed from the final model's
   raw predictions, on the training set and on a held-out set;
-- the saved model, loaded by plain XGBoost / LightGBM, predicts the same.
+- the saved model, loaded by plain XGBoost / LightGBM, predicts the same: here, and (with
+  ``--saved-check``, as the suite does) in a separate process that never imports boostobj.
 
     python benchmarks/booster_modes.py          # prints the table
 """
@@ -15,6 +16,9 @@ both raise a ``ValueError`` naming the option. "Works" is verified three ways:
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -76,7 +80,45 @@ def _check(loss, kind, y, valid_y, raw, valid_raw, reported, saved, model_predic
     return problems
 
 
-def run_xgboost(mode, kind):
+def _keep(save_dir, booster, mode, kind, model, valid_X, prediction):
+    """Save a model, its held-out rows and its predictions for ``check_saved``."""
+    if save_dir is None:
+        return
+    stem = Path(save_dir) / f"{booster}-{mode}-{kind}".replace(" ", "_").replace("=", "")
+    model.save_model(str(stem) + (".json" if booster == "xgboost" else ".txt"))
+    np.save(str(stem) + ".X.npy", valid_X)
+    np.save(str(stem) + ".expected.npy", prediction)
+
+
+SAVED_CHECK = r"""
+import json, sys
+from pathlib import Path
+import numpy as np
+failures = []
+for path in sorted(Path(sys.argv[1]).glob("*.expected.npy")):
+    stem = str(path)[:-len(".expected.npy")]
+    X, expected = np.load(stem + ".X.npy"), np.load(path)
+    if Path(stem + ".json").exists():
+        import xgboost as xgb
+        prediction = xgb.Booster(model_file=stem + ".json").predict(xgb.DMatrix(X))
+    else:
+        import lightgbm as lgb
+        prediction = lgb.Booster(model_file=stem + ".txt").predict(X)
+    if not np.allclose(prediction, expected, rtol=1e-5, atol=1e-6):
+        failures.append(Path(stem).name)
+assert not any(name.startswith("boostobj") for name in sys.modules), "boostobj was imported"
+print(json.dumps(failures))
+"""
+
+
+def check_saved(save_dir):
+    """Names of the saved models that predict differently in a process without boostobj."""
+    out = subprocess.run([sys.executable, "-c", SAVED_CHECK, str(save_dir)], check=True,
+                         capture_output=True, text=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_xgboost(mode, kind, save_dir=None):
     params = {"eta": 0.1, "nthread": 1, **XGBOOST_MODES[mode]}
     if params.get("booster") != "gblinear":
         params["max_depth"] = 3
@@ -93,6 +135,7 @@ def run_xgboost(mode, kind):
         path = str(Path(folder) / "model.json")
         booster.save_model(path)
         saved = xgb.Booster(model_file=path).predict(xgb.DMatrix(valid_X))
+    _keep(save_dir, "xgboost", mode, kind, booster, valid_X, booster.predict(dvalid))
     reported = {name: record[name][loss.name][-1] for name in ("train", "valid")}
     problems += _check(loss, kind, y, valid_y, booster.predict(dtrain, output_margin=True),
                        booster.predict(dvalid, output_margin=True), reported, saved,
@@ -114,7 +157,7 @@ def run_xgboost(mode, kind):
     return problems
 
 
-def run_lightgbm(mode, kind):
+def run_lightgbm(mode, kind, save_dir=None):
     params = {"learning_rate": 0.1, "num_leaves": 8, "verbose": -1, "num_threads": 1,
               "deterministic": True, "seed": 0, **LIGHTGBM_MODES[mode]}
     loss = boostobj.get_loss(LOSSES[kind])
@@ -129,6 +172,7 @@ def run_lightgbm(mode, kind):
         path = str(Path(folder) / "model.txt")
         booster.save_model(path)
         saved = lgb.Booster(model_file=path).predict(valid_X)
+    _keep(save_dir, "lightgbm", mode, kind, booster, valid_X, booster.predict(valid_X))
     reported = {name: record[name][loss.name][-1] for name in ("train", "valid")}
     problems = _check(loss, kind, y, valid_y, booster.predict(X, raw_score=True),
                       booster.predict(valid_X, raw_score=True), reported, saved,
@@ -147,11 +191,12 @@ def run_lightgbm(mode, kind):
     return problems
 
 
-def run_case(booster, mode, kind):
-    """("works", []) / ("refused", [message]) / ("wrong", [problems]) for one case."""
+def run_case(booster, mode, kind, save_dir=None):
+    """("works", []) / ("refused", [message]) / ("wrong", [problems]) for one case; with
+    ``save_dir`` the native model is kept there for ``check_saved``."""
     run = run_xgboost if booster == "xgboost" else run_lightgbm
     try:
-        problems = run(mode, kind)
+        problems = run(mode, kind, save_dir)
     except ValueError as error:
         return "refused", [str(error)]
     return ("wrong", problems) if problems else ("works", [])
@@ -164,18 +209,25 @@ def cases():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
+    parser.add_argument("--saved-check", action="store_true",
+                        help="also load every saved model in a process without boostobj")
+    args = parser.parse_args(argv)
+    folder = tempfile.TemporaryDirectory() if args.saved_check else None
     table = {}
     print(f"{'booster':<9} {'mode':<20} " + " ".join(f"{kind:<10}" for kind in LOSSES))
     for booster, modes in (("xgboost", XGBOOST_MODES), ("lightgbm", LIGHTGBM_MODES)):
         for mode in modes:
-            row = [run_case(booster, mode, kind) for kind in LOSSES]
+            row = [run_case(booster, mode, kind, folder and folder.name) for kind in LOSSES]
             table[booster, mode] = row
             print(f"{booster:<9} {mode:<20} " + " ".join(f"{status:<10}" for status, _ in row))
     for (booster, mode), row in table.items():
         for kind, (status, details) in zip(LOSSES, row, strict=True):
             if status != "works":
                 print(f"  {booster} {mode} {kind}: {status}: {'; '.join(details)}")
+    if folder is not None:
+        failures = check_saved(folder.name)
+        print(f"saved models predicting differently without boostobj: {failures or 'none'}")
+        folder.cleanup()
     return table
 
 

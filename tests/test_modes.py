@@ -38,6 +38,15 @@ def test_every_mode_works_or_is_refused(booster, mode, kind):
         assert status == "works", details
 
 
+def test_every_working_mode_saves_a_model_that_predicts_alone(tmp_path):
+    # In a separate process that never imports boostobj.
+    working = [case for case in booster_modes.cases() if case not in REFUSED]
+    for case in working:
+        booster_modes.run_case(*case, save_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.expected.npy"))) == len(working) == 40
+    assert booster_modes.check_saved(tmp_path) == []
+
+
 def test_linear_trees_hold_the_start():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 3))
