@@ -559,7 +559,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
         start = loss_start(loss, labels, weight, n_classes)
     objective, metric = SklearnObjective(loss), SklearnMetric(loss)
     state = {"_start": start if np.ndim(start) else float(start),
-             "_threads": thread_count(first_param(params, _THREAD_KEYS))}
+             "_threads": thread_count(first_param(params, _THREAD_KEYS)), "_fit_targets": {}}
     eval_pairs = _eval_pairs(fit_params)
     if renewal is not None:
         n_rows = {"train": _length(y)}

@@ -362,7 +362,7 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
         base_score = float(base_score) if np.ndim(base_score) == 0 else [float(v) for v in
                                                                          base_score]
     objective = SklearnObjective(loss)
-    state = {"_threads": thread_count(first_param(params, _THREAD_KEYS))}
+    state = {"_threads": thread_count(first_param(params, _THREAD_KEYS)), "_fit_targets": {}}
     callbacks = estimator.callbacks
     if renewal is not None:
         dmatrix = _lookup_dmatrix(estimator)

@@ -211,12 +211,20 @@ class SklearnObjectiveBase:
     _start = 0.0
     _threads = None
     _layout = "C"
+    # Within one fit the booster hands over the same training labels every round: the
+    # drop-ins set a dict here, so they are checked (and the buffers allocated) once.
+    _fit_targets = None
 
     def __init__(self, loss):
         self.loss = get_loss(loss)
 
     def gradient_hessian(self, y_true, y_pred, weight):
-        targets = Targets(self.loss, y_true, weight, threads=self._threads, layout=self._layout)
+        targets = None if self._fit_targets is None else self._fit_targets.get("train")
+        if targets is None or targets.n_rows != len(y_true):
+            targets = Targets(self.loss, y_true, weight, threads=self._threads,
+                              layout=self._layout)
+            if self._fit_targets is not None:
+                self._fit_targets["train"] = targets
         if self._renewal is None:
             return targets.gradient_hessian(y_pred, self._start)
         return targets.gradient_hessian_of(
