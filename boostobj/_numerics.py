@@ -226,7 +226,8 @@ def _executor(threads):
     return _POOLS[key]
 
 
-def _cpu_count():
+def available_cpus():
+    """The number of CPUs this process may run on (its affinity mask, where the OS has one)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
@@ -244,7 +245,7 @@ def map_row_blocks(function, n_rows, *arrays, threads=None):
     every CPU the process may run on, never more). ``None`` entries of ``arrays`` are
     passed as ``None``.
     """
-    cpus = _cpu_count()
+    cpus = available_cpus()
     threads = cpus if threads is None or threads <= 0 else min(int(threads), cpus)
     width = max((a.shape[1] for a in arrays if a is not None and a.ndim == 2), default=1)
     block = max(1, ROW_BLOCK // width)

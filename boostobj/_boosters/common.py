@@ -10,22 +10,14 @@ booster's model form or private attributes look like is known only to ``xgboost_
 from __future__ import annotations
 
 import contextlib
-import os
 import weakref
 
 import numpy as np
 
+from .._numerics import available_cpus
 from ..losses import MulticlassLoss, get_loss
 from ..losses._base import BinaryLabels
 from ..metrics import LossMetrics
-
-
-def available_cpus():
-    """The number of CPUs this process may run on (its affinity mask, where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def thread_count(requested):
