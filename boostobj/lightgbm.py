@@ -505,10 +505,6 @@ def _eval_pairs(fit_params):
     return []
 
 
-def _length(values):
-    return int(np.asarray(values).shape[0])
-
-
 def _lookup_data(X):
     """Features the renewal can look leaves up in (and take rows of): arrays, sparse
     matrices and DataFrames as they are, anything else as an array."""
@@ -562,12 +558,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
              "_threads": thread_count(first_param(params, _THREAD_KEYS)), "_fit_targets": {}}
     eval_pairs = _eval_pairs(fit_params)
     if renewal is not None:
-        n_rows = {"train": _length(y)}
-        renewal.add_dataset("train", _lookup_data(X), n_rows["train"])
-        for index, (eval_X, eval_y) in enumerate(eval_pairs):
-            if eval_X is not X:
-                n_rows["eval", index] = _length(eval_y)
-                renewal.add_dataset(("eval", index), _lookup_data(eval_X), n_rows["eval", index])
+        n_rows = renewal.add_estimator_sets(X, y, eval_pairs, _lookup_data)
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
         state.update(_renewal=renewal, _order=EvaluationOrder(
             lightgbm_model.evaluation_order(eval_pairs, X, y), n_rows, "LightGBM"))

@@ -365,13 +365,7 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     state = {"_threads": thread_count(first_param(params, _THREAD_KEYS)), "_fit_targets": {}}
     callbacks = estimator.callbacks
     if renewal is not None:
-        dmatrix = _lookup_dmatrix(estimator)
-        n_rows = {"train": _length(y)}
-        renewal.add_dataset("train", dmatrix(X), n_rows["train"])
-        for index, (eval_X, eval_y) in enumerate(eval_set):
-            if eval_X is not X:
-                n_rows["eval", index] = _length(eval_y)
-                renewal.add_dataset(("eval", index), dmatrix(eval_X), n_rows["eval", index])
+        n_rows = renewal.add_estimator_sets(X, y, eval_set, _lookup_dmatrix(estimator))
         state.update(_renewal=renewal, _order=EvaluationOrder(
             xgboost_model.evaluation_order(eval_set, X, y), n_rows, "XGBoost"))
         callbacks = [renewal] + list(callbacks or [])
@@ -403,10 +397,6 @@ def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight=None, base_ma
     if classifier:
         estimator._boostobj_classes = classes
     return estimator
-
-
-def _length(values):
-    return int(np.asarray(values).shape[0])
 
 
 def _eval_metrics(caller, loss, eval_metric, metric, renewal, training_objective):

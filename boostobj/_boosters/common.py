@@ -440,6 +440,18 @@ class LeafRenewal:
         if key not in self._datasets:
             self._datasets[key] = [source, np.zeros(n_rows), 0]
 
+    def add_estimator_sets(self, X, y, eval_set, source):
+        """Register a scikit-learn fit's training set (key ``"train"``) and evaluation sets
+        (``("eval", i)``; one with the training features has the training rows' key), with
+        ``source(features)`` the data ``_leaves`` reads. Returns each key's row count."""
+        n_rows = {"train": length(y)}
+        self.add_dataset("train", source(X), n_rows["train"])
+        for index, (eval_X, eval_y) in enumerate(eval_set):
+            if eval_X is not X:
+                n_rows["eval", index] = length(eval_y)
+                self.add_dataset(("eval", index), source(eval_X), n_rows["eval", index])
+        return n_rows
+
     def correction(self, key):
         """What to add to the booster's scores of dataset ``key``, up to the newest renewal."""
         entry = self._datasets[key]
@@ -505,6 +517,11 @@ class LeafRenewal:
         if entry[2] == len(self._trees) - 1:  # the training rows' leaves are known already
             entry[1] += change[leaf_ids]
             entry[2] += 1
+
+
+def length(values):
+    """The number of rows of an array-like (lists, arrays, pandas, anything ``__array__``)."""
+    return int(np.asarray(values).shape[0])
 
 
 def renews_leaves(loss, renew_leaves, caller):
