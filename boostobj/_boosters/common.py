@@ -26,15 +26,11 @@ def thread_count(requested):
     None, 0 or a negative number (the boosters' "all cores") means every CPU the process may
     run on; a positive number is honoured up to that.
     """
-    if requested is None or isinstance(requested, bool):
-        return available_cpus()
     try:
-        requested = int(requested)
-    except (TypeError, ValueError):
-        return available_cpus()
-    if requested <= 0:
-        return available_cpus()
-    return min(requested, available_cpus())
+        requested = 0 if isinstance(requested, bool) else int(requested)
+    except (TypeError, ValueError):  # None, or what the booster itself will reject
+        requested = 0
+    return available_cpus() if requested <= 0 else min(requested, available_cpus())
 
 
 def first_param(params, keys, default=None):
@@ -137,9 +133,7 @@ class Targets:
 
     def init_score(self, n_classes=None):
         """The loss's start for these targets: a float, or a (K,) vector for multiclass."""
-        if self.multiclass:
-            return self.loss.init_score(self.y, self.weight, n_classes)
-        return self.loss.init_score(self.y, self.weight)
+        return loss_start(self.loss, self.y, self.weight, n_classes)
 
 
 class CheckedTargets:
