@@ -265,3 +265,18 @@ def map_row_blocks(function, n_rows, *arrays, threads=None):
         return
     for _ in _executor(min(threads, n_blocks)).map(run, starts):
         pass  # re-raises a block's exception here
+
+
+def map_tasks(function, tasks, threads=None):
+    """``function(task)`` for each task, on up to ``threads`` threads (default: every CPU
+    the process may run on). For kernels whose tasks write disjoint rows of their outputs
+    (the ranking losses' blocks of whole groups)."""
+    cpus = available_cpus()
+    threads = cpus if threads is None or threads <= 0 else min(int(threads), cpus)
+    tasks = list(tasks)
+    if threads == 1 or len(tasks) <= 1:
+        for task in tasks:
+            function(task)
+        return
+    for _ in _executor(min(threads, len(tasks))).map(function, tasks):
+        pass  # re-raises a task's exception here

@@ -46,11 +46,12 @@ from ._boosters.common import (
     first_param,
     loss_start,
     refuse,
+    stopping_metric_of,
     renews_leaves,
     thread_count,
 )
 from .losses import get_loss
-from .metrics import LossMetrics
+from .metrics import LossMetrics, higher_is_better
 
 # The built-in objective whose output conversion is the loss's inverse link. ``train`` writes
 # it into the model so plain LightGBM predicts on the response scale (``{K}``: the number of
@@ -122,7 +123,10 @@ def _fetch(dataset):
     labels = _SOFT_LABELS.get(dataset)
     if labels is None:
         labels = _field(dataset, "label")
-    return labels, _field(dataset, "weight")
+    group = getattr(dataset, "group", None)  # sizes, as given
+    if group is None and lightgbm_model.is_constructed(dataset):
+        group = dataset.get_group()
+    return labels, _field(dataset, "weight"), group
 
 
 class _LightGBMRenewal(LeafRenewal):
@@ -293,18 +297,21 @@ class Objective:
 
 
 class Metric:
-    """``feval=`` for ``lgb.train``: ``(predictions, dataset) -> (name, value, False)``.
+    """``feval=`` for ``lgb.train``: ``(predictions, dataset) -> (name, value, higher_better)``.
 
-    With extra metrics (``squared_error`` adds ``rmse``) it returns a list, the loss's own
-    first, which is the one ``train``'s early stopping follows.
+    With extra metrics (``squared_error`` adds ``rmse``, a ranking loss ``ndcg@5``) it
+    returns a list, the loss's own first (or ``first``, one of the extra metrics), which is
+    the one ``train``'s early stopping follows.
     """
 
-    def __init__(self, loss, extra_metrics=None, start=0.0, _targets=None, _renewal=None):
+    def __init__(self, loss, extra_metrics=None, start=0.0, _targets=None, _renewal=None,
+                 first=None):
         self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self.start = start if np.ndim(start) else float(start)
         self._targets = _targets or CheckedTargets(self.loss, _fetch, layout="F")
         self._renewal = _renewal
+        self.first = first
 
     def __call__(self, predictions, dataset):
         targets = self._targets(dataset)
@@ -312,7 +319,10 @@ class Metric:
         if self._renewal is not None:
             start = start + self._renewal.evaluation_correction(dataset)
         raw = targets.raw_score(predictions, start)
-        results = [(name, value, False) for name, value in targets.metrics(self.metrics, raw)]
+        results = [(name, value, higher_is_better(name))
+                   for name, value in targets.metrics(self.metrics, raw)]
+        if self.first is not None:
+            results.sort(key=lambda result: result[0] != self.first)
         return results[0] if len(results) == 1 else results
 
 
@@ -387,8 +397,8 @@ def _defaults(params, train_set):
 
 
 def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, valid_names=None,
-          early_stopping_rounds=None, extra_metrics=None, callbacks=None, renew_leaves=None,
-          init_model=None, **kwargs):
+          early_stopping_rounds=None, extra_metrics=None, stopping_metric=None, callbacks=None,
+          renew_leaves=None, init_model=None, **kwargs):
     """``lgb.train`` with a boostobj loss, returning an ``lgb.Booster``.
 
     - starts from ``loss.init_score`` unless ``train_set`` has its own ``init_score`` or
@@ -399,8 +409,12 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
       response scale with plain LightGBM;
     - turns LightGBM's metrics off and reports the loss's metric (plus ``extra_metrics``,
       default ``loss.extra_metrics``) on every set in ``valid_sets``;
-    - with ``early_stopping_rounds``, stops when the loss's metric has not decreased for that
-      many rounds; the booster's ``best_iteration`` is used by ``predict`` and ``save_model``;
+    - with ``early_stopping_rounds``, stops when the loss's metric (or ``stopping_metric``,
+      one of ``extra_metrics``: ``"ndcg@5"`` rises, a loss falls) has not improved for that
+      many rounds; the booster's ``best_iteration`` is used by ``predict`` and
+      ``save_model``;
+    - a ranking loss reads each Dataset's query groups (``group=``); its weights are per row
+      in LightGBM and must be equal within a group (the group's weight); it starts from 0;
     - renews each new tree's leaves to the loss's exact minimiser when ``renew_leaves``
       (default: ``loss.renews_leaves``); the Datasets must then hold their features in memory;
     - runs the loss's kernels on the booster's thread count (``num_threads``).
@@ -417,9 +431,10 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
                              "boostobj.lightgbm.train sets the objective from the loss.")
     for key in _METRIC_KEYS:
         if key in params and str(params[key]).lower() not in ("none", "", "null", "na"):
+            example = "'ndcg@5', 'map@5'" if loss.grouped else "'rmse', ..."
             raise ValueError(f"{loss.name}: params[{key!r}] == {params[key]!r}; built-in "
                              "metrics would see raw scores without the start. Pass "
-                             "extra_metrics=('rmse', ...) instead.")
+                             f"extra_metrics=({example}) instead.")
     if num_boost_round < 1:
         raise ValueError(f"{loss.name}: num_boost_round == {num_boost_round!r}, must be >= 1.")
     _check_modes(caller, loss, params, renewal)
@@ -453,9 +468,10 @@ def train(loss, params, train_set, num_boost_round=100, *, valid_sets=None, vali
                              "in valid_sets.")
         callbacks.append(lgb.early_stopping(early_stopping_rounds, first_metric_only=True,
                                             verbose=False))
+    first = stopping_metric_of(loss, stopping_metric, extra_metrics)
     booster = lgb.train(params, train_set, num_boost_round, valid_sets=valid_sets,
                         valid_names=valid_names,
-                        feval=Metric(loss, extra_metrics, start, targets, renewal),
+                        feval=Metric(loss, extra_metrics, start, targets, renewal, first),
                         callbacks=callbacks, init_model=init_model, **kwargs)
     if renewal is not None:
         renewal.finish()  # the last tree
@@ -505,6 +521,24 @@ def _eval_pairs(fit_params):
     return []
 
 
+def _builtin_ranking_metrics(caller, loss, params, eval_metric):
+    """A ranker's built-in metrics (``metric=`` or ``fit(eval_metric=)`` strings, such as
+    "ndcg" with ``eval_at``): a ranking loss starts from 0 and renews no leaves, so
+    LightGBM's own metrics see the model's scores. Reported before the loss's metric."""
+    names = []
+    for value in [first_param(params, _METRIC_KEYS), eval_metric]:
+        if value is None:
+            continue
+        for item in [value] if isinstance(value, str) or callable(value) else list(value):
+            if callable(item):
+                refuse(caller, loss, "a callable eval_metric", "the loss's own metric is the "
+                       "callable boostobj reports", "pass LightGBM's metric names (ndcg, "
+                       "map with eval_at), or evaluate others on predict's output")
+            if str(item).lower() not in ("none", "", "null", "na") and item not in names:
+                names.append(item)
+    return names
+
+
 def _lookup_data(X):
     """Features the renewal can look leaves up in (and take rows of): arrays, sparse
     matrices and DataFrames as they are, anything else as an array."""
@@ -513,26 +547,30 @@ def _lookup_data(X):
     return np.asarray(X)
 
 
-def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_params):
+def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, ranker=False,
+         **fit_params):
     """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
     metric and renewal for the duration of the call."""
     caller = f"boostobj.lightgbm.{type(estimator).__name__}.fit"
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
-    loss = estimator_loss(estimator.loss, classifier, caller, y)
+    loss = estimator_loss(estimator.loss, classifier, caller, y, ranker=ranker)
     if estimator.objective is not None:
         raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
                          "from loss: pass loss=... instead.")
     params = estimator.get_params()
     for name in ESTIMATOR_PARAMS:
         params.pop(name)
+    eval_metric = fit_params.pop("eval_metric", None)
+    builtin_metrics = _builtin_ranking_metrics(caller, loss, params, eval_metric) if ranker \
+        else []
     for key in _METRIC_KEYS:
-        if str(params.get(key, "none")).lower() not in ("none", "", "null", "na"):
+        if not ranker and str(params.get(key, "none")).lower() not in ("none", "", "null",
+                                                                       "na"):
             refuse(caller, loss, f"{key}={params[key]!r}", "LightGBM's built-in metrics see "
                    "raw scores without the loss's start", "the loss's own metric is "
                    "reported; evaluate others on predict's output")
-    eval_metric = fit_params.pop("eval_metric", None)
-    if eval_metric is not None:
+    if eval_metric is not None and not ranker:
         refuse(caller, loss, f"eval_metric={eval_metric!r}", "the loss's own metric is "
                "reported and LightGBM's built-in ones see raw scores without its start",
                "evaluate other metrics on predict's output")
@@ -553,7 +591,8 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
         start = np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0
     else:
         start = loss_start(loss, labels, weight, n_classes)
-    objective, metric = SklearnObjective(loss), SklearnMetric(loss)
+    objective, metric = ((_SklearnRankingObjective(loss), _SklearnRankingMetric(loss))
+                         if ranker else (SklearnObjective(loss), SklearnMetric(loss)))
     state = {"_start": start if np.ndim(start) else float(start),
              "_threads": thread_count(first_param(params, _THREAD_KEYS)), "_fit_targets": {}}
     eval_pairs = _eval_pairs(fit_params)
@@ -562,7 +601,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
         state.update(_renewal=renewal, _order=EvaluationOrder(
             lightgbm_model.evaluation_order(eval_pairs, X, y), n_rows, "LightGBM"))
-    overrides = {"objective": objective, "metric": "None"}
+    overrides = {"objective": objective, "metric": builtin_metrics or "None"}
     if "feature_pre_filter" not in params:
         overrides["feature_pre_filter"] = False
     with lightgbm_model.temporary_params(estimator, overrides), \
@@ -581,6 +620,8 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, **fit_para
     estimator.loss_ = loss
     if classifier:
         fitted_objective = "multiclass" if n_classes > 2 else "binary"
+    elif ranker:
+        fitted_objective = "lambdarank"  # raw scores, as LightGBM's rankers predict
     else:
         fitted_objective = "poisson" if link_objective == "poisson" else "regression"
     lightgbm_model.set_fitted_objective(estimator, fitted_objective)
@@ -641,3 +682,45 @@ class LGBMClassifier(lgb.LGBMClassifier):
             raise ValueError(f"boostobj.lightgbm.LGBMClassifier.fit: renew_leaves="
                              f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
         return _fit(self, super().fit, True, X, y, sample_weight, **fit_params)
+
+
+class _SklearnRankingObjective(SklearnObjective):
+    """``objective=`` for ``LGBMRanker``: LightGBM passes ``group`` to an objective of four
+    parameters (it counts them), the sizes of the training groups."""
+
+    def __call__(self, y_true, y_pred, weight, group):
+        return self.gradient_hessian(y_true, y_pred, weight, group)
+
+
+class _SklearnRankingMetric(SklearnMetric):
+    """``eval_metric=`` for ``LGBMRanker``: ``(y_true, y_pred, weight, group)``."""
+
+    def __call__(self, y_true, y_pred, weight, group):
+        return self.loss.name, self.value(y_true, y_pred, weight, group), False
+
+
+class LGBMRanker(lgb.LGBMRanker):
+    __doc__ = estimator_doc("""``lightgbm.LGBMRanker`` trained on a boostobj ranking loss.
+
+    ``fit(X, y, group=..., eval_set=..., eval_group=...)`` as LightGBM's: the loss gets the
+    query groups (LightGBM hands a four-argument objective the group sizes), reports its
+    metric on the evaluation sets beside LightGBM's own ranking metrics where asked
+    (``eval_metric="ndcg"``, ``eval_at=(1, 3, 5)``: they see the model's scores, since a
+    ranking loss starts from 0). Row weights must be equal within a group (the group's
+    weight). ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""",
+                            "``objective`` (set from ``loss``)")
+
+    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_params(self, deep=True):
+        return _booster_params(self, super().get_params(deep=deep))
+
+    def _process_params(self, stage):
+        with _hidden_boostobj_params(self):
+            return super()._process_params(stage)
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        return _fit(self, super().fit, False, X, y, sample_weight, ranker=True, **fit_params)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .losses.ranking import as_groups
+
 
 def _weighted_mean(values, sample_weight):
     if sample_weight is None:
@@ -187,15 +189,137 @@ INTERVAL_SCORERS = {"coverage": IntervalScorer("coverage"),
                     "neg_pinball_loss": IntervalScorer("pinball_loss")}
 
 
+# --- ranking metrics: per query group, then the weighted mean over groups --------------------
+
+def _ranking_inputs(y, score, group, sample_weight, caller):
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    score = np.asarray(score, dtype=np.float64).reshape(-1)
+    if score.size != y.size:
+        raise ValueError(f"{caller}: {score.size} scores for {y.size} labels.")
+    groups = as_groups(group, y.size, caller)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        if sample_weight.size != groups.n_groups:
+            raise ValueError(f"{caller}: sample_weight has {sample_weight.size} values for "
+                             f"{groups.n_groups} groups (one weight per group).")
+    return y, score, groups, sample_weight
+
+
+def _in_rank_order(y, score, groups):
+    """Labels sorted by descending score within each group (ties keep row order, as
+    LightGBM's stable sort does), and each row's 0-based rank in its group."""
+    row_group = groups.row_group
+    order = np.lexsort((-score, row_group))
+    rank = np.arange(y.size) - groups.ptr[row_group]
+    return y[order], rank
+
+
+def _top_k(rank, k):
+    return np.ones(rank.size, dtype=bool) if k is None else rank < k
+
+
+def ndcg(y, score, group, k=None, sample_weight=None):
+    """NDCG@k: per group DCG@k / ideal DCG@k, gain 2^y - 1, discount 1 / log2(rank + 1).
+
+    A group without a relevant row (ideal DCG 0) scores 1, as LightGBM's and XGBoost's
+    ``ndcg`` do (scikit-learn's ``ndcg_score`` scores it 0). ``k=None``: the whole list.
+    Ties in the scores keep row order. The weighted mean over groups (one weight each).
+    """
+    y, score, groups, sample_weight = _ranking_inputs(y, score, group, sample_weight, "ndcg")
+    ranked, rank = _in_rank_order(y, score, groups)
+    ideal = y[np.lexsort((-y, groups.row_group))]
+    discount = np.where(_top_k(rank, k), 1.0 / np.log2(rank + 2.0), 0.0)
+    dcg = np.add.reduceat(np.expm1(ranked * np.log(2.0)) * discount, groups.ptr[:-1])
+    best = np.add.reduceat(np.expm1(ideal * np.log(2.0)) * discount, groups.ptr[:-1])
+    per_group = np.where(best > 0, dcg / np.where(best > 0, best, 1.0), 1.0)
+    return _weighted_mean(per_group, sample_weight)
+
+
+def average_precision(y, score, group, k=None, sample_weight=None):
+    """MAP@k: per group Σ over the relevant rows (y > 0) in the top k of precision at their
+    rank, divided by min(number relevant, k), as LightGBM's and XGBoost's ``map@k``; a
+    group without a relevant row scores 1. The weighted mean over groups."""
+    y, score, groups, sample_weight = _ranking_inputs(y, score, group, sample_weight, "map")
+    ranked, rank = _in_rank_order(y, score, groups)
+    relevant = (ranked > 0).astype(np.float64)
+    hits = np.cumsum(relevant)
+    start = groups.ptr[:-1]
+    hits -= np.repeat(np.concatenate([[0.0], hits[start[1:] - 1]]), groups.sizes)
+    precision = np.where(_top_k(rank, k), relevant * hits / (rank + 1.0), 0.0)
+    n_relevant = np.add.reduceat(relevant, start)
+    denominator = n_relevant if k is None else np.minimum(n_relevant, k)
+    summed = np.add.reduceat(precision, start)
+    per_group = np.where(n_relevant > 0, summed / np.maximum(denominator, 1.0), 1.0)
+    return _weighted_mean(per_group, sample_weight)
+
+
+def reciprocal_rank(y, score, group, sample_weight=None):
+    """MRR: per group 1 / the rank of the first relevant row (y > 0); a group without a
+    relevant row scores 1, as the boosters score it in NDCG and MAP. The weighted mean."""
+    y, score, groups, sample_weight = _ranking_inputs(y, score, group, sample_weight, "mrr")
+    ranked, rank = _in_rank_order(y, score, groups)
+    first = np.where(ranked > 0, rank, np.iinfo(np.int64).max)
+    best = np.minimum.reduceat(first, groups.ptr[:-1])
+    per_group = np.where(best < np.iinfo(np.int64).max, 1.0 / (best + 1.0), 1.0)
+    return _weighted_mean(per_group, sample_weight)
+
+
+def recall(y, score, group, k=1, sample_weight=None):
+    """Recall@k: per group the share of its relevant rows (y > 0) ranked in the top k; a
+    group without a relevant row scores 1. With one positive per group (retrieval) it is
+    the hit rate at k. The weighted mean over groups."""
+    y, score, groups, sample_weight = _ranking_inputs(y, score, group, sample_weight, "recall")
+    ranked, rank = _in_rank_order(y, score, groups)
+    relevant = (ranked > 0).astype(np.float64)
+    start = groups.ptr[:-1]
+    found = np.add.reduceat(relevant * _top_k(rank, k), start)
+    n_relevant = np.add.reduceat(relevant, start)
+    per_group = np.where(n_relevant > 0, found / np.maximum(n_relevant, 1.0), 1.0)
+    return _weighted_mean(per_group, sample_weight)
+
+
+_RANKING = {"ndcg": ndcg, "map": average_precision, "recall": recall}
+
+
+def ranking_metric(name):
+    """``"ndcg@5"``, ``"map@10"``, ``"recall@1"``, ``"ndcg"``, ``"map"`` or ``"mrr"`` as a
+    function ``(y, score, group, sample_weight) -> float``; None for other names."""
+    if name == "mrr":
+        return reciprocal_rank
+    base, at, k = name.partition("@")
+    if base not in _RANKING or (at and not k.isdigit()) or (at and int(k) < 1):
+        return None
+    function = _RANKING[base]
+    k = int(k) if at else None
+    if base == "recall" and k is None:
+        return None
+
+    def metric(y, score, group, sample_weight=None):
+        return function(y, score, group, k, sample_weight)
+
+    metric.__name__ = name
+    return metric
+
+
 METRICS = {"rmse": rmse, "mean_bias_error": mean_bias_error, "mape": mape,
            "error_rate": error_rate, "log_loss": log_loss}
 
 
 def get_metric(name):
-    """The metric-only function registered as ``name``."""
-    if name not in METRICS:
-        raise ValueError(f"Unknown metric {name!r}; available: {', '.join(sorted(METRICS))}.")
-    return METRICS[name]
+    """The metric-only function registered as ``name``, or a ranking metric (``ndcg@k``,
+    ``map@k``, ``recall@k``, ``mrr``: these take ``group``)."""
+    if name in METRICS:
+        return METRICS[name]
+    ranking = ranking_metric(name)
+    if ranking is None:
+        raise ValueError(f"Unknown metric {name!r}; available: {', '.join(sorted(METRICS))}, "
+                         "and for ranking losses ndcg@k, map@k, recall@k, ndcg, map, mrr.")
+    return ranking
+
+
+def higher_is_better(name):
+    """Whether a larger value of the metric ``name`` is better (the ranking metrics)."""
+    return ranking_metric(name) is not None
 
 
 class LossMetrics:
@@ -207,16 +331,28 @@ class LossMetrics:
     def __init__(self, loss, extra_metrics=None):
         self.loss = loss
         names = loss.extra_metrics if extra_metrics is None else tuple(extra_metrics)
+        grouped = getattr(loss, "grouped", False)
         for name in names:
             get_metric(name)
+            if higher_is_better(name) != grouped:
+                raise ValueError(f"{loss.name}: metric {name!r} is "
+                                 + ("a ranking metric, for ranking losses" if not grouped
+                                    else "not a ranking metric; use ndcg@k, map@k, "
+                                         "recall@k or mrr") + ".")
         self.extra_metrics = names
 
     @property
     def names(self):
         return (self.loss.name,) + self.extra_metrics
 
-    def evaluate(self, y, raw_score, sample_weight):
-        """Unchecked: ``y`` and ``sample_weight`` were validated by the caller."""
+    def evaluate(self, y, raw_score, sample_weight, group=None):
+        """Unchecked: ``y``, ``sample_weight`` (and ``group``) were validated by the caller.
+        Ranking metrics take the raw scores, the others the predictions."""
+        if group is not None:
+            results = [(self.loss.name, self.loss.unchecked_metric(y, raw_score, sample_weight,
+                                                                   group=group))]
+            return results + [(name, get_metric(name)(y, raw_score, group, sample_weight))
+                              for name in self.extra_metrics]
         results = [(self.loss.name, self.loss.unchecked_metric(y, raw_score, sample_weight))]
         if self.extra_metrics:
             prediction = self.loss.predict(raw_score)

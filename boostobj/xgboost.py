@@ -43,12 +43,13 @@ from ._boosters.common import (
     first_param,
     loss_start,
     refuse,
+    stopping_metric_of,
     renews_leaves,
     thread_count,
 )
 from ._numerics import expit
-from .losses import get_loss
-from .metrics import LossMetrics
+from .losses import Groups, get_loss
+from .metrics import LossMetrics, higher_is_better
 
 # The built-in objective ``train`` records in the model for each link, and the scale XGBoost
 # reads its base_score on. Only the objective's inverse link and base_score transform are
@@ -79,8 +80,10 @@ BUILTIN_TWINS = {
 
 
 def _fetch(dmatrix):
-    weight = dmatrix.get_weight()
-    return dmatrix.get_label(), (weight if weight.size else None)
+    weight = dmatrix.get_weight()  # one per group where the DMatrix has groups
+    group_ptr = dmatrix.get_uint_info("group_ptr")
+    groups = Groups.from_ptr(group_ptr, caller="XGBoost DMatrix") if group_ptr.size else None
+    return dmatrix.get_label(), (weight if weight.size else None), groups
 
 
 class _XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
@@ -229,7 +232,8 @@ def _check_modes(caller, loss, params, renewal):
 
 
 def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_rounds=None,
-          extra_metrics=None, callbacks=None, renew_leaves=None, xgb_model=None, **kwargs):
+          extra_metrics=None, stopping_metric=None, callbacks=None, renew_leaves=None,
+          xgb_model=None, **kwargs):
     """``xgb.train`` with a boostobj loss, returning an ``xgb.Booster``.
 
     - starts from ``loss.init_score`` (stored as ``base_score``) unless ``params`` sets
@@ -239,9 +243,12 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
       model it saves) predicts on the response scale with plain XGBoost;
     - turns XGBoost's default metric off and reports the loss's metric (plus
       ``extra_metrics``, default ``loss.extra_metrics``) on every set in ``evals``;
-    - with ``early_stopping_rounds``, stops when the loss's metric on the last set in
-      ``evals`` has not decreased for that many rounds and returns the booster truncated
+    - with ``early_stopping_rounds``, stops when the loss's metric (or ``stopping_metric``,
+      one of ``extra_metrics``: ``"ndcg@5"`` rises, a loss falls) on the last set in
+      ``evals`` has not improved for that many rounds and returns the booster truncated
       to its best iteration;
+    - a ranking loss reads the query groups of each DMatrix (``group=`` or ``qid=``) and its
+      weights as one per group, as XGBoost keeps them; it starts from 0;
     - renews each new tree's leaves to the loss's exact minimiser when ``renew_leaves``
       (default: ``loss.renews_leaves``); the returned model holds the renewed values;
     - runs the loss's kernels on the booster's thread count (``nthread``).
@@ -293,9 +300,10 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
         if not evals:
             raise ValueError(f"{loss.name}: early_stopping_rounds needs at least one set "
                              "in evals.")
+        stopping_metric = stopping_metric_of(loss, stopping_metric, extra_metrics)
         callbacks.append(xgb.callback.EarlyStopping(
-            rounds=early_stopping_rounds, metric_name=loss.name, maximize=False,
-            save_best=True))
+            rounds=early_stopping_rounds, metric_name=stopping_metric,
+            maximize=higher_is_better(stopping_metric), save_best=True))
     if renewal is not None:
         for dmatrix in [dtrain, *(dmatrix for dmatrix, _ in evals)]:
             renewal.add_dataset(dmatrix, dmatrix, targets(dmatrix).n_rows)
@@ -530,3 +538,85 @@ def _probabilities(loss, margin):
     positive = expit(margin) if loss.link.name == "sign" else loss.predict(margin)
     return np.column_stack([1.0 - positive, positive])
 
+
+
+class XGBRanker(xgb.XGBRanker):
+    __doc__ = estimator_doc("""``xgboost.XGBRanker`` trained on a boostobj ranking loss.
+
+    XGBoost's own ranker refuses a callable objective; this one trains the loss through
+    ``boostobj.xgboost.train`` on the DMatrix XGBoost's ranker would build:
+    ``fit(X, y, group=|qid=, sample_weight=, eval_set=, eval_group=|eval_qid=)`` as
+    XGBoost's (a ``qid`` column of a DataFrame counts as ``qid``; weights are one per
+    group). The loss's metric is reported on ``eval_set`` (``evals_result()``) after
+    XGBoost's own ranking metrics where ``eval_metric`` names them ("ndcg@5", "map@5":
+    they see the model's scores, since a ranking loss starts from 0);
+    ``early_stopping_rounds`` follows the loss's metric. ``predict`` gives the scores.
+    ``loss=None`` is ``listwise_softmax``.""")
+
+    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self):
+        return _xgb_params(self, super().get_xgb_params())
+
+    def fit(self, X, y, *, group=None, qid=None, sample_weight=None, base_margin=None,
+            eval_set=None, eval_group=None, eval_qid=None, verbose=False, xgb_model=None,
+            sample_weight_eval_set=None, base_margin_eval_set=None, feature_weights=None):
+        caller = "boostobj.xgboost.XGBRanker.fit"
+        if y is None:
+            raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
+        loss = estimator_loss(self.loss, False, caller, y, ranker=True)
+        renews_leaves(loss, self.renew_leaves, caller)  # refuses renew_leaves=True
+        if self.objective not in (None, "rank:ndcg"):
+            raise ValueError(f"{caller}: objective={self.objective!r}; the objective is set "
+                             "from loss: pass loss=... instead.")
+        params = self.get_xgb_params()
+        params.pop("objective", None)
+        if callable(self.eval_metric) or (isinstance(self.eval_metric, (list, tuple)) and
+                                          any(callable(item) for item in self.eval_metric)):
+            refuse(caller, loss, "a callable eval_metric", "XGBoost takes one custom metric, "
+                   "and the loss's own is it", "pass XGBoost's metric names (ndcg@5, map@5)")
+        if self.eval_metric is not None:
+            params["eval_metric"] = self.eval_metric
+        dtrain = self._ranking_dmatrix(X, y, group, qid, sample_weight, base_margin, caller)
+        if feature_weights is not None:
+            dtrain.set_info(feature_weights=feature_weights)
+        evals = []
+        for index, (eval_X, eval_y) in enumerate(eval_set or []):
+            def entry(values):
+                return None if values is None else values[index]
+            same = eval_X is X and eval_y is y
+            dmatrix = dtrain if same else self._ranking_dmatrix(
+                eval_X, eval_y, entry(eval_group), entry(eval_qid),
+                entry(sample_weight_eval_set), entry(base_margin_eval_set), caller)
+            evals.append((dmatrix, f"validation_{index}"))
+        evals_result = {}
+        booster = train(loss, params, dtrain, self.get_num_boosting_rounds(), evals=evals,
+                        early_stopping_rounds=self.early_stopping_rounds,
+                        callbacks=self.callbacks, xgb_model=xgb_model, verbose_eval=verbose,
+                        evals_result=evals_result)
+        xgboost_model.set_fitted_booster(self, booster)
+        if evals_result:
+            self.evals_result_ = evals_result
+        self.loss_ = loss
+        return self
+
+    def _ranking_dmatrix(self, X, y, group, qid, weight, base_margin, caller):
+        """The DMatrix XGBoost's ranker builds: groups from ``group``, ``qid`` or a ``qid``
+        column of a DataFrame."""
+        if hasattr(X, "columns") and "qid" in X.columns:
+            if qid is not None:
+                raise ValueError(f"{caller}: both a qid column in X and qid= were given.")
+            qid, X = X["qid"], X.drop(columns="qid")
+        if group is None and qid is None:
+            raise ValueError(f"{caller}: a ranker needs query groups: pass group= (the size "
+                             "of each group) or qid= (a query id per row, rows of a query "
+                             "contiguous) for X and each eval_set entry.")
+        if qid is not None:
+            Groups.from_qid(np.asarray(qid), caller)  # contiguous, else a clear error
+        return xgb.DMatrix(X, label=y, group=group, qid=qid, weight=weight,
+                           base_margin=base_margin, missing=self.missing,
+                           enable_categorical=self.enable_categorical,
+                           feature_types=self.feature_types, nthread=self.n_jobs)

@@ -44,15 +44,28 @@ def first_param(params, keys, default=None):
 class Targets:
     """Checked labels and weights of one dataset, with the buffers reused every round.
 
+    For a ranking loss also its query groups (``group``: sizes or boundaries as the booster
+    keeps them) and one weight per group; per-row weights (LightGBM's) must be equal within
+    each group.
+
     ``layout`` is the order of (n, K) gradients the booster takes without a copy: "C"
     (XGBoost, row-major) or "F" (LightGBM, class-major).
     """
 
-    def __init__(self, loss, labels, weights, dataset=None, *, threads=None, layout="C"):
+    def __init__(self, loss, labels, weights, dataset=None, *, group=None, threads=None,
+                 layout="C"):
         self.loss = loss
         self.y = loss.check_target(labels)
         self.n_rows = len(self.y)
-        self.weight = loss.check_sample_weight(weights, self.n_rows)
+        self.groups = None
+        if getattr(loss, "grouped", False):
+            self.groups = loss.check_group(group, self.n_rows)
+            self.weight = loss.check_group_weight(group_weights(loss, weights, self.groups),
+                                                  self.groups)
+        else:
+            self.weight = loss.check_sample_weight(weights, self.n_rows)
+        # what the grouped losses' methods take beside the labels and weights
+        self._grouping = {} if self.groups is None else {"group": self.groups}
         self.multiclass = len(loss.raw_score_shape(self.y)) == 2
         self.ref = weakref.ref(dataset) if dataset is not None else None
         self.threads = threads
@@ -114,7 +127,8 @@ class Targets:
         """Weighted gradient and hessian of float64 raw scores (the renewal's path)."""
         gradient, hessian = self._buffers(raw_score.shape, self.layout)
         return self.loss.weighted_gradient_hessian(self.y, raw_score, self.weight, gradient,
-                                                   hessian, threads=self.threads)
+                                                   hessian, threads=self.threads,
+                                                   **self._grouping)
 
     def _buffers(self, shape, layout):
         if self._gradient is None or self._gradient.shape != shape:
@@ -123,7 +137,11 @@ class Targets:
         return self._gradient, self._hessian
 
     def metrics(self, metrics, raw_score):
-        return metrics.evaluate(self.y, raw_score, self.weight)
+        return metrics.evaluate(self.y, raw_score, self.weight, self.groups)
+
+    def metric(self, raw_score):
+        """The loss's own metric of these raw scores."""
+        return self.loss.unchecked_metric(self.y, raw_score, self.weight, **self._grouping)
 
     def n_classes(self, given=None):
         """K of multiclass targets: ``given`` (the booster's num_class) or from the labels."""
@@ -133,7 +151,29 @@ class Targets:
 
     def init_score(self, n_classes=None):
         """The loss's start for these targets: a float, or a (K,) vector for multiclass."""
+        if self.groups is not None:
+            return 0.0  # a ranking loss ignores a constant per group
         return loss_start(self.loss, self.y, self.weight, n_classes)
+
+
+def group_weights(loss, weights, groups):
+    """One weight per group: as given (XGBoost's), or from one per row (LightGBM's), which
+    must then be equal within each group (a ranking loss weighs whole groups)."""
+    if weights is None:
+        return None
+    weights = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if weights.size != groups.n_rows or groups.n_rows == groups.n_groups:
+        return weights
+    first = weights[groups.ptr[:-1]]
+    differs = np.flatnonzero(np.maximum.reduceat(np.abs(weights - np.repeat(first, groups.sizes)),
+                                                 groups.ptr[:-1]) > 0)
+    if differs.size:
+        group = int(differs[0])
+        values = np.unique(weights[groups.ptr[group]:groups.ptr[group + 1]])[:3].tolist()
+        raise ValueError(f"{loss.name}: the row weights of group {group} differ ({values}); "
+                         "a ranking loss takes one weight per group: give each row of a "
+                         "group that group's weight.")
+    return first
 
 
 class CheckedTargets:
@@ -148,7 +188,7 @@ class CheckedTargets:
 
     def __init__(self, loss, fetch, *, threads=None, layout="C"):
         self.loss = loss
-        self._fetch = fetch  # dataset -> (labels, weights or None)
+        self._fetch = fetch  # dataset -> (labels, weights or None, groups or None)
         self.threads = threads
         self.layout = layout
         self._entries = {}
@@ -159,8 +199,8 @@ class CheckedTargets:
         if (targets is not None and targets.ref() is dataset
                 and _num_rows(dataset) in (None, targets.n_rows)):
             return targets
-        labels, weights = self._fetch(dataset)
-        options = {"threads": self.threads, "layout": self.layout}
+        labels, weights, group = self._fetch(dataset)
+        options = {"group": group, "threads": self.threads, "layout": self.layout}
         try:
             targets = Targets(self.loss, labels, weights, dataset, **options)
         except TypeError:  # not weak-referenceable: checked again every time
@@ -204,10 +244,10 @@ class SklearnObjectiveBase:
     def __init__(self, loss):
         self.loss = get_loss(loss)
 
-    def gradient_hessian(self, y_true, y_pred, weight):
+    def gradient_hessian(self, y_true, y_pred, weight, group=None):
         targets = None if self._fit_targets is None else self._fit_targets.get("train")
         if targets is None or targets.n_rows != len(y_true):
-            targets = Targets(self.loss, y_true, weight, threads=self._threads,
+            targets = Targets(self.loss, y_true, weight, group=group, threads=self._threads,
                               layout=self._layout)
             if self._fit_targets is not None:
                 self._fit_targets["train"] = targets
@@ -235,14 +275,13 @@ class SklearnMetricBase:
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self.__name__ = self.loss.name
 
-    def value(self, y_true, y_pred, weight):
-        targets = Targets(self.loss, y_true, weight)
+    def value(self, y_true, y_pred, weight, group=None):
+        targets = Targets(self.loss, y_true, weight, group=group)
         start = self._start
         if self._renewal is not None:
             key = self._order.next(targets.n_rows)
             start = start + self._renewal.evaluation_correction(key)
-        return self.loss.unchecked_metric(targets.y, targets.raw_score(y_pred, start),
-                                          targets.weight)
+        return targets.metric(targets.raw_score(y_pred, start))
 
 
 class EvaluationOrder:
@@ -315,6 +354,8 @@ def loss_start(loss, y, sample_weight, n_classes=None):
     objective sees those, and a start computed on the float64 labels would put the row at
     a quantile a rounding away from its own label (and on the other side of it).
     """
+    if getattr(loss, "grouped", False):
+        return 0.0  # a ranking loss ignores a constant per group
     y = np.asarray(y, dtype=np.float32)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float32)
@@ -327,19 +368,31 @@ def is_classification_loss(loss):
     return isinstance(loss, MulticlassLoss) or isinstance(loss.target_domain, BinaryLabels)
 
 
-def estimator_loss(loss, classifier, caller, y=None):
+def estimator_loss(loss, classifier, caller, y=None, *, ranker=False):
     """The loss of a drop-in estimator, refused where the estimator cannot serve it.
 
     None is the estimator's default: ``squared_error`` for a regressor; for a classifier
     ``logistic`` on two classes of ``y`` and ``softmax`` on more (as the boosters pick
-    ``binary`` or ``multiclass``).
+    ``binary`` or ``multiclass``); ``listwise_softmax`` for a ranker.
     """
     if loss is None:
-        if not classifier:
+        if ranker:
+            loss = "listwise_softmax"
+        elif not classifier:
             loss = "squared_error"
         else:
             loss = "softmax" if len(np.unique(np.asarray(y))) > 2 else "logistic"
     loss = get_loss(loss)
+    grouped = getattr(loss, "grouped", False)
+    if ranker and not grouped:
+        raise ValueError(f"{caller}: loss={loss.spec!r} is not a ranking loss; use "
+                         "listwise_softmax, pairwise_logistic or pairwise_hinge, or the "
+                         "regressor / classifier.")
+    if grouped and not ranker:
+        raise ValueError(f"{caller}: loss={loss.spec!r} is a ranking loss over query groups; "
+                         "use the ranker (XGBRanker / LGBMRanker) with group=.")
+    if ranker:
+        return loss
     if classifier and not is_classification_loss(loss):
         raise ValueError(f"{caller}: loss={loss.spec!r} is not a classification loss; use "
                          "the regressor, or one of logistic, focal, hinge, softmax, ....")
@@ -522,6 +575,10 @@ def renews_leaves(loss, renew_leaves, caller):
     """Whether to renew leaves: ``renew_leaves`` if given, else the loss's own choice."""
     if renew_leaves is None:
         return bool(getattr(loss, "renews_leaves", False))
+    if renew_leaves and getattr(loss, "grouped", False):
+        raise ValueError(f"{caller}: renew_leaves=True with the ranking loss {loss.name}: a "
+                         "leaf's rows span groups, so it has no minimiser of its own; pass "
+                         "renew_leaves=False.")
     if renew_leaves and not getattr(loss, "renews_leaves", False) and \
             not hasattr(loss, "leaf_values"):
         raise ValueError(f"{caller}: {loss.name} has no leaf_values to renew leaves with.")
@@ -529,6 +586,18 @@ def renews_leaves(loss, renew_leaves, caller):
         raise ValueError(f"{caller}: leaf renewal is for one score per row; {loss.name} "
                          "keeps K.")
     return bool(renew_leaves)
+
+
+def stopping_metric_of(loss, name, extra_metrics):
+    """The metric early stopping follows: the loss's own (``name`` None), or one of the
+    metrics reported beside it."""
+    if name is None:
+        return loss.name
+    reported = LossMetrics(loss, extra_metrics).names
+    if name not in reported:
+        raise ValueError(f"{loss.name}: stopping_metric={name!r} is not reported; the "
+                         f"reported metrics are {list(reported)} (add it to extra_metrics).")
+    return name
 
 
 def refuse(caller, loss, option, why, alternative):

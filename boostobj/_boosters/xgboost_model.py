@@ -167,10 +167,10 @@ def with_objective(booster, objective):
 
 def set_fitted_booster(estimator, booster):
     """Make ``booster`` the fitted model of an XGBoost scikit-learn estimator."""
-    if not hasattr(estimator, "_Booster"):
-        raise ModelFormChanged("XGBoost's scikit-learn estimator keeps no _Booster after "
-                               "fit; boostobj replaces the fitted booster there.")
     estimator._Booster = booster
+    if estimator.get_booster() is not booster:
+        raise ModelFormChanged("XGBoost's scikit-learn estimator does not keep its booster "
+                               "in _Booster; boostobj sets the fitted booster there.")
 
 
 def evaluation_order(eval_set, X, y):

@@ -7,9 +7,10 @@ import difflib
 from ._base import BaseLoss, Interval, check_number
 from .binary import BINARY_LOSSES
 from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
+from .ranking import RANKING_LOSSES, Groups, RankingLoss
 from .regression import REGRESSION_LOSSES
 
-_ALL = REGRESSION_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES
+_ALL = REGRESSION_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES + RANKING_LOSSES
 _CLASSES = {cls.name: cls for cls in _ALL}
 _ALIASES = {alias: cls.name for cls in _ALL for alias in cls.aliases}
 
@@ -108,5 +109,5 @@ def get_loss(spec, **params):
     return cls(**spec_params)
 
 
-__all__ = ["BaseLoss", "Interval", "MulticlassLoss", "available_losses", "check_number",
+__all__ = ["BaseLoss", "Groups", "Interval", "MulticlassLoss", "RankingLoss", "available_losses", "check_number",
            "example_loss", "get_loss", "loss_class", "parse_spec"]

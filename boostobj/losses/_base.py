@@ -145,6 +145,8 @@ class BaseLoss:
     - ``renews_leaves``: True when the boosters should re-fit each new tree's leaves to the
       loss's exact minimiser (``leaf_values``) because the hessian cannot size a leaf
       step: zero (absolute error, pinball) or a stand-in outside a quadratic zone (Huber).
+    - ``grouped``: True for losses over query groups (``ranking.RankingLoss``), whose
+      methods take ``group=`` and one weight per group.
     - ``example_params``: values for the parameters that have no default, to build an
       example of the loss (the loss table, the property checks, pictures).
     - ``builtin_twins``: per booster ("xgboost", "lightgbm"), the built-in objective that
@@ -161,6 +163,7 @@ class BaseLoss:
     exact_hessian = True
     extra_metrics: tuple = ()
     renews_leaves = False
+    grouped = False
     example_params: dict = {}
     builtin_twins: dict = {}
 
