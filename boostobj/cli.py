@@ -56,6 +56,8 @@ def loss_table_markdown():
         aliases = ", ".join(f"`{a}`" for a in cls.aliases) or "—"
         if "hessian" in cls.parameters and name in ("softmax", "soft_label", "kl_divergence"):
             hessian = "K/(K−1) × exact (`hessian=exact`, `doubled`)"
+        elif "hessian" in cls.parameters and _instance(cls).grouped:
+            hessian = "exact (`hessian=doubled` available)"
         elif "hessian" in cls.parameters:
             hessian = "IRLS g/r (`hessian=exact` available)"
         else:
@@ -82,7 +84,10 @@ def cmd_losses(args):
           "the built-ins interpolate between order statistics, boostobj takes the exact "
           "minimiser.\n† LightGBM's huber gives its trees h = 1 and keeps a fixed δ; boostobj "
           "gives the IRLS weight g/r and renews the leaves.\n‡ with `hessian=doubled` "
-          "(XGBoost's 2p(1−p)); the default K/(K−1)·p(1−p) is LightGBM's.")
+          "(XGBoost's 2p(1−p)); the default K/(K−1)·p(1−p) is LightGBM's. For "
+          "pairwise_logistic: XGBoost's rank:pairwise over all pairs without normalisation "
+          "gives twice RankNet's hessian.\nlistwise_softmax, pairwise_logistic and "
+          "pairwise_hinge are ranking losses: one loss per query group (group= / qid=).")
     return 0
 
 

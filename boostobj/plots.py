@@ -66,12 +66,25 @@ def loss_curves(spec, points=401):
     """(axis kind, label, x, loss, gradient, hessian) of one loss along one input.
 
     The axis kind says what x is: the residual r = y - f (identity link: y = 0, f = -r),
-    the raw score f with y = 1 (log link), or the margin f for the positive class
-    (binary; for multiclass losses K = 2 and f = f_y - f_other). The hessian is the one
+    the raw score f with y = 1 (log link), the margin f for the positive class
+    (binary; for multiclass losses K = 2 and f = f_y - f_other), or for ranking losses the
+    score difference d of a group of a relevant and an irrelevant row (derivatives of the
+    relevant row's score). The hessian is the one
     the booster is given (a stand-in where the loss's true one is zero or negative).
     """
     loss, label = _fixed_scale(spec)
     link = loss.link.name
+    if loss.grouped:
+        # groups of two rows, a relevant one (score d) and an irrelevant one (score 0)
+        x = np.linspace(-4, 4, points)
+        y = np.tile([1.0, 0.0], points)
+        raw = np.column_stack([x, np.zeros(points)]).reshape(-1)
+        group = np.full(points, 2)
+        gradient, hessian = loss.gradient_hessian(y, raw, group=group)
+        if not loss.exact_hessian:
+            label += " (stand-in h)"
+        return ("pair", label, x, loss.loss(y, raw, group=group), gradient[0::2],
+                hessian[0::2])
     if isinstance(loss, MulticlassLoss):
         x = np.linspace(-6, 6, points)
         raw = np.column_stack([x / 2, -x / 2])
@@ -99,7 +112,8 @@ def loss_curves(spec, points=401):
 
 _AXIS_LABELS = {"residual": "residual r = y − f",
                 "raw score": "raw score f (y = 1, log link)",
-                "margin": "margin f (label +1; multiclass: f_y − f_other, K = 2)"}
+                "margin": "margin f (label +1; multiclass: f_y − f_other, K = 2)",
+                "pair": "score difference d = s⁺ − s⁻ (ranking: a group of two rows)"}
 
 
 def loss_figure(path, specs=None):

@@ -13,6 +13,16 @@ from boostobj.testing import ALL_CHECKS, check_loss
 LOSSES = all_losses()
 
 
+def grouping(loss, n_rows):
+    """What a loss's methods take beside y: nothing, or (ranking losses) groups of 5 rows."""
+    return {"group": np.full(n_rows // 5, 5)} if loss.grouped else {}
+
+
+def n_weights(loss, n_rows):
+    """One weight per row, or per group of 5 rows for the ranking losses."""
+    return n_rows // 5 if loss.grouped else n_rows
+
+
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_check_loss(loss, seed):
@@ -23,9 +33,11 @@ def test_check_loss(loss, seed):
 def test_gradient_hessian_are_float64_and_weighted(loss, rng):
     y = boostobj.testing._sample_targets(loss, 50, rng)
     shape = loss.raw_score_shape(y)
-    raw = np.broadcast_to(loss.init_score(y), shape) + rng.normal(size=shape) * 0.1
-    gradient, hessian = loss.gradient_hessian(y, raw, np.full(50, 3.0))
-    plain_gradient, plain_hessian = loss.gradient_hessian(y, raw)
+    groups = grouping(loss, 50)
+    raw = np.broadcast_to(loss.init_score(y, **groups), shape) + rng.normal(size=shape) * 0.1
+    gradient, hessian = loss.gradient_hessian(y, raw, np.full(n_weights(loss, 50), 3.0),
+                                              **groups)
+    plain_gradient, plain_hessian = loss.gradient_hessian(y, raw, **groups)
     assert gradient.dtype == hessian.dtype == np.float64
     np.testing.assert_allclose(gradient, 3.0 * plain_gradient)
     np.testing.assert_allclose(hessian, 3.0 * plain_hessian)
@@ -39,12 +51,15 @@ def test_no_overflow_error_anywhere_in_the_float64_range(loss, size, rng):
     y = boostobj.testing._sample_targets(loss, 40, rng)
     shape = loss.raw_score_shape(y)
     raw = np.where(rng.uniform(size=shape) < 0.5, -size, size)
+    groups = grouping(loss, 40)
     with np.errstate(all="ignore"):
-        loss.loss(y, raw)
-        loss.metric(y, raw)
-        gradient, hessian = loss.gradient_hessian(y, raw)
+        loss.loss(y, raw, **groups)
+        loss.metric(y, raw, **groups)
+        gradient, hessian = loss.gradient_hessian(y, raw, **groups)
         assert np.all(np.isfinite(gradient)) and np.all(np.isfinite(hessian))
-        if len(shape) == 1:
+        if loss.grouped:
+            assert loss.init_score(y * size, **groups) == 0.0
+        elif len(shape) == 1:
             leaf = np.arange(40) % 3
             assert np.all(np.isfinite(loss.leaf_values(y, raw, None, leaf, 3)))
             if loss.target_domain.low == -np.inf:  # targets of any size
@@ -59,7 +74,7 @@ def test_non_finite_raw_scores_are_refused(loss, bad, rng):
     raw.reshape(-1)[3] = bad
     with pytest.raises(ValueError, match=rf"{loss.name}: raw_score must be finite, got "
                                          rf"-?{bad!r} at index 3"):
-        loss.gradient_hessian(y, raw)
+        loss.gradient_hessian(y, raw, **grouping(loss, 10))
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)

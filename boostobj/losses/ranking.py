@@ -425,7 +425,7 @@ class PairwiseLogistic(PairwiseLoss):
     name = "pairwise_logistic"
     aliases = ("ranknet",)
     parameters = ("sigma", "hessian")
-    builtin_twins = {"xgboost": "rank:pairwise ‡"}
+    builtin_twins = {"xgboost": "rank:pairwise‡"}
 
     def __init__(self, sigma=1.0, hessian="exact"):
         super().__init__()
