@@ -270,7 +270,9 @@ def map_row_blocks(function, n_rows, *arrays, threads=None):
 def map_tasks(function, tasks, threads=None):
     """``function(task)`` for each task, on up to ``threads`` threads (default: every CPU
     the process may run on). For kernels whose tasks write disjoint rows of their outputs
-    (the ranking losses' blocks of whole groups)."""
+    (the ranking losses' blocks of whole groups). Each thread takes a run of consecutive
+    tasks: handing out hundreds of sub-millisecond tasks one by one would cost as much
+    as they do."""
     cpus = available_cpus()
     threads = cpus if threads is None or threads <= 0 else min(int(threads), cpus)
     tasks = list(tasks)
@@ -278,5 +280,12 @@ def map_tasks(function, tasks, threads=None):
         for task in tasks:
             function(task)
         return
-    for _ in _executor(min(threads, len(tasks))).map(function, tasks):
+    n_runs = min(len(tasks), 4 * threads)
+    bounds = np.linspace(0, len(tasks), n_runs + 1).astype(int)
+
+    def run(index):
+        for task in tasks[bounds[index]:bounds[index + 1]]:
+            function(task)
+
+    for _ in _executor(min(threads, n_runs)).map(run, range(n_runs)):
         pass  # re-raises a task's exception here
