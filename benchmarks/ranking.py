@@ -12,8 +12,12 @@ NDCG@5) and the rounds kept.
     python benchmarks/ranking.py --seeds 2 --max-rounds 50
 
 ``--speed`` times one boosting round instead, at 1,000,000 rows in groups of 100 (graded
-labels 0-4), for each boostobj loss and LightGBM's ``lambdarank`` on the same data and
-trees: medians of rotated repeats, and the ratio to ``lambdarank``.
+labels 0-4), for each boostobj loss, LightGBM's ``lambdarank`` and a zero-cost custom
+objective on the same data and trees: medians of rotated repeats, and the ratios to
+``lambdarank`` and to the zero-cost objective (the booster's own share of a round).
+
+    python benchmarks/ranking.py --speed
+    python benchmarks/ranking.py --speed --rows 200000 --group-size 1000   # Σ n² x 10
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import lightgbm as lgb
 import numpy as np
 import xgboost as xgb
 
+import boostobj
 import boostobj.lightgbm as bl
 import boostobj.xgboost as bx
 from boostobj import datasets
@@ -137,17 +142,28 @@ def speed_data(n_rows, group_size, n_features=20, seed=0):
 
 
 def speed(n_rows, group_size, rounds, repeats):
-    """Seconds per round: each boostobj loss and lambdarank, on one prebuilt Dataset."""
+    """Seconds per round: each boostobj loss, lambdarank and a zero-cost objective (the
+    booster's custom-objective path alone: preallocated gradients of listwise_softmax at
+    0), on one prebuilt Dataset."""
     X, y, group = speed_data(n_rows, group_size)
     dataset = lgb.Dataset(X, y, group=group, params={"verbose": -1}, free_raw_data=False)
     dataset.construct()
     params = dict(LIGHTGBM_PARAMS)
-    cases = ["lambdarank", "listwise_softmax", "pairwise_logistic", "pairwise_hinge"]
+    losses = ["listwise_softmax", "pairwise_logistic", "pairwise_hinge"]
+    cases = ["lambdarank", "zero-cost", *losses]
+    fixed = [np.asarray(part, dtype=np.float32) for part in
+             boostobj.get_loss("listwise_softmax").gradient_hessian(y, np.zeros(y.size),
+                                                                    group=group)]
+
+    def zero_cost(predictions, train_set):
+        return fixed
 
     def run(case):
         start = time.perf_counter()
         if case == "lambdarank":
             lgb.train(dict(params, objective="lambdarank", metric="None"), dataset, rounds)
+        elif case == "zero-cost":
+            lgb.train(dict(params, objective=zero_cost, metric="None"), dataset, rounds)
         else:
             bl.train(case, params, dataset, rounds)
         return (time.perf_counter() - start) / rounds
@@ -158,11 +174,13 @@ def speed(n_rows, group_size, rounds, repeats):
             times[case].append(run(case))
     medians = {case: statistics.median(values) for case, values in times.items()}
     print(f"one LightGBM round, {n_rows:,} rows in groups of {group_size} "
-          f"({n_rows // group_size:,} groups), {rounds} rounds x {repeats} rotated repeats, "
-          "medians")
+          f"({n_rows // group_size:,} groups; pairwise cells Σ n² = "
+          f"{int(np.sum(group.astype(np.int64) ** 2)):,}), {rounds} rounds x {repeats} "
+          "rotated repeats, medians")
     for case in cases:
         print(f"  {case:20} {medians[case] * 1000:8.1f} ms/round   "
-              f"{medians[case] / medians['lambdarank']:5.2f} x lambdarank")
+              f"{medians[case] / medians['lambdarank']:5.2f} x lambdarank   "
+              f"{medians[case] / medians['zero-cost']:5.2f} x zero-cost")
     return medians
 
 

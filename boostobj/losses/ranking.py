@@ -502,25 +502,30 @@ class PairwiseLogistic(PairwiseLoss):
 
     def _block_derivatives(self, rows, group, dtype):
         (labels, score, valid), (group_labels, group_score, group_valid) = rows, group
-        shape = labels.shape + group_labels.shape[1:]
         width = group_labels.shape[1]
         n_padding = (width - group_valid.sum(axis=1))[:, None]
         # Padding: a label no row has (it counts as "another label") and a score of +inf,
-        # so that each padding cell gives t = tanh(-inf) = -1 exactly, taken out below.
+        # so that each padding cell of a row gives t = tanh(-inf) = -1 exactly (and of a
+        # column +1), taken out below.
         pad_label = -1 if labels.dtype == np.int8 else -np.inf
-        other = np.not_equal(labels[:, :, None],
-                             np.where(group_valid, group_labels, pad_label)[:, None, :],
-                             out=_SCRATCH.get("other", shape, np.bool_))
         half = 0.5 * self.sigma
-        t = np.subtract((score * half).astype(dtype)[:, :, None],
-                        np.where(group_valid, group_score * half, np.inf).astype(dtype)[:, None, :],
-                        out=_SCRATCH.get("t", shape, dtype))
-        np.multiply(t, other, out=t)
-        np.tanh(t, out=t)
-        ones = np.ones(width, dtype=dtype)
-        sum_t = np.matmul(t, ones).astype(np.float64) + n_padding
-        np.multiply(t, t, out=t)
-        sum_t2 = np.matmul(t, ones).astype(np.float64) - n_padding
+
+        def padded(labels, score, valid):
+            return (np.where(valid, labels, pad_label),
+                    np.where(valid, score * half, np.inf).astype(dtype))
+
+        row, column = padded(labels, score, valid), padded(group_labels, group_score,
+                                                           group_valid)
+        if labels.shape[1] == width and width >= 16:
+            sum_t, sum_t2 = self._sums_by_quadrants(column, dtype)
+        else:
+            t = self._tanh_cells(row, column, dtype, "t")
+            ones = np.ones(width, dtype=dtype)
+            sum_t = np.matmul(t, ones).astype(np.float64)
+            np.multiply(t, t, out=t)
+            sum_t2 = np.matmul(t, ones).astype(np.float64)
+        sum_t += n_padding
+        sum_t2 -= n_padding
         lower, same = _label_counts(labels, valid, group_labels, group_valid)
         size = width - n_padding
         higher = size - same - lower
@@ -528,6 +533,42 @@ class PairwiseLogistic(PairwiseLoss):
         curvature = 0.25 * self.sigma ** 2 * (2.0 if self.hessian == "doubled" else 1.0)
         hessian = curvature * np.maximum((size - same) - sum_t2, 0.0)
         return gradient, hessian
+
+    @staticmethod
+    def _tanh_cells(row, column, dtype, name):
+        """t_ik = tanh(σ(s_i - s_k)/2) where the labels differ, 0 where they are equal."""
+        (row_code, row_half), (column_code, column_half) = row, column
+        shape = row_code.shape + column_code.shape[1:]
+        other = np.not_equal(row_code[:, :, None], column_code[:, None, :],
+                             out=_SCRATCH.get(name + " other", shape, np.bool_))
+        t = np.subtract(row_half[:, :, None], column_half[:, None, :],
+                        out=_SCRATCH.get(name, shape, dtype))
+        np.multiply(t, other, out=t)
+        return np.tanh(t, out=t)
+
+    def _sums_by_quadrants(self, column, dtype):
+        """Σ_k t_ik and Σ_k t_ik² over whole groups from three quarters of the cells: with
+        the rows in halves (top, bottom), t is antisymmetric, so the bottom rows' sums over
+        the top columns are minus the top rows' column sums over the bottom columns."""
+        code, half_score = column
+        width = code.shape[1]
+        middle = width // 2
+        ones, ones_half = np.ones(width, dtype=dtype), np.ones(width - middle, dtype=dtype)
+        top = self._tanh_cells((code[:, :middle], half_score[:, :middle]), column, dtype,
+                               "top")
+        top_right = top[:, :, middle:]
+        sums = [np.matmul(top, ones).astype(np.float64),
+                np.matmul(np.ones(middle, dtype=dtype), top_right).astype(np.float64)]
+        np.multiply(top, top, out=top)
+        squares = [np.matmul(top, ones).astype(np.float64),
+                   np.matmul(np.ones(middle, dtype=dtype), top_right).astype(np.float64)]
+        bottom_part = code[:, middle:], half_score[:, middle:]
+        bottom = self._tanh_cells(bottom_part, bottom_part, dtype, "bottom")
+        bottom_sum = np.matmul(bottom, ones_half).astype(np.float64) - sums[1]
+        np.multiply(bottom, bottom, out=bottom)
+        bottom_square = np.matmul(bottom, ones_half).astype(np.float64) + squares[1]
+        return (np.concatenate([sums[0], bottom_sum], axis=1),
+                np.concatenate([squares[0], bottom_square], axis=1))
 
 
 class PairwiseHinge(PairwiseLoss):
@@ -554,7 +595,7 @@ class PairwiseHinge(PairwiseLoss):
     def _block_derivatives(self, rows, group, dtype):
         # Row i's pairs: as the higher row with each lower k (violated when d_ik < m, -1)
         # and as the lower row with each higher k (violated when d_ki < m, i.e. d_ik > -m,
-        # +1). A padding k is neither lower nor higher than any label.
+        # +1). A padding cell is neither lower nor higher than any label.
         (labels, score, valid), (group_labels, group_score, group_valid) = rows, group
         shape = labels.shape + group_labels.shape[1:]
         below, above = (-1, 127) if labels.dtype == np.int8 else (-np.inf, np.inf)
@@ -563,16 +604,27 @@ class PairwiseHinge(PairwiseLoss):
                                  out=_SCRATCH.get("difference", shape, dtype))
         ones = np.ones(group_labels.shape[1], dtype=dtype)
         counts = _SCRATCH.get("counts", shape, dtype)
-        sums = []
-        for pad, compare, limit, inside in ((above, np.greater, self.margin, np.less),
-                                            (below, np.less, -self.margin, np.greater)):
-            violated = compare(labels[:, :, None],
-                               np.where(group_valid, group_labels, pad)[:, None, :],
-                               out=_SCRATCH.get("violated", shape, np.bool_))
-            violated &= inside(difference, limit, out=_SCRATCH.get("inside", shape, np.bool_))
+        violated = _SCRATCH.get("violated", shape, np.bool_)
+        inside = _SCRATCH.get("inside", shape, np.bool_)
+        if labels.shape[1] == group_labels.shape[1]:
+            # whole groups: one pass over the pairs (i higher, k lower) gives both rows
+            # their counts, along rows for i and along columns for k
+            np.greater(np.where(valid, labels, below)[:, :, None],
+                       np.where(group_valid, group_labels, above)[:, None, :], out=violated)
+            violated &= np.less(difference, self.margin, out=inside)
             np.copyto(counts, violated)
-            sums.append(np.matmul(counts, ones).astype(np.float64))
-        as_higher, as_lower = sums
+            as_higher = np.matmul(counts, ones).astype(np.float64)
+            as_lower = np.matmul(ones, counts).astype(np.float64)
+        else:  # a stripe of a large group's rows: both kinds of pair along rows
+            sums = []
+            for pad, compare, limit, within in ((above, np.greater, self.margin, np.less),
+                                                (below, np.less, -self.margin, np.greater)):
+                compare(labels[:, :, None], np.where(group_valid, group_labels, pad)[:, None, :],
+                        out=violated)
+                violated &= within(difference, limit, out=inside)
+                np.copyto(counts, violated)
+                sums.append(np.matmul(counts, ones).astype(np.float64))
+            as_higher, as_lower = sums
         return as_lower - as_higher, (as_higher + as_lower) / self.margin
 
 
