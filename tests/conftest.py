@@ -16,6 +16,8 @@ VARIANTS = [
     "weighted_logistic:pos_weight=3", "focal:alpha=0.5,gamma=0", "focal:alpha=0.7,gamma=0.5",
     "hinge:margin=2", "squared_hinge:margin=0.5", "softmax:hessian=exact",
     "softmax:hessian=doubled", "softmax:class_weight=[1,2,0.5]",
+    "listwise_softmax:temperature=0.25", "listwise_softmax:temperature=3",
+    "pairwise_logistic:sigma=2,hessian=doubled", "pairwise_hinge:margin=0.5",
     "softmax:class_weight=[1,2,0.5],hessian=exact", "soft_label:hessian=exact",
     "kl_divergence:hessian=exact", "softmax_focal:gamma=0.5", "softmax_focal:gamma=0",
 ]
@@ -60,3 +62,14 @@ def regression_data(loss, n=1500, n_features=5, seed=0, integer_features=False):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def ranking_data(n_groups=120, seed=0, low=3, high=20, n_features=5):
+    """Features, graded labels 0-4 and group sizes, relevance driven by the first two
+    columns."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(low, high, size=n_groups)
+    n = int(sizes.sum())
+    X = rng.normal(size=(n, n_features))
+    y = np.clip(np.round(X[:, 0] + 0.5 * X[:, 1] + 0.7 * rng.normal(size=n) + 1), 0, 4)
+    return X, y, sizes

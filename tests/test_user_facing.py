@@ -76,7 +76,7 @@ def test_datasets_load():
     assert pima.X.shape == (532, 7) and set(np.unique(pima.y)) == {0.0, 1.0}
     assert pima.y.sum() == 177 and pima.target_name == "type"
     assert (pima.split == "train").sum() == 200 and (pima.split == "test").sum() == 332
-    with pytest.raises(ValueError, match="Unknown dataset 'iris'; available: diamonds, mcycle, pima"):
+    with pytest.raises(ValueError, match="Unknown dataset 'iris'; available: diamonds, lambdarank, mcycle, pima"):
         datasets.load("iris")
 
 
