@@ -25,7 +25,7 @@ import numpy as np
 
 from . import datasets
 from ._progress import Progress, lightgbm_callback, xgboost_callback
-from .losses import MulticlassLoss, available_losses, example_loss, get_loss, loss_class
+from .losses import Groups, MulticlassLoss, available_losses, example_loss, get_loss, loss_class
 from .losses._base import BinaryLabels
 from .losses.multiclass import ProbabilityRows
 
@@ -125,7 +125,14 @@ def _read(args):
         raise CommandError(f"{path}: no such file")
     if path.is_dir():
         raise CommandError(f"{path}: is a folder, not a CSV file")
-    data = datasets.read_csv(path, args.target)
+    group_column = getattr(args, "group", None)
+    if group_column is not None and group_column == args.target:
+        raise CommandError(f"--group {group_column!r}: the query column cannot be the target")
+    # the query column is kept beside the features (as text, in Dataset.split), never one
+    data = datasets.read_csv(path, args.target, split_column=group_column)
+    if group_column is not None and data.split is None:
+        raise CommandError(f"{path}: no column {group_column!r} for --group; columns: "
+                           f"{', '.join([*data.feature_names, args.target])}")
     present = ~np.isnan(data.y)
     if not present.any():
         raise CommandError(f"{path}: column {args.target!r} has no values")
@@ -134,6 +141,8 @@ def _read(args):
         print(f"{path}: left out {data.y.size - rows.size:,} rows without a {args.target!r} "
               "value")
         data.X, data.y = data.X[rows], data.y[rows]
+        if data.split is not None:
+            data.split = data.split[rows]
     text_columns = [c for c in data.categories if c != args.target]
     if text_columns:
         print("text columns, coded as integers in sorted order: "
@@ -294,12 +303,18 @@ def _labels(loss, data, path):
     return codes, levels
 
 
-def _train(loss, args, X, y, progress):
-    """The booster trained on (X, y); with ``--early-stopping N`` a fifth of these rows is
-    set aside to pick the round. Returns (booster, raw-score function, rounds kept)."""
-    valid = None
+def _train(loss, args, X, y, progress, group=None):
+    """The booster trained on (X, y) (in query groups of sizes ``group`` for a ranking
+    loss); with ``--early-stopping N`` a fifth of these rows (of the groups) is set aside
+    to pick the round. Returns (booster, raw-score function, rounds kept)."""
+    valid = group_valid = None
     if args.early_stopping:
-        train, valid = _split(y.size, 0.2, args.seed + 1)
+        if group is None:
+            train, valid = _split(y.size, 0.2, args.seed + 1)
+        else:
+            groups = Groups.from_sizes(group)
+            train, valid = _split_groups(groups, 0.2, args.seed + 1)
+            group, group_valid = _sizes_of(groups, train), _sizes_of(groups, valid)
         X, y, X_valid, y_valid = X[train], y[train], X[valid], y[valid]
     stopping = {"early_stopping_rounds": args.early_stopping} if valid is not None else {}
     if args.booster == "xgboost":
@@ -311,8 +326,9 @@ def _train(loss, args, X, y, progress):
                   **_leaf_params(args.booster, args.min_leaf_rows)}
         if args.threads:
             params["nthread"] = args.threads
-        evals = [(xgb.DMatrix(X_valid, y_valid), "valid")] if valid is not None else []
-        model = bx.train(loss, params, xgb.DMatrix(X, y), args.rounds, evals=evals,
+        evals = [(xgb.DMatrix(X_valid, y_valid, group=group_valid), "valid")] \
+            if valid is not None else []
+        model = bx.train(loss, params, xgb.DMatrix(X, y, group=group), args.rounds, evals=evals,
                          verbose_eval=False, callbacks=[xgboost_callback(progress)], **stopping)
         kept = model.best_iteration + 1 if valid is not None else args.rounds
         return model, lambda X_new: model.predict(xgb.DMatrix(X_new), output_margin=True), kept
@@ -324,9 +340,9 @@ def _train(loss, args, X, y, progress):
               **_leaf_params(args.booster, args.min_leaf_rows)}
     if args.threads:
         params["num_threads"] = args.threads
-    train_set = lgb.Dataset(X, y)
-    valid_sets = [lgb.Dataset(X_valid, y_valid, reference=train_set)] if valid is not None \
-        else None
+    train_set = lgb.Dataset(X, y, group=group)
+    valid_sets = [lgb.Dataset(X_valid, y_valid, group=group_valid, reference=train_set)] \
+        if valid is not None else None
     model = bl.train(loss, params, train_set, args.rounds, valid_sets=valid_sets,
                      callbacks=[lightgbm_callback(progress)], **stopping)
     kept = model.best_iteration if valid is not None and model.best_iteration else args.rounds
@@ -352,6 +368,13 @@ def _held_out_scores(loss, y, raw, classes):
 
 def cmd_fit(args):
     loss = get_loss(args.loss)
+    if loss.grouped and args.group is None:
+        raise CommandError(f"{loss.name} is a ranking loss over query groups: name the "
+                           "column that holds each row's query with --group COL")
+    if args.group is not None and not loss.grouped:
+        raise CommandError(f"--group {args.group!r} is for the ranking losses "
+                           f"(listwise_softmax, pairwise_logistic, pairwise_hinge), not "
+                           f"{loss.name}")
     data, _ = _read(args)
     y, classes = _labels(loss, data, args.data)
     try:
@@ -359,21 +382,43 @@ def cmd_fit(args):
     except ValueError as error:  # name the file and the column beside the loss's message
         raise CommandError(f"{args.data}: column {args.target!r} (rows counted after those "
                            f"without a value): {error}") from None
-    train, test = _split(y.size, args.test_size, args.seed)
+    groups = None
+    if loss.grouped:
+        try:
+            groups = Groups.from_qid(data.split, f"{args.data}: column {args.group!r}")
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        train, test = _split_groups(groups, args.test_size, args.seed)
+    else:
+        train, test = _split(y.size, args.test_size, args.seed)
     if classes is not None:
         print(f"classes: {', '.join(f'{k} = {name}' for k, name in enumerate(classes))}")
+    train_groups = None if groups is None else _sizes_of(groups, train)
     with Progress(args.rounds, f"{loss.name} on {args.booster}") as progress:
-        model, raw_score, kept = _train(loss, args, data.X[train], y[train], progress)
+        model, raw_score, kept = _train(loss, args, data.X[train], y[train], progress,
+                                        train_groups)
     raw = raw_score(data.X[test])
-    start = loss.init_score(y[train])
+    start = loss.init_score(y[train], **({} if groups is None else {"group": train_groups}))
     constant = np.broadcast_to(start, raw.shape)
-    stopped = (f", stopped at {kept} by the loss on a fifth of the training rows"
+    unit = "rows" if groups is None else "groups"
+    stopped = (f", stopped at {kept} by the loss on a fifth of the training {unit}"
                if args.early_stopping else "")
-    print(f"{args.data}: {y.size:,} rows; {train.size:,} to train, {test.size:,} held out; "
-          f"{kept} rounds of {args.booster} at learning rate {args.learning_rate}{stopped}")
-    print(f"  held-out {loss.name} loss  {loss.metric(y[test], raw):.6g}   (the best constant: "
-          f"{loss.metric(y[test], constant):.6g})")
-    for name, value in _held_out_scores(loss, y[test], raw, classes):
+    if groups is None:
+        print(f"{args.data}: {y.size:,} rows; {train.size:,} to train, {test.size:,} held out; "
+              f"{kept} rounds of {args.booster} at learning rate {args.learning_rate}{stopped}")
+        grouping, baseline = {}, "the best constant"
+    else:
+        test_groups = _sizes_of(groups, test)
+        print(f"{args.data}: {y.size:,} rows in {groups.n_groups:,} groups ({args.group!r}); "
+              f"{train_groups.size:,} groups to train, {test_groups.size:,} held out (whole "
+              f"groups); {kept} rounds of {args.booster} at learning rate "
+              f"{args.learning_rate}{stopped}")
+        grouping, baseline = {"group": test_groups}, "all scores equal"
+    print(f"  held-out {loss.name} loss  {loss.metric(y[test], raw, **grouping):.6g}   "
+          f"({baseline}: {loss.metric(y[test], constant, **grouping):.6g})")
+    scores = _held_out_scores(loss, y[test], raw, classes) if groups is None else \
+        _ranking_scores(y[test], raw, test_groups)
+    for name, value in scores:
         print(f"  held-out {name:<10} {value:.6g}")
     out = _out_dir(args)
     suffix = ".json" if args.booster == "xgboost" else ".txt"
@@ -384,6 +429,35 @@ def cmd_fit(args):
             if args.booster == "xgboost" else "lightgbm.Booster(model_file=...).predict(X)")
     print(f"wrote {path} ({load} gives predictions, no boostobj needed)")
     return 0
+
+
+def _split_groups(groups, test_size, seed):
+    """Rows of training and held-out groups: whole groups, never a split inside one, each
+    side in row order (its groups contiguous)."""
+    if not 0 < test_size < 1:
+        raise CommandError(f"--test-size {test_size!r}: must be between 0 and 1")
+    n_test = int(round(test_size * groups.n_groups))
+    if n_test < 1 or groups.n_groups - n_test < 2:
+        raise CommandError(f"{groups.n_groups} groups: too few to hold out {test_size:.0%} of "
+                           "them and train on the rest")
+    held = np.zeros(groups.n_groups, dtype=bool)
+    held[np.random.default_rng(seed).permutation(groups.n_groups)[:n_test]] = True
+    rows_held = held[groups.row_group]
+    return np.flatnonzero(~rows_held), np.flatnonzero(rows_held)
+
+
+def _sizes_of(groups, rows):
+    """The group sizes of ``rows`` (whole groups, in row order)."""
+    return np.bincount(groups.row_group[rows], minlength=groups.n_groups)[
+        np.unique(groups.row_group[rows])]
+
+
+def _ranking_scores(y, raw, group):
+    from .metrics import average_precision, ndcg, reciprocal_rank
+
+    return [*((f"NDCG@{k}", ndcg(y, raw, group, k)) for k in (1, 3, 5, 10)),
+            ("MAP@5", average_precision(y, raw, group, 5)),
+            ("MRR", reciprocal_rank(y, raw, group))]
 
 
 # --- compare --------------------------------------------------------------------------------
@@ -509,13 +583,18 @@ def build_parser():
         ["boostobj fit datasets/diamonds.csv --target price --loss huber:delta=auto",
          "boostobj fit datasets/pima.csv --target type --loss focal:gamma=2 --booster xgboost "
          "--early-stopping 20",
-         "boostobj fit data.csv --target y --loss quantile:alpha=0.9 --rounds 500"])
+         "boostobj fit data.csv --target y --loss quantile:alpha=0.9 --rounds 500",
+         "boostobj fit queries.csv --target relevance --group qid --loss "
+         "listwise_softmax:temperature=0.5"])
     _add_data_arguments(fit, "rounds", 300, 0.1)
     fit.add_argument("--loss", required=True, metavar="SPEC",
                      help="loss name or spec, e.g. huber:delta=auto, focal:gamma=2")
     fit.add_argument("--early-stopping", type=int, default=None, metavar="N",
                      help="set a fifth of the training rows aside and stop when the loss on "
                      "them has not improved for N rounds (default: train all --rounds)")
+    fit.add_argument("--group", default=None, metavar="COL", help="the column holding each "
+                     "row's query, for a ranking loss (its rows must be contiguous); whole "
+                     "queries are held out, and NDCG@k, MAP@5 and MRR reported")
     fit.add_argument("--model", default=None, metavar="PATH", help="where to save the model "
                      "(default DIR/<data>_<loss>.json for XGBoost, .txt for LightGBM)")
 

@@ -23,3 +23,15 @@ def test_memory_benchmark_runs_in_separate_processes():
         peak = results[booster]
         assert set(peak) == {"built-in", "zero-cost", "boostobj"}
         assert all(value > 50 for value in peak.values())  # MB: a whole Python process
+
+
+def test_ranking_benchmarks_run_at_small_size(capsys):
+    import contrastive
+    import ranking
+
+    ranking.main(["--seeds", "1", "--max-rounds", "5", "--patience", "2"])
+    ranking.main(["--speed", "--rows", "2000", "--group-size", "20", "--rounds", "1",
+                  "--repeats", "1"])
+    contrastive.main(["--seeds", "1", "--queries", "40", "--max-rounds", "3"])
+    out = capsys.readouterr().out
+    assert "boostobj pairwise_hinge" in out and "x lambdarank" in out and "R@1" in out

@@ -323,3 +323,52 @@ def test_cli_layer_is_not_imported_by_the_package():
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
     assert boostobj.__version__
+
+
+def _ranking_csv(path, shuffle_groups=False):
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(3, 15, size=60)
+    qid = np.repeat([f"q{k}" for k in range(sizes.size)], sizes)
+    X = rng.normal(size=(qid.size, 4))
+    relevance = np.clip(np.round(X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=qid.size) + 1), 0, 4)
+    if shuffle_groups:
+        qid = np.roll(qid, 2)
+    rows = [[q, int(r), *(f"{v:.4f}" for v in x)] for q, r, x in zip(qid, relevance, X,
+                                                                        strict=True)]
+    return write_csv(path, ["qid", "relevance", "a", "b", "c", "d"], rows)
+
+
+@pytest.mark.parametrize("booster", ["lightgbm", "xgboost"])
+def test_fit_ranking_holds_out_whole_groups_and_reports_ranking_metrics(capsys, tmp_path,
+                                                                        booster):
+    path = _ranking_csv(tmp_path / "queries.csv")
+    code, out, err = run(capsys, "fit", path, "--target", "relevance", "--group", "qid",
+                         "--loss", "listwise_softmax:temperature=0.5", "--rounds", "30",
+                         "--booster", booster, "--early-stopping", "5", "--out", tmp_path)
+    assert code == 0, err
+    assert "60 groups ('qid'); 48 groups to train, 12 held out (whole groups)" in out
+    assert "held-out NDCG@5" in out and "held-out MRR" in out
+    assert "text columns" not in out  # the query column is no feature
+    model = tmp_path / f"queries_listwise_softmax{'.json' if booster == 'xgboost' else '.txt'}"
+    assert model.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--loss", "pairwise_hinge"], "pairwise_hinge is a ranking loss over query groups: name "
+                                   "the column"),
+    (["--loss", "huber", "--group", "qid"], "--group 'qid' is for the ranking losses"),
+    (["--loss", "pairwise_logistic", "--group", "nope"], "no column 'nope' for --group"),
+    (["--loss", "pairwise_logistic", "--group", "relevance"], "cannot be the target"),
+])
+def test_fit_ranking_errors_are_one_line(capsys, tmp_path, argv, message):
+    path = _ranking_csv(tmp_path / "queries.csv")
+    code, out, err = run(capsys, "fit", path, "--target", "relevance", *argv, "--out",
+                         tmp_path)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_fit_ranking_refuses_a_query_column_whose_rows_are_not_contiguous(capsys, tmp_path):
+    path = _ranking_csv(tmp_path / "queries.csv", shuffle_groups=True)
+    code, out, err = run(capsys, "fit", path, "--target", "relevance", "--group", "qid",
+                         "--loss", "listwise_softmax", "--out", tmp_path)
+    assert code == 2 and "column 'qid': the rows of each query must be contiguous" in err

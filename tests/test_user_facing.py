@@ -183,17 +183,3 @@ def test_ranking_example_runs():
     for name, values in table.items():
         assert all(0.2 < value <= 1 for value in values), name
 
-
-def test_ranking_benchmarks_run_at_small_size(capsys):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import contrastive
-    import ranking
-
-    ranking.main(["--seeds", "1", "--max-rounds", "5", "--patience", "2"])
-    ranking.main(["--speed", "--rows", "2000", "--group-size", "20", "--rounds", "1",
-                  "--repeats", "1"])
-    contrastive.main(["--seeds", "1", "--queries", "40", "--max-rounds", "3"])
-    out = capsys.readouterr().out
-    assert "boostobj pairwise_hinge" in out and "x lambdarank" in out and "R@1" in out
