@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from ranking import LIGHTGBM_BUILTINS, XGBOOST_BUILTINS, predict, run_lightgbm, run_xgboost
 
 from boostobj.metrics import recall, reciprocal_rank
-from ranking import XGBOOST_BUILTINS, LIGHTGBM_BUILTINS, predict, run_lightgbm, run_xgboost
 
 LOSSES = ["listwise_softmax:temperature=0.25", "listwise_softmax:temperature=0.5",
           "listwise_softmax", "listwise_softmax:temperature=2", "pairwise_logistic",

@@ -5,8 +5,10 @@
   renews leaves where the loss asks, reports the loss's metric on the evaluation sets (and
   stops early on it); ``predict`` is on the response scale, ``predict_proba`` gives
   probabilities.
+- ``LGBMRanker(loss=...)``: LightGBM's ranker with a ranking loss (``fit(X, y, group=...)``).
 - ``train(loss, params, train_set, ...)``: ``lgb.train`` with all of that, returning a
-  Booster that predicts on the response scale with plain LightGBM.
+  Booster that predicts on the response scale with plain LightGBM. A ranking loss reads the
+  Dataset's query groups (``group=``).
 - ``objective(loss)`` / ``metric(loss)``: the bare ``params["objective"]`` / ``feval=``
   callables (raw scores in, no start, no renewal); ``sklearn_objective`` / ``sklearn_metric``:
   the same for LightGBM's estimators' ``objective=`` / ``eval_metric=``.
@@ -46,8 +48,8 @@ from ._boosters.common import (
     first_param,
     loss_start,
     refuse,
-    stopping_metric_of,
     renews_leaves,
+    stopping_metric_of,
     thread_count,
 )
 from .losses import get_loss

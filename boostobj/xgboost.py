@@ -4,8 +4,11 @@
   more parameter. ``fit`` starts from the loss's init score, renews leaves where the loss
   asks, reports the loss's metric on ``eval_set`` (and stops early on it), encodes any class
   labels; ``predict`` is on the response scale, ``predict_proba`` gives probabilities.
+- ``XGBRanker(loss=...)``: a ranker for the ranking losses (XGBoost's own refuses custom
+  objectives): ``fit(X, y, group=|qid=, ...)`` trains through ``train``.
 - ``train(loss, params, dtrain, ...)``: ``xgb.train`` with all of that, returning a Booster
-  that predicts on the response scale with plain XGBoost.
+  that predicts on the response scale with plain XGBoost. A ranking loss reads the DMatrix's
+  query groups (``group=`` / ``qid=``) and its per-group weights.
 - ``objective(loss)`` / ``metric(loss)``: the bare ``obj=`` / ``custom_metric=`` callables
   of ``xgb.train`` (raw margins in, no start, no renewal); ``sklearn_objective`` /
   ``sklearn_metric``: the same for XGBoost's estimators' ``objective=`` / ``eval_metric=``.
@@ -43,8 +46,8 @@ from ._boosters.common import (
     first_param,
     loss_start,
     refuse,
-    stopping_metric_of,
     renews_leaves,
+    stopping_metric_of,
     thread_count,
 )
 from ._numerics import expit
@@ -585,12 +588,13 @@ class XGBRanker(xgb.XGBRanker):
             dtrain.set_info(feature_weights=feature_weights)
         evals = []
         for index, (eval_X, eval_y) in enumerate(eval_set or []):
-            def entry(values):
-                return None if values is None else values[index]
+            group_i, qid_i, weight_i, margin_i = (
+                None if values is None else values[index]
+                for values in (eval_group, eval_qid, sample_weight_eval_set,
+                               base_margin_eval_set))
             same = eval_X is X and eval_y is y
             dmatrix = dtrain if same else self._ranking_dmatrix(
-                eval_X, eval_y, entry(eval_group), entry(eval_qid),
-                entry(sample_weight_eval_set), entry(base_margin_eval_set), caller)
+                eval_X, eval_y, group_i, qid_i, weight_i, margin_i, caller)
             evals.append((dmatrix, f"validation_{index}"))
         evals_result = {}
         booster = train(loss, params, dtrain, self.get_num_boosting_rounds(), evals=evals,

@@ -183,3 +183,11 @@ def test_ranking_example_runs():
     for name, values in table.items():
         assert all(0.2 < value <= 1 for value in values), name
 
+
+
+def test_readme_ranking_snippet_runs_as_written(capsys):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Ranking and contrastive losses"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    exec(compile(code, "README ranking snippet", "exec"), {})
+    assert 0.4 < float(capsys.readouterr().out.strip()) <= 1

@@ -505,8 +505,8 @@ class PairwiseLogistic(PairwiseLoss):
         width = group_labels.shape[1]
         n_padding = (width - group_valid.sum(axis=1))[:, None]
         # Padding: a label no row has (it counts as "another label") and a score of +inf,
-        # so that each padding cell of a row gives t = tanh(-inf) = -1 exactly (and of a
-        # column +1), taken out below.
+        # so that each padding cell of a row gives t = tanh(-inf) = -1 exactly, taken out
+        # below.
         pad_label = -1 if labels.dtype == np.int8 else -np.inf
         half = 0.5 * self.sigma
 
@@ -516,14 +516,11 @@ class PairwiseLogistic(PairwiseLoss):
 
         row, column = padded(labels, score, valid), padded(group_labels, group_score,
                                                            group_valid)
-        if labels.shape[1] == width and width >= 16:
-            sum_t, sum_t2 = self._sums_by_quadrants(column, dtype)
-        else:
-            t = self._tanh_cells(row, column, dtype, "t")
-            ones = np.ones(width, dtype=dtype)
-            sum_t = np.matmul(t, ones).astype(np.float64)
-            np.multiply(t, t, out=t)
-            sum_t2 = np.matmul(t, ones).astype(np.float64)
+        t = self._tanh_cells(row, column, dtype, "t")
+        ones = np.ones(width, dtype=dtype)
+        sum_t = np.matmul(t, ones).astype(np.float64)
+        np.multiply(t, t, out=t)
+        sum_t2 = np.matmul(t, ones).astype(np.float64)
         sum_t += n_padding
         sum_t2 -= n_padding
         lower, same = _label_counts(labels, valid, group_labels, group_valid)
@@ -545,30 +542,6 @@ class PairwiseLogistic(PairwiseLoss):
                         out=_SCRATCH.get(name, shape, dtype))
         np.multiply(t, other, out=t)
         return np.tanh(t, out=t)
-
-    def _sums_by_quadrants(self, column, dtype):
-        """Σ_k t_ik and Σ_k t_ik² over whole groups from three quarters of the cells: with
-        the rows in halves (top, bottom), t is antisymmetric, so the bottom rows' sums over
-        the top columns are minus the top rows' column sums over the bottom columns."""
-        code, half_score = column
-        width = code.shape[1]
-        middle = width // 2
-        ones, ones_half = np.ones(width, dtype=dtype), np.ones(width - middle, dtype=dtype)
-        top = self._tanh_cells((code[:, :middle], half_score[:, :middle]), column, dtype,
-                               "top")
-        top_right = top[:, :, middle:]
-        sums = [np.matmul(top, ones).astype(np.float64),
-                np.matmul(np.ones(middle, dtype=dtype), top_right).astype(np.float64)]
-        np.multiply(top, top, out=top)
-        squares = [np.matmul(top, ones).astype(np.float64),
-                   np.matmul(np.ones(middle, dtype=dtype), top_right).astype(np.float64)]
-        bottom_part = code[:, middle:], half_score[:, middle:]
-        bottom = self._tanh_cells(bottom_part, bottom_part, dtype, "bottom")
-        bottom_sum = np.matmul(bottom, ones_half).astype(np.float64) - sums[1]
-        np.multiply(bottom, bottom, out=bottom)
-        bottom_square = np.matmul(bottom, ones_half).astype(np.float64) + squares[1]
-        return (np.concatenate([sums[0], bottom_sum], axis=1),
-                np.concatenate([squares[0], bottom_square], axis=1))
 
 
 class PairwiseHinge(PairwiseLoss):
