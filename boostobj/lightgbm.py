@@ -712,6 +712,8 @@ class LGBMRanker(lgb.LGBMRanker):
     weight). ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""",
                             "``objective`` (set from ``loss``)")
 
+    # The regressor's three methods again: LightGBM's get_params walks each class's first
+    # base, so a mixin placed first cannot carry them.
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
         self.loss = loss

@@ -556,6 +556,8 @@ class XGBRanker(xgb.XGBRanker):
     ``early_stopping_rounds`` follows the loss's metric. ``predict`` gives the scores.
     ``loss=None`` is ``listwise_softmax``.""")
 
+    # The regressor's methods again: XGBoost's get_params walks each class's first base,
+    # so a mixin placed first cannot carry them.
     def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
         super().__init__(**kwargs)
         self.loss = loss

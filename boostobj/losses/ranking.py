@@ -258,16 +258,11 @@ class RankingLoss(BaseLoss):
 
     def check_group_weight(self, sample_weight, groups):
         """One weight per group (finite, >= 0, not all 0), or None."""
-        if sample_weight is None:
-            return None
-        weight = as_1d_float(self.name, "sample_weight", sample_weight)
-        if weight.size == 0:
-            return None
-        if weight.size != groups.n_groups:
-            raise ValueError(f"{self.name}: sample_weight has {weight.size} values but there "
-                             f"are {groups.n_groups} groups; a ranking loss takes one weight "
-                             "per group.")
-        return self.check_sample_weight(weight, weight.size)
+        if sample_weight is not None and np.size(sample_weight) not in (0, groups.n_groups):
+            raise ValueError(f"{self.name}: sample_weight has {np.size(sample_weight)} values "
+                             f"but there are {groups.n_groups} groups; a ranking loss takes one "
+                             "weight per group.")
+        return self.check_sample_weight(sample_weight, groups.n_groups)
 
 
 def _group_sums(values, groups):
