@@ -53,7 +53,10 @@ def available():
 
 def _shipped(relative):
     try:  # installed from a wheel: the files are the package boostobj._data
-        return resources.files("boostobj._data").joinpath(*relative.split("/"))
+        location = resources.files("boostobj._data")
+        for part in relative.split("/"):  # one part at a time: Python 3.11's namespace
+            location = location.joinpath(part)  # packages take one
+        return location
     except ModuleNotFoundError:  # a source checkout, or an editable install of one
         return Path(__file__).resolve().parent.parent / "datasets" / relative
 
