@@ -267,12 +267,27 @@ def map_row_blocks(function, n_rows, *arrays, threads=None):
         pass  # re-raises a block's exception here
 
 
+_BLAS = {}  # process id -> threadpoolctl's controller of the loaded BLAS libraries
+
+
+def _one_blas_thread():
+    """A context in which BLAS runs on one thread: the ranking kernels' sums are BLAS
+    matrix-vector products inside their own threads, and OpenBLAS would add as many threads
+    again to each (groups of 1,000 ran twice as slowly on 2 threads as on one)."""
+    from threadpoolctl import ThreadpoolController
+
+    key = os.getpid()
+    if key not in _BLAS:
+        _BLAS[key] = ThreadpoolController()
+    return _BLAS[key].limit(limits=1, user_api="blas")
+
+
 def map_tasks(function, tasks, threads=None):
     """``function(task)`` for each task, on up to ``threads`` threads (default: every CPU
-    the process may run on). For kernels whose tasks write disjoint rows of their outputs
-    (the ranking losses' blocks of whole groups). Each thread takes a run of consecutive
-    tasks: handing out hundreds of sub-millisecond tasks one by one would cost as much
-    as they do."""
+    the process may run on), BLAS on one thread meanwhile. For kernels whose tasks write
+    disjoint rows of their outputs (the ranking losses' blocks of whole groups). Each
+    thread takes a run of consecutive tasks: handing out hundreds of sub-millisecond tasks
+    one by one would cost as much as they do."""
     cpus = available_cpus()
     threads = cpus if threads is None or threads <= 0 else min(int(threads), cpus)
     tasks = list(tasks)
@@ -287,5 +302,6 @@ def map_tasks(function, tasks, threads=None):
         for task in tasks[bounds[index]:bounds[index + 1]]:
             function(task)
 
-    for _ in _executor(min(threads, n_runs)).map(run, range(n_runs)):
-        pass  # re-raises a task's exception here
+    with _one_blas_thread():
+        for _ in _executor(min(threads, n_runs)).map(run, range(n_runs)):
+            pass  # re-raises a task's exception here

@@ -348,7 +348,7 @@ _SCRATCH = _Scratch()
 def _pair_blocks(groups):
     """The blocks of the pairwise kernels, computed once per Groups.
 
-    Groups of similar size (rounded up to 8) are padded to a common width P, a few dozen
+    Groups of similar size (rounded up to 4) are padded to a common width P, a few dozen
     per block. A group too large for one block (P² over ``_CELLS_PER_BLOCK``) is cut into
     stripes of its rows, each against all P rows: the kernels sum along rows only, so a
     stripe's rows get their whole sums. Each block is (group ids, (G, R) indices and
@@ -359,7 +359,7 @@ def _pair_blocks(groups):
     if blocks is not None:
         return blocks
     sizes = groups.sizes
-    padded = -(-sizes // 8) * 8
+    padded = -(-sizes // 4) * 4
     blocks = []
     for width in np.unique(padded[sizes > 1]).tolist():
         members_all = np.flatnonzero((padded == width) & (sizes > 1))
@@ -379,6 +379,14 @@ def _pair_blocks(groups):
                                    part_rows[part_valid]))
     groups.cache["pair_blocks"] = blocks
     return blocks
+
+
+def _row_sums(cells, ones):
+    """Σ over the last axis of (G, R, P) cells, in float64: one matrix-vector product over
+    all G·R rows (a BLAS call per group would cost more than the sums)."""
+    n_groups, n_rows, width = cells.shape
+    return np.matmul(cells.reshape(n_groups * n_rows, width), ones).astype(
+        np.float64).reshape(n_groups, n_rows)
 
 
 def _label_counts(labels, valid, group_labels, group_valid):
@@ -513,9 +521,9 @@ class PairwiseLogistic(PairwiseLoss):
                                                            group_valid)
         t = self._tanh_cells(row, column, dtype, "t")
         ones = np.ones(width, dtype=dtype)
-        sum_t = np.matmul(t, ones).astype(np.float64)
+        sum_t = _row_sums(t, ones)
         np.multiply(t, t, out=t)
-        sum_t2 = np.matmul(t, ones).astype(np.float64)
+        sum_t2 = _row_sums(t, ones)
         sum_t += n_padding
         sum_t2 -= n_padding
         lower, same = _label_counts(labels, valid, group_labels, group_valid)
@@ -581,7 +589,7 @@ class PairwiseHinge(PairwiseLoss):
                        np.where(group_valid, group_labels, above)[:, None, :], out=violated)
             violated &= np.less(difference, self.margin, out=inside)
             np.copyto(counts, violated)
-            as_higher = np.matmul(counts, ones).astype(np.float64)
+            as_higher = _row_sums(counts, ones)
             as_lower = np.matmul(ones, counts).astype(np.float64)
         else:  # a stripe of a large group's rows: both kinds of pair along rows
             sums = []
@@ -591,7 +599,7 @@ class PairwiseHinge(PairwiseLoss):
                         out=violated)
                 violated &= within(difference, limit, out=inside)
                 np.copyto(counts, violated)
-                sums.append(np.matmul(counts, ones).astype(np.float64))
+                sums.append(_row_sums(counts, ones))
             as_higher, as_lower = sums
         return as_lower - as_higher, (as_higher + as_lower) / self.margin
 
