@@ -1,4 +1,5 @@
-"""A one-line progress bar for the command line, drawn on stderr only when it is a terminal."""
+"""Progress for the command line on stderr: a one-line bar on a terminal, otherwise a
+timestamped line at least every ``LOG_EVERY`` seconds (a file, a pipe, a CI log)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import threading
 import time
 
 _WIDTH = 24
+# Seconds between two progress lines when stderr is not a terminal.
+LOG_EVERY = 10.0
 
 
 class Progress:
@@ -14,15 +17,21 @@ class Progress:
 
     With ``total=None`` the work has no known size: the line shows the label and the seconds
     elapsed. A background thread redraws a few times a second, so the line moves while a
-    single long step (one booster fit) runs. Nothing is written, and no thread runs, when
-    ``stream`` is not a terminal (a pipe, a file, the test suite).
+    single long step (one booster fit) runs. When ``stream`` is not a terminal the same
+    thread writes a line with the time of day, the steps done, the time elapsed and the
+    estimated time left every ``log_every`` seconds instead (none for work that ends
+    sooner). ``enabled=False`` writes nothing; ``terminal`` overrides what ``stream`` says it
+    is.
     """
 
-    def __init__(self, total=None, label="", *, stream=None, enabled=None, interval=0.2):
+    def __init__(self, total=None, label="", *, stream=None, enabled=None, interval=0.2,
+                 log_every=None, terminal=None):
         self.total, self.label, self.done = total, label, 0
         self.stream = sys.stderr if stream is None else stream
-        self.enabled = _is_terminal(self.stream) if enabled is None else enabled
-        self._interval = interval
+        self.terminal = _is_terminal(self.stream) if terminal is None else terminal
+        self.enabled = True if enabled is None else enabled
+        self._log_every = LOG_EVERY if log_every is None else log_every
+        self._interval = interval if self.terminal else self._log_every
         self._start = time.perf_counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -41,22 +50,39 @@ class Progress:
     def advance(self, steps=1):
         with self._lock:
             self.done += steps
-        self._draw()
+        if self.terminal:
+            self._draw()
 
     def set_label(self, label):
         with self._lock:
             self.label = label
-        self._draw()
+        if self.terminal:
+            self._draw()
 
     def close(self):
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        if self.enabled:
+        if self.enabled and self.terminal:
             with self._lock:  # clear the line, so what is printed next starts clean
                 self.stream.write("\r" + " " * self._last_length + "\r")
                 self.stream.flush()
+
+    def log_line(self):
+        """The timestamped line written off a terminal: the steps done, elapsed, left."""
+        elapsed = time.perf_counter() - self._start
+        parts = [time.strftime("%H:%M:%S"), self.label.strip() or "working"]
+        if self.total:
+            parts.append(f"{self.done}/{self.total} done")
+            if 0 < self.done < self.total:
+                left = elapsed / self.done * (self.total - self.done)
+                parts.append(f"{elapsed:.0f}s elapsed, about {left:.0f}s left")
+            else:
+                parts.append(f"{elapsed:.0f}s elapsed")
+        else:
+            parts.append(f"{elapsed:.0f}s elapsed")
+        return "boostobj: " + " · ".join(parts)
 
     def line(self):
         """The text of the bar as it would be drawn now."""
@@ -70,6 +96,11 @@ class Progress:
 
     def _draw(self):
         if not self.enabled:
+            return
+        if not self.terminal:
+            with self._lock:
+                self.stream.write(self.log_line() + "\n")
+                self.stream.flush()
             return
         with self._lock:
             text = self.line()

@@ -130,9 +130,6 @@ def _read(args):
         raise CommandError(f"--group {group_column!r}: the query column cannot be the target")
     # the query column is kept beside the features (as text, in Dataset.split), never one
     data = datasets.read_csv(path, args.target, split_column=group_column)
-    if group_column is not None and data.split is None:
-        raise CommandError(f"{path}: no column {group_column!r} for --group; columns: "
-                           f"{', '.join([*data.feature_names, args.target])}")
     present = ~np.isnan(data.y)
     if not present.any():
         raise CommandError(f"{path}: column {args.target!r} has no values")

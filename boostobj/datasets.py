@@ -44,6 +44,9 @@ class Dataset:
     categories: dict = field(default_factory=dict)
     split: np.ndarray | None = None
     group: np.ndarray | None = None
+    ids: np.ndarray | None = None  # the id column's values (text), where one was named
+    id_name: str | None = None
+    unknown: dict = field(default_factory=dict)  # column -> text values outside its levels
 
 
 def available():
@@ -79,45 +82,60 @@ def _check_name(name):
 MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "-"})
 
 
-def read_csv(path, target=None, *, categories=None, exclude=(), split_column=None):
+def read_csv(path, target=None, *, categories=None, exclude=(), split_column=None,
+             features=None, id_column=None, unknown_levels="error"):
     """A CSV file with a header as a :class:`Dataset`.
 
     Numeric columns become float64 (missing cells, see ``MISSING``, become NaN). Any other
     column is categorical: integer codes in the order ``categories[column]`` gives, else
     sorted, with NaN for missing cells; ``Dataset.categories`` holds the levels. A
     categorical target keeps its codes in ``y`` (its levels in ``categories[target]``).
-    Columns in ``exclude`` are neither features nor target; ``split_column`` is kept as
-    ``Dataset.split`` (text). ``target=None`` reads features only (``y`` is None).
+
+    - ``features``: the feature columns, in this order (default: every column but the
+      target, the id, the split and those in ``exclude``);
+    - ``exclude``: columns that are neither features nor target;
+    - ``id_column``: kept as ``Dataset.ids`` (text), never a feature;
+    - ``split_column``: kept as ``Dataset.split`` (text), never a feature;
+    - ``unknown_levels``: what a text value outside ``categories[column]`` becomes:
+      ``"error"`` (a ``ValueError``) or ``"missing"`` (NaN, listed in ``Dataset.unknown``).
+
+    ``target=None`` reads features only (``y`` is None).
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file, the
-    line or the column for anything else (no header, ragged rows, an unknown target).
+    line or the column for anything else (no header, ragged rows, duplicate or unknown
+    column names, text that is not UTF-8, a cell over the csv module's size limit).
     """
     path = Path(path)
     categories = dict(categories or {})
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header:
-            raise ValueError(f"{path}: the file is empty (expected a header line).")
-        header = [column.strip() for column in header]
-        rows = []
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise ValueError(f"{path}, line {line}: {len(row)} cells, the header has "
-                                 f"{len(header)}.")
-            rows.append(row)
-    if not rows:
-        raise ValueError(f"{path}: no rows below the header.")
-    if target is not None and target not in header:
-        raise ValueError(f"{path}: no column {target!r}; columns: {', '.join(header)}.")
-    columns = {}
-    for j, column in enumerate(header):
-        if column in exclude:
-            continue
+    try:
+        header, rows = _read_rows(path)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at "
+                         f"byte {error.start}); save the file as UTF-8") from None
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
+        raise ValueError(f"{path}: duplicate column names {', '.join(map(repr, duplicated))}; "
+                         "rename them so that each column has its own name")
+    named = [c for c in ([target, id_column, split_column] + list(exclude) + list(features or []))
+             if c is not None]
+    absent = [c for c in dict.fromkeys(named) if c not in header]
+    if absent:
+        what = "column" if len(absent) == 1 else "columns"
+        raise ValueError(f"{path}: no {what} {', '.join(map(repr, absent))}; columns: "
+                         f"{', '.join(header)}.")
+    if features is not None:
+        clash = [c for c in features if c in (target, id_column, split_column) or c in exclude]
+        if clash:
+            raise ValueError(f"{path}: {', '.join(map(repr, clash))} cannot be a feature and "
+                             "the target, the id, the split or excluded at once")
+        wanted = [*features, *(c for c in (target, id_column, split_column) if c is not None)]
+    else:
+        wanted = [c for c in header if c not in exclude]
+    columns, unknown = {}, {}
+    for column in wanted:
+        j = header.index(column)
         values = [row[j].strip() for row in rows]
-        if column == split_column:
+        if column in (split_column, id_column):
             columns[column] = np.array(values)
             continue
         numbers = _as_numbers(values) if column not in categories else None
@@ -127,17 +145,50 @@ def read_csv(path, target=None, *, categories=None, exclude=(), split_column=Non
                 levels = sorted({v for v in values if v not in MISSING})
                 categories[column] = levels
             code = {level: float(k) for k, level in enumerate(levels)}
-            unknown = sorted({v for v in values if v not in code and v not in MISSING})
-            if unknown:
-                raise ValueError(f"{path}: column {column!r} has values {unknown[:3]} outside "
+            outside = sorted({v for v in values if v not in code and v not in MISSING})
+            if outside and unknown_levels == "missing":
+                unknown[column] = outside
+            elif outside:
+                raise ValueError(f"{path}: column {column!r} has values {outside[:3]} outside "
                                  f"its levels {levels}.")
             numbers = np.array([code.get(v, np.nan) for v in values])
         columns[column] = numbers
-    features = [c for c in columns if c not in (target, split_column)]
-    X = np.column_stack([columns[c] for c in features]) if features else np.empty((len(rows), 0))
-    return Dataset(path.stem, X, columns[target] if target is not None else None, features,
-                   target, {c: list(v) for c, v in categories.items() if c in columns},
+    feature_names = list(features) if features is not None else [
+        c for c in columns if c not in (target, split_column, id_column)]
+    X = np.column_stack([columns[c] for c in feature_names]) if feature_names else \
+        np.empty((len(rows), 0))
+    data = Dataset(path.stem, X, columns[target] if target is not None else None,
+                   feature_names, target,
+                   {c: list(v) for c, v in categories.items() if c in columns},
                    columns.get(split_column))
+    data.ids = columns.get(id_column)
+    data.id_name = id_column
+    data.unknown = unknown
+    return data
+
+
+def _read_rows(path):
+    """The header and the non-empty rows of a CSV file, checked to be rectangular."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if not header:
+                raise ValueError(f"{path}: the file is empty (expected a header line).")
+            header = [column.strip() for column in header]
+            rows = []
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    raise ValueError(f"{path}, line {reader.line_num}: {len(row)} cells, the "
+                                     f"header has {len(header)}.")
+                rows.append(row)
+        except csv.Error as error:
+            raise ValueError(f"{path}, line {reader.line_num}: {error}") from None
+    if not rows:
+        raise ValueError(f"{path}: no rows below the header.")
+    return header, rows
 
 
 def _as_numbers(values):
@@ -159,7 +210,7 @@ def load(name):
     if name in _RANKING:
         return _load_ranking(name)
     data = read_csv(path(name), _TARGETS[name], categories=_CATEGORIES[name],
-                    split_column=_SPLIT_COLUMN)
+                    split_column=_SPLIT_COLUMN if name == "pima" else None)
     data.name = name
     return data
 

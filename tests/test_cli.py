@@ -2,8 +2,10 @@
 
 import csv
 import io
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import lightgbm as lgb
@@ -302,18 +304,26 @@ def test_read_csv_types_missing_cells_and_text(tmp_path):
         datasets.read_csv(tmp_path / "absent.csv", "y")
 
 
-def test_progress_draws_only_on_a_terminal():
+def test_progress_draws_a_bar_on_a_terminal_and_timestamped_lines_elsewhere():
     stream = io.StringIO()
-    with Progress(10, "rounds", stream=stream, enabled=True, interval=0.01) as bar:
+    with Progress(10, "rounds", stream=stream, terminal=True, interval=0.01) as bar:
         for _ in range(10):
             bar.advance()
         assert bar.line().startswith("[########################] 10/10 rounds")
     assert "\r[" in stream.getvalue() and stream.getvalue().endswith("\r")
-    quiet = io.StringIO()
-    with Progress(None, "fitting", stream=quiet) as bar:  # StringIO is no terminal
+    log = io.StringIO()  # StringIO is no terminal: a line every log_every seconds
+    with Progress(4, "rounds", stream=log, log_every=0.05) as bar:
         bar.advance()
-    assert quiet.getvalue() == ""
-    assert Progress(None, "fitting", stream=quiet, enabled=True).line().startswith("fitting 0s")
+        time.sleep(0.3)
+    lines = log.getvalue().splitlines()
+    assert 2 <= len(lines) <= 8 and "\r" not in log.getvalue()
+    assert re.match(r"boostobj: \d\d:\d\d:\d\d · rounds · 1/4 done · \d+s elapsed, about "
+                    r"\d+s left$", lines[0])
+    quick = io.StringIO()
+    with Progress(None, "fitting", stream=quick) as bar:  # over before the first line is due
+        bar.advance()
+    assert quick.getvalue() == ""
+    assert Progress(None, "fitting", stream=quick).line().startswith("fitting 0s")
 
 
 def test_cli_layer_is_not_imported_by_the_package():
@@ -357,7 +367,7 @@ def test_fit_ranking_holds_out_whole_groups_and_reports_ranking_metrics(capsys, 
     (["--loss", "pairwise_hinge"], "pairwise_hinge is a ranking loss over query groups: name "
                                    "the column"),
     (["--loss", "huber", "--group", "qid"], "--group 'qid' is for the ranking losses"),
-    (["--loss", "pairwise_logistic", "--group", "nope"], "no column 'nope' for --group"),
+    (["--loss", "pairwise_logistic", "--group", "nope"], "no column 'nope'; columns: qid"),
     (["--loss", "pairwise_logistic", "--group", "relevance"], "cannot be the target"),
 ])
 def test_fit_ranking_errors_are_one_line(capsys, tmp_path, argv, message):
