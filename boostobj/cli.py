@@ -15,10 +15,13 @@ whole story instead. The boosters are imported by the commands that use them onl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import inspect
 import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +122,12 @@ def _check_plotting(args):
 
 
 def _read(args):
-    """The CSV as a Dataset without the rows whose target is missing, and their row numbers."""
+    """The CSV as a Dataset without the rows whose target is missing, and their row numbers.
+
+    ``--features``, ``--exclude`` and ``--id-column`` choose the features; a ranking
+    command's ``--group`` column is kept beside them (as text, in ``Dataset.split``). Warns
+    about features that look like an id or a leak of the target.
+    """
     path = Path(args.data)
     if not path.exists():
         raise CommandError(f"{path}: no such file")
@@ -128,8 +136,16 @@ def _read(args):
     group_column = getattr(args, "group", None)
     if group_column is not None and group_column == args.target:
         raise CommandError(f"--group {group_column!r}: the query column cannot be the target")
-    # the query column is kept beside the features (as text, in Dataset.split), never one
-    data = datasets.read_csv(path, args.target, split_column=group_column)
+    if args.id_column is not None and args.id_column == args.target:
+        raise CommandError(f"--id-column {args.id_column!r}: the id column cannot be the "
+                           "target")
+    data = datasets.read_csv(path, args.target, split_column=group_column,
+                             features=args.features, exclude=args.exclude,
+                             id_column=args.id_column)
+    if not data.feature_names:
+        raise CommandError(f"{path}: no feature columns besides the target {args.target!r}"
+                           + (" and the columns left out" if args.exclude or args.id_column
+                              else ""))
     present = ~np.isnan(data.y)
     if not present.any():
         raise CommandError(f"{path}: column {args.target!r} has no values")
@@ -138,12 +154,15 @@ def _read(args):
         print(f"{path}: left out {data.y.size - rows.size:,} rows without a {args.target!r} "
               "value")
         data.X, data.y = data.X[rows], data.y[rows]
-        if data.split is not None:
-            data.split = data.split[rows]
+        for name in ("split", "ids"):
+            if getattr(data, name) is not None:
+                setattr(data, name, getattr(data, name)[rows])
     text_columns = [c for c in data.categories if c != args.target]
     if text_columns:
         print("text columns, coded as integers in sorted order: "
               + ", ".join(f"{c} ({len(data.categories[c])} values)" for c in text_columns))
+    for warning in datasets.suspicious_features(data):
+        print(f"warning: {warning}", file=sys.stderr)
     return data, rows
 
 
@@ -165,25 +184,83 @@ def _split(n_rows, test_size, seed):
     return order[n_test:], order[:n_test]
 
 
+def _number(kind, low, inclusive):
+    """An argparse type: a finite number of ``kind`` above (or from) ``low``."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole' if kind is int else 'a'}"
+                                             " number") from None
+        if not np.isfinite(value) or value < low or (value == low and not inclusive):
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {'>=' if inclusive else '>'} "
+                                             f"{low}")
+        return value
+    return convert
+
+
+_POSITIVE_INT = _number(int, 1, True)
+_NON_NEGATIVE_INT = _number(int, 0, True)
+_POSITIVE = _number(float, 0.0, False)
+
+
+def _share(text):
+    value = _number(float, 0.0, False)(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be between 0 and 1")
+    return value
+
+
+def _booster_param(text):
+    """``KEY=VALUE`` -> (key, value typed as the boosters parse it: int, float, bool, text)."""
+    key, eq, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not eq or not key or not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not of the form KEY=VALUE")
+    if value.lower() in ("true", "false"):
+        return key, value.lower() == "true"
+    for kind in (int, float):
+        try:
+            return key, kind(value)
+        except ValueError:
+            pass
+    return key, value
+
+
 def _add_data_arguments(parser, rounds_name, rounds_default, learning_rate):
     parser.add_argument("data", metavar="DATA.csv", help="a CSV file with a header line")
     parser.add_argument("--target", required=True, metavar="COL",
                         help="the column to predict")
+    _add_column_arguments(parser)
     parser.add_argument("--booster", choices=("lightgbm", "xgboost"), default="lightgbm",
                         help="which booster trains the models (default lightgbm)")
-    parser.add_argument(f"--{rounds_name}", type=int, default=rounds_default, metavar="N",
-                        help=f"boosting rounds (default {rounds_default})")
-    parser.add_argument("--learning-rate", type=float, default=learning_rate,
-                        help=f"learning rate (default {learning_rate})")
-    parser.add_argument("--test-size", type=float, default=0.2,
+    parser.add_argument(f"--{rounds_name}", type=_POSITIVE_INT, default=rounds_default,
+                        metavar="N", help=f"boosting rounds (default {rounds_default})")
+    parser.add_argument("--learning-rate", type=_POSITIVE, default=learning_rate,
+                        help=f"learning rate, > 0 (default {learning_rate})")
+    parser.add_argument("--test-size", type=_share, default=0.2,
                         help="share of the rows held out for the report (default 0.2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
-    parser.add_argument("--min-leaf-rows", type=int, default=None, metavar="N",
+    parser.add_argument("--min-leaf-rows", type=_NON_NEGATIVE_INT, default=None, metavar="N",
                         help="fewest rows in a leaf (LightGBM min_child_samples, default 20; "
                         "XGBoost min_child_weight, default 1): lower it for small data")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", type=_POSITIVE_INT, default=None, metavar="N",
                         help="booster threads (default: the booster's own, all cores)")
+    parser.add_argument("--param", type=_booster_param, action="append", default=[],
+                        metavar="KEY=VALUE", help="a booster parameter, typed as the booster "
+                        "reads it (num_leaves=63, max_depth=4, subsample=0.8, ...); "
+                        "repeatable; wins over the options above")
     _add_out_argument(parser)
+
+
+def _add_column_arguments(parser):
+    parser.add_argument("--features", nargs="+", default=None, metavar="COL",
+                        help="the feature columns, in this order (default: every other column)")
+    parser.add_argument("--exclude", nargs="+", default=[], metavar="COL",
+                        help="columns that are not features (ids, leaks, splits, ...)")
+    parser.add_argument("--id-column", default=None, metavar="COL",
+                        help="a column that names each row: never a feature, written beside "
+                        "the predictions")
 
 
 def _leaf_params(booster, min_leaf_rows):
@@ -208,6 +285,8 @@ def cmd_intervals(args):
     from .metrics import coverage, interval_score, mean_width, pinball_loss
 
     _check_plotting(args)
+    if args.model is not None and Path(args.model).is_dir():
+        raise CommandError(f"--model {args.model}: is a folder; give a file name")
     data, rows = _read(args)
     _numeric_target(data, args.data)
     train, test = _split(data.y.size, args.test_size, args.seed)
@@ -216,9 +295,12 @@ def cmd_intervals(args):
                                       n_estimators=args.trees, learning_rate=args.learning_rate,
                                       calibration=calibration, n_jobs=args.threads,
                                       random_state=args.seed,
-                                      **_leaf_params(args.booster, args.min_leaf_rows))
+                                      **{**_leaf_params(args.booster, args.min_leaf_rows),
+                                         **dict(args.param)})
     n_models = len(args.levels) * (model.cv if calibration == "cv+" else 1)
-    with Progress(None, f"fitting {n_models} quantile models on {train.size:,} rows"):
+    with _native_stderr_filtered() as stderr, \
+            Progress(None, f"fitting {n_models} quantile models on {train.size:,} rows",
+                     stream=stderr), _booster_errors(args):
         model.fit(data.X[train], data.y[train])
     X_test, y_test = data.X[test], data.y[test]
     quantiles = model.predict_quantiles(X_test)
@@ -240,16 +322,22 @@ def cmd_intervals(args):
 
     out = _out_dir(args)
     stem = Path(args.data).stem
+    model_path = Path(args.model) if args.model else out / f"{stem}_intervals.pkl"
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    from ._saved_models import save_estimator
+
+    saved = save_estimator(model_path, {
+        "kind": "intervals", "booster": args.booster, "loss": "quantile",
+        "target": args.target, "features": data.feature_names,
+        "booster_features": data.feature_names,
+        "categories": {c: v for c, v in data.categories.items() if c != args.target},
+        "classes": None, "id_column": args.id_column, "levels": levels}, model)
+    print(f"wrote {model_path} and {saved.name} (for `boostobj predict {model_path} NEW.csv`)")
     table_path = out / f"{stem}_intervals.csv"
-    with table_path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", data.target_name, "prediction",
-                         *(f"q{level:g}" for level in levels), "lower", "upper", "inside"])
-        for i, row in enumerate(rows[test]):
-            writer.writerow([int(row), repr(float(y_test[i])), repr(float(prediction[i])),
-                             *(repr(float(q)) for q in quantiles[i]),
-                             repr(float(interval[i, 0])), repr(float(interval[i, 1])),
-                             int(interval[i, 0] <= y_test[i] <= interval[i, 1])])
+    values = np.column_stack([prediction, quantiles, interval])
+    columns = ["prediction", *(f"q{level:g}" for level in levels), "lower", "upper"]
+    _write_predictions(table_path, data, test, rows[test], columns, None, values,
+                       target=(data.target_name, [_number_text(v) for v in y_test]))
     print(f"wrote {table_path} (held-out rows; 'row' counts data rows from 0)")
     if not args.no_plot:
         from .plots import intervals_figure
@@ -300,10 +388,12 @@ def _labels(loss, data, path):
     return codes, levels
 
 
-def _train(loss, args, X, y, progress, group=None):
+def _train(loss, args, X, y, progress, group=None, held_out=None, feature_names=None):
     """The booster trained on (X, y) (in query groups of sizes ``group`` for a ranking
     loss); with ``--early-stopping N`` a fifth of these rows (of the groups) is set aside
-    to pick the round. Returns (booster, raw-score function, rounds kept)."""
+    to pick the round, else the loss is also followed on ``held_out`` (X, y, group) for the
+    learning curve. Returns (booster, raw-score function, rounds kept, the loss per round
+    of each evaluated set)."""
     valid = group_valid = None
     if args.early_stopping:
         if group is None:
@@ -313,37 +403,124 @@ def _train(loss, args, X, y, progress, group=None):
             train, valid = _split_groups(groups, 0.2, args.seed + 1)
             group, group_valid = _sizes_of(groups, train), _sizes_of(groups, valid)
         X, y, X_valid, y_valid = X[train], y[train], X[valid], y[valid]
+        watched = [("stopping", X_valid, y_valid, group_valid)]
+    else:
+        watched = [("held_out", *held_out)] if held_out is not None else []
     stopping = {"early_stopping_rounds": args.early_stopping} if valid is not None else {}
+    params = _booster_params(args)
+    history = {}
     if args.booster == "xgboost":
         import xgboost as xgb
 
         from . import xgboost as bx
 
-        params = {"max_depth": 6, "eta": args.learning_rate, "tree_method": "hist",
-                  **_leaf_params(args.booster, args.min_leaf_rows)}
-        if args.threads:
-            params["nthread"] = args.threads
-        evals = [(xgb.DMatrix(X_valid, y_valid, group=group_valid), "valid")] \
-            if valid is not None else []
-        model = bx.train(loss, params, xgb.DMatrix(X, y, group=group), args.rounds, evals=evals,
-                         verbose_eval=False, callbacks=[xgboost_callback(progress)], **stopping)
+        def matrix(X, y=None, group=None):
+            return xgb.DMatrix(X, y, group=group, feature_names=feature_names)
+
+        train_matrix = matrix(X, y, group)
+        evals = [(train_matrix, "training")] + [
+            (matrix(X_set, y_set, group_set), name) for name, X_set, y_set, group_set in watched]
+        with _booster_errors(args):
+            model = bx.train(loss, params, train_matrix, args.rounds, evals=evals,
+                             verbose_eval=False, callbacks=[xgboost_callback(progress)],
+                             evals_result=history, extra_metrics=(), **stopping)
         kept = model.best_iteration + 1 if valid is not None else args.rounds
-        return model, lambda X_new: model.predict(xgb.DMatrix(X_new), output_margin=True), kept
+        curves = {_CURVE_LABELS[name]: history[name][loss.name] for name in history}
+        return (model, lambda X_new: model.predict(matrix(X_new), output_margin=True), kept,
+                curves)
     import lightgbm as lgb
 
     from . import lightgbm as bl
 
-    params = {"num_leaves": 31, "learning_rate": args.learning_rate, "verbose": -1,
-              **_leaf_params(args.booster, args.min_leaf_rows)}
-    if args.threads:
-        params["num_threads"] = args.threads
-    train_set = lgb.Dataset(X, y, group=group)
-    valid_sets = [lgb.Dataset(X_valid, y_valid, group=group_valid, reference=train_set)] \
-        if valid is not None else None
-    model = bl.train(loss, params, train_set, args.rounds, valid_sets=valid_sets,
-                     callbacks=[lightgbm_callback(progress)], **stopping)
+    train_set = lgb.Dataset(X, y, group=group, feature_name=feature_names or "auto")
+    sets = [lgb.Dataset(X_set, y_set, group=group_set, reference=train_set)
+            for _, X_set, y_set, group_set in watched]
+    with _booster_errors(args):
+        model = bl.train(loss, params, train_set, args.rounds, valid_sets=[train_set, *sets],
+                         valid_names=["training", *(name for name, *_ in watched)],
+                         extra_metrics=(), callbacks=[lightgbm_callback(progress),
+                                                      lgb.record_evaluation(history)],
+                         **stopping)
     kept = model.best_iteration if valid is not None and model.best_iteration else args.rounds
-    return model, lambda X_new: model.predict(X_new, raw_score=True), kept
+    curves = {_CURVE_LABELS[name]: history[name][loss.name] for name in history}
+    return model, lambda X_new: model.predict(X_new, raw_score=True), kept, curves
+
+
+# The learning curve's name of each set the booster evaluates.
+_CURVE_LABELS = {"training": "training rows", "held_out": "held-out rows",
+                 "stopping": "rows set aside for early stopping"}
+
+
+def _booster_params(args):
+    """The booster's parameters: the command's defaults, its options, then ``--param``."""
+    if args.booster == "xgboost":
+        params = {"max_depth": 6, "eta": args.learning_rate, "tree_method": "hist"}
+        threads = "nthread"
+    else:
+        params = {"num_leaves": 31, "learning_rate": args.learning_rate, "verbose": -1}
+        threads = "num_threads"
+    params.update(_leaf_params(args.booster, args.min_leaf_rows))
+    if args.threads:
+        params[threads] = args.threads
+    params.update(dict(args.param))
+    for key in ("learning_rate", "eta", "shrinkage_rate"):
+        value = params.get(key)
+        if value is not None and not (isinstance(value, (int, float)) and value > 0):
+            raise CommandError(f"--param {key}={value!r}: the learning rate must be a number "
+                               "> 0")
+    return params
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered():
+    """Inside the block the process's stderr goes to a file, and afterwards back to stderr
+    without the lines LightGBM's C++ code prints before raising ("[LightGBM] [Fatal] ..."),
+    so a refused parameter is the one line of ``main``. Yields a stream to the real stderr
+    (for the progress line). Where stderr is no file descriptor (a test's capture), nothing
+    is redirected."""
+    try:
+        sys.stderr.flush()
+        descriptor = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield sys.stderr
+        return
+    saved = os.dup(descriptor)
+    real = os.fdopen(os.dup(saved), "w", buffering=1)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), descriptor)
+        try:
+            yield real
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, descriptor)
+            os.close(saved)
+            real.close()
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            sys.stderr.write("".join(line for line in text.splitlines(keepends=True)
+                                     if line.strip() and
+                                     not line.startswith("[LightGBM] [Fatal]")))
+
+
+@contextlib.contextmanager
+def _booster_errors(args):
+    """The boosters' own errors (a bad --param, ...) as one line naming the booster."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - XGBoostError, LightGBMError and their kin
+        if isinstance(error, (CommandError, ValueError)) or args.traceback:
+            raise
+        name = type(error).__name__
+        if name not in ("XGBoostError", "LightGBMError"):
+            raise
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        message = lines[0] if lines else name
+        message = message.split("Check failed:")[-1].strip() if "Check failed" in message \
+            else message
+        message = re.sub(r" at \S+, line \d+ ?\.?$", "", message)  # the booster's source file
+        given = " ".join(f"{key}={value!r}" for key, value in args.param)
+        raise CommandError(f"{args.booster} refused the parameters ({given or 'the options'}):"
+                           f" {message}") from None
 
 
 def _held_out_scores(loss, y, raw, classes):
@@ -372,7 +549,7 @@ def cmd_fit(args):
         raise CommandError(f"--group {args.group!r} is for the ranking losses "
                            f"(listwise_softmax, pairwise_logistic, pairwise_hinge), not "
                            f"{loss.name}")
-    data, _ = _read(args)
+    data, rows = _read(args)
     y, classes = _labels(loss, data, args.data)
     try:
         loss.check_target(y)
@@ -391,9 +568,19 @@ def cmd_fit(args):
     if classes is not None:
         print(f"classes: {', '.join(f'{k} = {name}' for k, name in enumerate(classes))}")
     train_groups = None if groups is None else _sizes_of(groups, train)
-    with Progress(args.rounds, f"{loss.name} on {args.booster}") as progress:
-        model, raw_score, kept = _train(loss, args, data.X[train], y[train], progress,
-                                        train_groups)
+    test_groups = None if groups is None else _sizes_of(groups, test)
+    if args.model is not None and Path(args.model).is_dir():
+        raise CommandError(f"--model {args.model}: is a folder; give a file name")
+    if not args.no_plot:
+        _check_plotting(args)
+    from ._saved_models import booster_feature_names
+
+    booster_names = booster_feature_names(data.feature_names)
+    with _native_stderr_filtered() as stderr, \
+            Progress(args.rounds, f"{loss.name} on {args.booster}", stream=stderr) as progress:
+        model, raw_score, kept, curves = _train(
+            loss, args, data.X[train], y[train], progress, train_groups,
+            held_out=(data.X[test], y[test], test_groups), feature_names=booster_names)
     raw = raw_score(data.X[test])
     start = loss.init_score(y[train], **({} if groups is None else {"group": train_groups}))
     constant = np.broadcast_to(start, raw.shape)
@@ -405,7 +592,6 @@ def cmd_fit(args):
               f"{kept} rounds of {args.booster} at learning rate {args.learning_rate}{stopped}")
         grouping, baseline = {}, "the best constant"
     else:
-        test_groups = _sizes_of(groups, test)
         print(f"{args.data}: {y.size:,} rows in {groups.n_groups:,} groups ({args.group!r}); "
               f"{train_groups.size:,} groups to train, {test_groups.size:,} held out (whole "
               f"groups); {kept} rounds of {args.booster} at learning rate "
@@ -418,14 +604,99 @@ def cmd_fit(args):
     for name, value in scores:
         print(f"  held-out {name:<10} {value:.6g}")
     out = _out_dir(args)
+    stem = f"{Path(args.data).stem}_{loss.name}"
     suffix = ".json" if args.booster == "xgboost" else ".txt"
-    path = Path(args.model) if args.model else out / f"{Path(args.data).stem}_{loss.name}{suffix}"
+    path = Path(args.model) if args.model else out / f"{stem}{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save_model(str(path))
+    saved = _save_fit_model(path, args, loss, model, data, booster_names, classes)
     load = ("xgboost.Booster(model_file=...).predict(xgboost.DMatrix(X))"
             if args.booster == "xgboost" else "lightgbm.Booster(model_file=...).predict(X)")
-    print(f"wrote {path} ({load} gives predictions, no boostobj needed)")
+    print(f"wrote {path} ({load} gives predictions, no boostobj needed) and {saved.name} "
+          f"(for `boostobj predict {path} NEW.csv`)")
+    from ._saved_models import SavedModel
+
+    names, values = SavedModel(path).predict(data.X[test])
+    table = out / f"{stem}_predictions.csv"
+    _write_predictions(table, data, test, rows[test], SavedModel(path).columns(), names,
+                       values, target=(args.target, _target_text(data, y[test], classes)))
+    print(f"wrote {table} (the held-out rows: the predictions `boostobj predict` gives)")
+    if not args.no_plot:
+        from .plots import importance_figure, learning_curve_figure
+
+        curve = learning_curve_figure(out / f"{stem}_learning_curve.png", curves, loss.name,
+                                      kept if args.early_stopping else None)
+        importance = importance_figure(out / f"{stem}_importance.png", data.feature_names,
+                                       _gains(model, args.booster, booster_names))
+        print(f"wrote {curve} and {importance}")
     return 0
+
+
+def _save_fit_model(path, args, loss, model, data, booster_names, classes):
+    from ._saved_models import save
+
+    metadata = {"kind": "booster", "booster": args.booster, "loss": loss.spec,
+                "target": args.target, "features": data.feature_names,
+                "booster_features": booster_names,
+                "categories": {c: v for c, v in data.categories.items() if c != args.target},
+                "classes": classes, "id_column": args.id_column,
+                "group_column": getattr(args, "group", None)}
+    return save(path, metadata, lambda temporary: model.save_model(temporary))
+
+
+def _gains(model, booster, booster_names):
+    """Each feature's total split gain in the model."""
+    if booster == "xgboost":
+        gain = model.get_score(importance_type="total_gain")
+        return np.array([gain.get(name, 0.0) for name in booster_names])
+    return np.asarray(model.feature_importance(importance_type="gain"), dtype=np.float64)
+
+
+def _target_text(data, y, classes):
+    """The target of these rows as written in the CSV (class names for classification)."""
+    if classes is None:
+        return [_number_text(value) for value in y]
+    return [classes[int(code)] for code in y]
+
+
+def _number_text(value):
+    """A float with 7 significant digits (the precision the boosters compute in), as text."""
+    return "" if not np.isfinite(value) else f"{value:.7g}"
+
+
+def _write_predictions(path, data, positions, rows, columns, names, values, target=None):
+    """A CSV of the predictions of ``data``'s rows at ``positions`` (data row numbers
+    ``rows``): the id column (or the row number), the target if known, the class
+    (classification) and the prediction columns; written atomically, or to stdout for
+    ``path`` "-"."""
+    from ._saved_models import write_atomically
+
+    header = [data.id_name] if data.ids is not None else ["row"]
+    if target is not None:
+        header.append(target[0])
+    header += columns
+    offset = 0 if names is None else 1
+
+    def write_rows(handle):
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for i, (position, row) in enumerate(zip(positions, rows, strict=True)):
+            line = [data.ids[position] if data.ids is not None else int(row)]
+            if target is not None:
+                line.append(target[1][i])
+            if names is not None:
+                line.append(names[i])
+            line += [_number_text(v) for v in values[i, :len(columns) - offset]]
+            writer.writerow(line)
+
+    if str(path) == "-":
+        write_rows(sys.stdout)
+        return
+
+    def write(temporary):
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            write_rows(handle)
+
+    write_atomically(path, write)
 
 
 def _split_groups(groups, test_size, seed):
@@ -455,6 +726,50 @@ def _ranking_scores(y, raw, group):
     return [*((f"NDCG@{k}", ndcg(y, raw, group, k)) for k in (1, 3, 5, 10)),
             ("MAP@5", average_precision(y, raw, group, 5)),
             ("MRR", reciprocal_rank(y, raw, group))]
+
+
+# --- predict ------------------------------------------------------------------------------------
+
+def cmd_predict(args):
+    from ._saved_models import SavedModel
+
+    model_path = Path(args.model)
+    if not model_path.exists():
+        raise CommandError(f"{model_path}: no such file")
+    if model_path.is_dir():
+        raise CommandError(f"{model_path}: is a folder; give the model file `boostobj fit` or "
+                           "`boostobj intervals` wrote")
+    model = SavedModel(model_path)
+    path = Path(args.data)
+    if not path.exists():
+        raise CommandError(f"{path}: no such file")
+    if path.is_dir():
+        raise CommandError(f"{path}: is a folder, not a CSV file")
+    meta = model.meta
+    id_column = args.id_column if args.id_column is not None else meta.get("id_column")
+    header = datasets.read_csv(path).feature_names  # every column, to check what is there
+    absent = [c for c in meta["features"] if c not in header]
+    if absent:
+        raise CommandError(f"{path}: the model's feature column"
+                           f"{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} "
+                           f"{'are' if len(absent) > 1 else 'is'} missing")
+    if id_column is not None and id_column not in header:
+        if args.id_column is not None:
+            raise CommandError(f"{path}: no id column {id_column!r}")
+        id_column = None  # the training CSV's id column: written where the new rows have it
+    data = datasets.read_csv(path, features=meta["features"], id_column=id_column,
+                             categories=meta["categories"], unknown_levels="missing")
+    for column, values in data.unknown.items():
+        shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+        print(f"warning: column {column!r}: {shown} not seen in training; those cells are "
+              "predicted as missing values", file=sys.stderr)
+    names, values = model.predict(data.X)
+    rows = np.arange(data.X.shape[0])
+    _write_predictions(args.out_file, data, rows, rows, model.columns(), names, values)
+    if args.out_file != "-":
+        print(f"wrote {args.out_file}: {rows.size:,} rows, columns "
+              f"{', '.join(([data.id_name] if data.ids is not None else ['row']) + model.columns())}")
+    return 0
 
 
 # --- compare --------------------------------------------------------------------------------
@@ -526,6 +841,13 @@ def cmd_demo(args):
 
 # --- the parser ----------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (``boostobj CMD: error: ...``), exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _command(commands, name, run, summary, description, examples):
     parser = commands.add_parser(
         name, help=summary, description=description,
@@ -536,12 +858,13 @@ def _command(commands, name, run, summary, description, examples):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="boostobj", description="Loss functions for gradient boosting with XGBoost and "
         "LightGBM. `boostobj COMMAND --help` describes each command.")
     parser.add_argument("--traceback", action="store_true",
                         help="on an error, show the full traceback instead of one line")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_Parser)
 
     _command(commands, "losses", cmd_losses, "print the table of every loss",
              "The table of every loss: name, aliases, parameters with defaults, link, the "
@@ -564,6 +887,8 @@ def build_parser():
     intervals.add_argument("--levels", type=float, nargs="+", default=[0.05, 0.95],
                            metavar="LEVEL", help="quantile levels; the interval runs from the "
                            "lowest to the highest (default 0.05 0.95)")
+    intervals.add_argument("--model", default=None, metavar="PATH", help="where to save the "
+                           "fitted model (default DIR/<data>_intervals.pkl)")
     intervals.add_argument("--calibration", choices=("conformal", "cv+", "none"),
                            default="conformal", help="conformal (default): a quarter of the "
                            "rows calibrates; cv+: every row trains and calibrates (small "
@@ -586,7 +911,7 @@ def build_parser():
     _add_data_arguments(fit, "rounds", 300, 0.1)
     fit.add_argument("--loss", required=True, metavar="SPEC",
                      help="loss name or spec, e.g. huber:delta=auto, focal:gamma=2")
-    fit.add_argument("--early-stopping", type=int, default=None, metavar="N",
+    fit.add_argument("--early-stopping", type=_POSITIVE_INT, default=None, metavar="N",
                      help="set a fifth of the training rows aside and stop when the loss on "
                      "them has not improved for N rounds (default: train all --rounds)")
     fit.add_argument("--group", default=None, metavar="COL", help="the column holding each "
@@ -595,22 +920,40 @@ def build_parser():
     fit.add_argument("--model", default=None, metavar="PATH", help="where to save the model "
                      "(default DIR/<data>_<loss>.json for XGBoost, .txt for LightGBM)")
 
+    predict = _command(
+        commands, "predict", cmd_predict, "predict new rows of a CSV with a saved model",
+        "Predict every row of NEW.csv with a model that `boostobj fit` or `boostobj "
+        "intervals` saved (MODEL: the model file, or its .boostobj.json). The columns are "
+        "read as in training: the model's features by name (any order, other columns "
+        "ignored), text values with the training codes; a text value never seen in training "
+        "becomes a missing value, with a warning. Writes the id column (or the row number), "
+        "then the prediction: the value (regression), the class and each class's probability "
+        "(classification), the score (ranking), or every level, lower and upper (intervals).",
+        ["boostobj predict boostobj-out/diamonds_huber.txt new.csv --out predictions.csv",
+         "boostobj predict boostobj-out/mcycle_intervals.pkl new.csv"])
+    predict.add_argument("model", metavar="MODEL", help="the saved model")
+    predict.add_argument("data", metavar="NEW.csv", help="the rows to predict")
+    predict.add_argument("--id-column", default=None, metavar="COL", help="the column naming "
+                         "each row (default: the training CSV's id column, where present)")
+    predict.add_argument("--out", dest="out_file", default="-", metavar="FILE",
+                         help="where to write the predictions (default: standard output)")
+
     compare = _command(
         commands, "compare", cmd_compare, "the robust-loss study on noisy sinc data: a table "
         "and a PNG",
-        "Natekin & Knoll's (2013) robust-loss study: y = sin(x)/x with noise and 10%% gross "
+        "Natekin & Knoll's (2013) robust-loss study: y = sin(x)/x with noise and 10% gross "
         "impulses, every boostobj regression loss and the built-in objectives on both "
         "boosters, scored against the clean sinc, at target scale x1 and x1000. Prints the "
         "table (mean ± sd over seeds) and writes the panels as robust_sinc.png. The README's "
         "tables are `python benchmarks/robust_sinc.py` (10 seeds, both contaminations).",
         ["boostobj compare", "boostobj compare --seeds 10 --contamination both"])
-    compare.add_argument("--seeds", type=int, default=2, help="data sets drawn (default 2)")
+    compare.add_argument("--seeds", type=_POSITIVE_INT, default=2, help="data sets drawn (default 2)")
     compare.add_argument("--contamination", choices=("two-sided", "one-sided", "both"),
                          default="two-sided", help="impulses U[-5, 5] (two-sided, default) or "
                          "U[0, 5] (one-sided)")
     compare.add_argument("--booster", choices=("lightgbm", "xgboost", "both"), default="both")
-    compare.add_argument("--rounds", type=int, default=500, help="trees per model (default 500)")
-    compare.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    compare.add_argument("--rounds", type=_POSITIVE_INT, default=500, help="trees per model (default 500)")
+    compare.add_argument("--jobs", type=_POSITIVE_INT, default=os.cpu_count() or 1,
                          help="seeds run in parallel processes (default: the cores)")
     _add_out_argument(compare)
 
@@ -634,9 +977,9 @@ def build_parser():
         "built-in quantile objectives and CQR on LightGBM's, over random 80/20 splits; a "
         "table and demo_intervals.png. About a minute on 2 cores.",
         ["boostobj demo", "boostobj demo --splits 1 --out /tmp/demo"])
-    demo.add_argument("--splits", type=int, default=3, help="random splits (default 3)")
-    demo.add_argument("--rows", type=int, default=None, help="use a random subset of the rows")
-    demo.add_argument("--threads", type=int, default=2, help="threads per booster (default 2)")
+    demo.add_argument("--splits", type=_POSITIVE_INT, default=3, help="random splits (default 3)")
+    demo.add_argument("--rows", type=_number(int, 100, True), default=None, help="use a random subset of the rows")
+    demo.add_argument("--threads", type=_POSITIVE_INT, default=2, help="threads per booster (default 2)")
     _add_out_argument(demo)
     return parser
 
@@ -649,13 +992,17 @@ def main(argv=None):
     except BrokenPipeError:  # `boostobj ... | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (CommandError, ValueError, OSError, ImportError) as error:
+    except KeyboardInterrupt:
+        print(f"boostobj {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure is one line and exit status 2
         if args.traceback:
             raise
-        lines = str(error).strip().splitlines() or [type(error).__name__]
-        print(f"boostobj {args.command}: error: {lines[0]}", file=sys.stderr)
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        known = isinstance(error, (CommandError, ValueError, OSError, ImportError))
+        text = lines[0] if lines else type(error).__name__
+        if not known:  # not one of ours: say what it is, and how to see more
+            text = (f"{type(error).__name__}: {text} (an unexpected error: --traceback shows "
+                    "where)")
+        print(f"boostobj {args.command}: error: {text}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

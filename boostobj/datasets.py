@@ -227,3 +227,63 @@ def _load_ranking(name):
     split = np.repeat(["train", "test"], [len(labels) for labels in parts[1::2]])
     return Dataset(name, X, y, [f"f{j + 1}" for j in range(X.shape[1])], "relevance",
                    split=split, group=np.concatenate(sizes))
+
+
+def suspicious_features(data, min_rows=20):
+    """Warnings (text) about features of ``data`` that look like an id or a leak.
+
+    - an id: a distinct value on every row, in a text or whole-number column;
+    - a leak: equal to the target, a function of the target where target values repeat
+      (each value of the target has one value of the feature), or a monotone function of
+      it (|Spearman's ρ| > 0.999).
+
+    Data with fewer than ``min_rows`` rows is not judged.
+    """
+    X, y = data.X, data.y
+    n = X.shape[0]
+    if n < min_rows:
+        return []
+    warnings = []
+    target_values, target_codes = (np.unique(y, return_inverse=True) if y is not None
+                                   else (None, None))
+    for j, name in enumerate(data.feature_names):
+        column = X[:, j]
+        finite = np.isfinite(column)
+        values = np.unique(column[finite])
+        whole = name in data.categories or np.all(values == np.round(values))
+        if finite.all() and values.size == n and whole:
+            warnings.append(f"feature {name!r} has a different value on every row: an id? "
+                            "(--id-column or --exclude it)")
+            continue
+        if y is None or values.size < 2 or not finite.all():
+            continue
+        if np.array_equal(column, y):
+            why = "equals the target"
+        elif target_values.size < n / 2 and _determined_by(column, target_codes,
+                                                           target_values.size):
+            why = "is a function of the target (one value per target value)"
+        elif abs(_spearman(column, y)) > 0.999:
+            why = "is a monotone function of the target (|Spearman's ρ| > 0.999)"
+        else:
+            continue
+        warnings.append(f"feature {name!r} {why} on these rows: a leak? (--exclude it)")
+    return warnings
+
+
+def _determined_by(column, codes, n_codes):
+    """Whether ``column`` takes one value per code."""
+    low = np.full(n_codes, np.inf)
+    high = np.full(n_codes, -np.inf)
+    np.minimum.at(low, codes, column)
+    np.maximum.at(high, codes, column)
+    return bool(np.all(low == high))
+
+
+def _spearman(a, b):
+    def ranks(values):
+        return np.argsort(np.argsort(values, kind="stable"), kind="stable").astype(float)
+
+    ra, rb = ranks(a), ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])

@@ -1,4 +1,5 @@
-"""Pictures: loss curves, prediction intervals against the truth, the robust-loss study.
+"""Pictures: loss curves, prediction intervals against the truth, the robust-loss study, and a
+trained model's learning curve and feature importance.
 
 matplotlib is an optional extra (``pip install 'boostobj[plot]'``); every function here
 raises :class:`PlottingUnavailable` with that instruction when it is missing. Figures are
@@ -48,6 +49,57 @@ def _figure(width, height):
 def _save(figure, path):
     figure.savefig(path, dpi=110)
     return path
+
+
+# --- a trained model -------------------------------------------------------------------------
+
+def learning_curve_figure(path, curves, loss_name, stopped_at=None):
+    """The loss per round of each evaluated set (``curves``: name -> values), with the round
+    early stopping kept marked. Returns ``path``."""
+    figure = _figure(7.5, 4.2)
+    axis = figure.add_subplot()
+    for name, values in curves.items():
+        rounds = np.arange(1, len(values) + 1)
+        axis.plot(rounds, values, label=name, linewidth=1.6)
+    if stopped_at is not None:
+        axis.axvline(stopped_at, color="0.3", linestyle="--", linewidth=1)
+        longest = max((len(v) for v in curves.values()), default=stopped_at)
+        late = stopped_at > 0.7 * longest  # write the label on the side with room
+        axis.annotate(f"kept: {stopped_at} rounds", (stopped_at, 1), xycoords=(
+            "data", "axes fraction"), xytext=(-4 if late else 4, -14),
+            textcoords="offset points", fontsize=9, color="0.3",
+            ha="right" if late else "left")
+    values = np.concatenate([np.asarray(v, dtype=np.float64) for v in curves.values()]) \
+        if curves else np.ones(1)
+    if np.all(values > 0) and values.max() > 100 * values.min():
+        axis.set_yscale("log")  # a loss that falls by decades: the late rounds stay visible
+    axis.set_xlabel("boosting round")
+    axis.set_ylabel(f"{loss_name} loss (mean)")
+    axis.set_title(f"learning curve: {loss_name}")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    return _save(figure, path)
+
+
+def importance_figure(path, names, gains, top=20):
+    """Each feature's share of the model's total split gain, the ``top`` largest.
+    Returns ``path``."""
+    gains = np.asarray(gains, dtype=np.float64)
+    total = gains.sum()
+    share = gains / total if total > 0 else gains
+    order = np.argsort(share)[::-1][:top][::-1]
+    figure = _figure(7.5, 1.2 + 0.32 * max(len(order), 3))
+    axis = figure.add_subplot()
+    axis.barh([str(names[j]) for j in order], share[order], color="#4477aa")
+    for position, j in enumerate(order):
+        axis.annotate(f"{share[j]:.1%}", (share[j], position), xytext=(3, 0),
+                      textcoords="offset points", va="center", fontsize=8)
+    axis.set_xlabel("share of the total split gain")
+    shown = f"the {len(order)} largest of {len(names)}" if len(names) > len(order) else \
+        f"all {len(names)} features"
+    axis.set_title(f"feature importance ({shown})")
+    axis.set_xlim(0, max(float(share.max()) * 1.15, 0.05) if share.size else 1)
+    return _save(figure, path)
 
 
 # --- loss curves ------------------------------------------------------------------------------
@@ -170,7 +222,8 @@ def intervals_figure(path, y, intervals, levels, *, prediction=None, x=None, x_n
     is drawn row by row (a random ``rows_shown`` of them, sorted by ``prediction`` or, with
     a single feature ``x``, against it). The right panels give, in up to ``n_bins`` equal
     groups of rows by ``prediction`` (at least 20 rows each), each model's coverage and
-    mean width. Returns ``path``.
+    mean width; with fewer than 60 rows they show each row (where its truth falls in its
+    interval, and the interval's width) against the prediction. Returns ``path``.
     """
     y = np.asarray(y, dtype=np.float64)
     names = list(intervals)
@@ -207,6 +260,9 @@ def intervals_figure(path, y, intervals, levels, *, prediction=None, x=None, x_n
                    f"{coverage(y, first):.3f}")
     left.legend(fontsize=8, loc="upper left")
 
+    if y.size < 60:  # too few rows for three groups of 20: each row on its own
+        _rows_panels(middle, right, y, intervals, centre, target_name)
+        return _save(figure, path)
     n_bins = max(1, min(n_bins, y.size // 20))  # at least 20 rows to a bar
     bins = _bins(centre, n_bins)
     middles = np.arange(n_bins) + 1
@@ -232,6 +288,24 @@ def intervals_figure(path, y, intervals, levels, *, prediction=None, x=None, x_n
     for axis in (middle, right):
         axis.set_xticks(middles)
     return _save(figure, path)
+
+
+def _rows_panels(middle, right, y, intervals, centre, target_name):
+    """Small held-out sets: where each truth falls in its interval (0 = lower end, 1 = upper
+    end; outside the band is a miss), and each interval's width, against the prediction."""
+    for name, interval in intervals.items():
+        interval = np.asarray(interval)
+        width = interval[:, 1] - interval[:, 0]
+        where = (y - interval[:, 0]) / np.where(width > 0, width, 1.0)
+        middle.scatter(centre, where, s=18, label=name)
+        right.scatter(centre, width, s=18, label=name)
+    middle.axhspan(0, 1, color="0.9", zorder=0, label="inside the interval")
+    middle.set_title(f"where each of the {y.size} truths falls in its interval")
+    middle.set_ylabel("(truth - lower) / width")
+    right.set_title(f"interval width per row, {target_name}")
+    for axis in (middle, right):
+        axis.set_xlabel("prediction")
+        axis.legend(fontsize=7)
 
 
 # --- the robust-loss study --------------------------------------------------------------------
