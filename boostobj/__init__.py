@@ -1,11 +1,11 @@
 """boostobj: loss functions for gradient boosting, for XGBoost and LightGBM."""
 
-from .losses import BaseLoss, MulticlassLoss, available_losses, get_loss
+from .losses import BaseLoss, MulticlassLoss, available_losses, get_loss, register_loss
 
 __version__ = "0.1.0"
 
 __all__ = ["BaseLoss", "MulticlassLoss", "QuantileIntervalRegressor", "__version__",
-           "available_losses", "get_loss"]
+           "available_losses", "get_loss", "register_loss"]
 
 
 def __getattr__(name):

@@ -133,9 +133,7 @@ class SavedModel:
         if meta["kind"] == "intervals":
             return ["prediction", *(f"q{level:g}" for level in meta["levels"]), "lower",
                     "upper"]
-        from .losses import get_loss
-
-        loss = get_loss(meta["loss"])
+        loss = self.loss()
         if getattr(loss, "grouped", False):
             return ["score"]
         if meta.get("classes") is None:
@@ -153,9 +151,7 @@ class SavedModel:
             quantiles = estimator.predict_quantiles(X)
             return None, np.column_stack([estimator.predict(X), quantiles,
                                           quantiles[:, [0, -1]]])
-        from .losses import get_loss
-
-        loss = get_loss(meta["loss"])
+        loss = self.loss()
         raw = self.raw_score(X)
         if getattr(loss, "grouped", False) or meta.get("classes") is None:
             values = raw if getattr(loss, "grouped", False) else loss.predict(raw)
@@ -167,6 +163,18 @@ class SavedModel:
         if probability.ndim == 1:
             probability = np.column_stack([1.0 - probability, probability])
         return classes[np.argmax(probability, axis=1)], probability
+
+    def loss(self):
+        from .losses import get_loss
+
+        try:
+            return get_loss(self.meta["loss"])
+        except ValueError as error:
+            if "Unknown loss" not in str(error):
+                raise
+            raise ValueError(f"the model's loss {self.meta['loss']!r} is not a known loss: "
+                             "pass --loss-module FILE, the file that registers it "
+                             "(boostobj.register_loss)") from None
 
     def raw_score(self, X):
         """The booster's raw scores (margins) of the rows ``X`` (features in order)."""

@@ -103,6 +103,29 @@ class CommandError(Exception):
     """An error the user can act on: printed as one line, exit status 2."""
 
 
+def _load_loss_modules(args):
+    """Run each ``--loss-module`` file, which registers its losses (``register_loss``)."""
+    import importlib.util
+
+    for index, name in enumerate(getattr(args, "loss_module", None) or []):
+        path = Path(name)
+        if not path.is_file():
+            raise CommandError(f"--loss-module {path}: no such file")
+        spec = importlib.util.spec_from_file_location(f"_boostobj_loss_module_{index}", path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:  # noqa: BLE001 - the user's code: name the file
+            raise CommandError(f"--loss-module {path}: {type(error).__name__}: {error}") \
+                from None
+
+
+def _add_loss_module_argument(parser):
+    parser.add_argument("--loss-module", action="append", default=[], metavar="FILE",
+                        help="a Python file that registers losses of your own with "
+                        "boostobj.register_loss, so --loss can name them (repeatable)")
+
+
 def _out_dir(args):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -334,8 +357,9 @@ def cmd_intervals(args):
         "classes": None, "id_column": args.id_column, "levels": levels}, model)
     print(f"wrote {model_path} and {saved.name} (for `boostobj predict {model_path} NEW.csv`)")
     table_path = out / f"{stem}_intervals.csv"
-    values = np.column_stack([prediction, quantiles, interval])
-    columns = ["prediction", *(f"q{level:g}" for level in levels), "lower", "upper"]
+    inside = (interval[:, 0] <= y_test) & (y_test <= interval[:, 1])
+    values = np.column_stack([prediction, quantiles, interval, inside])
+    columns = ["prediction", *(f"q{level:g}" for level in levels), "lower", "upper", "inside"]
     _write_predictions(table_path, data, test, rows[test], columns, None, values,
                        target=(data.target_name, [_number_text(v) for v in y_test]))
     print(f"wrote {table_path} (held-out rows; 'row' counts data rows from 0)")
@@ -541,6 +565,7 @@ def _held_out_scores(loss, y, raw, classes):
 
 
 def cmd_fit(args):
+    _load_loss_modules(args)
     loss = get_loss(args.loss)
     if loss.grouped and args.group is None:
         raise CommandError(f"{loss.name} is a ranking loss over query groups: name the "
@@ -609,7 +634,7 @@ def cmd_fit(args):
     path = Path(args.model) if args.model else out / f"{stem}{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
     saved = _save_fit_model(path, args, loss, model, data, booster_names, classes)
-    load = ("xgboost.Booster(model_file=...).predict(xgboost.DMatrix(X))"
+    load = ("xgboost.Booster(model_file=...).predict(xgboost.DMatrix(X, feature_names=...))"
             if args.booster == "xgboost" else "lightgbm.Booster(model_file=...).predict(X)")
     print(f"wrote {path} ({load} gives predictions, no boostobj needed) and {saved.name} "
           f"(for `boostobj predict {path} NEW.csv`)")
@@ -733,6 +758,7 @@ def _ranking_scores(y, raw, group):
 def cmd_predict(args):
     from ._saved_models import SavedModel
 
+    _load_loss_modules(args)
     model_path = Path(args.model)
     if not model_path.exists():
         raise CommandError(f"{model_path}: no such file")
@@ -803,6 +829,7 @@ def cmd_compare(args):
 def cmd_plot_losses(args):
     from .plots import DEFAULT_CURVES, loss_figure
 
+    _load_loss_modules(args)
     for spec in args.names:
         get_loss(spec)  # unknown names and parameters: one line listing the valid ones
     _check_plotting(args)
@@ -911,6 +938,7 @@ def build_parser():
     _add_data_arguments(fit, "rounds", 300, 0.1)
     fit.add_argument("--loss", required=True, metavar="SPEC",
                      help="loss name or spec, e.g. huber:delta=auto, focal:gamma=2")
+    _add_loss_module_argument(fit)
     fit.add_argument("--early-stopping", type=_POSITIVE_INT, default=None, metavar="N",
                      help="set a fifth of the training rows aside and stop when the loss on "
                      "them has not improved for N rounds (default: train all --rounds)")
@@ -937,6 +965,7 @@ def build_parser():
                          "each row (default: the training CSV's id column, where present)")
     predict.add_argument("--out", dest="out_file", default="-", metavar="FILE",
                          help="where to write the predictions (default: standard output)")
+    _add_loss_module_argument(predict)
 
     compare = _command(
         commands, "compare", cmd_compare, "the robust-loss study on noisy sinc data: a table "
@@ -965,6 +994,7 @@ def build_parser():
         "regression and binary losses.",
         ["boostobj plot-losses", "boostobj plot-losses huber:delta=1 cauchy absolute_error"])
     plot.add_argument("names", nargs="*", metavar="NAMES", help="loss names or specs")
+    _add_loss_module_argument(plot)
     plot.add_argument("--file", default="losses.png", help="file name (default losses.png)")
     _add_out_argument(plot, plots=False)
     plot.set_defaults(no_plot=False)
@@ -986,7 +1016,11 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already printed as one line
+        return done.code
+
     try:
         return args.run(args)
     except BrokenPipeError:  # `boostobj ... | head`: the reader left; say nothing more

@@ -634,6 +634,49 @@ def _check_grouped_loss(loss, y, raw, checks, rng, n_samples):
             _fail(loss, "pickle", "the unpickled loss computes different values")
 
 
+# The kernels a BaseLoss subclass implements, as they are called.
+_KERNELS = {
+    "_loss": (("y", "raw_score"), "return the per-row loss values"),
+    "_gradient_hessian": (("y", "raw_score", "gradient", "hessian"),
+                          "fill the arrays gradient and hessian in place and return None"),
+}
+_METHODS = ("loss", "gradient_hessian", "init_score", "predict", "metric")
+
+
+def _check_protocol(loss):
+    """A clear failure for a loss whose methods have other signatures than the protocol's,
+    before any check runs into a TypeError deep inside."""
+    import inspect
+
+    missing = [name for name in _METHODS if not callable(getattr(loss, name, None))]
+    if missing or not isinstance(getattr(loss, "name", None), str):
+        _fail(loss, "protocol", f"a loss needs a name and the methods {', '.join(_METHODS)}"
+              f"; missing: {', '.join(missing) or 'name'} (subclass boostobj.BaseLoss to get "
+              "them)")
+    from .losses import BaseLoss, MulticlassLoss, RankingLoss
+
+    if not isinstance(loss, BaseLoss) or isinstance(loss, (MulticlassLoss, RankingLoss)):
+        return
+    for kernel, (arguments, what) in _KERNELS.items():
+        method = getattr(loss, kernel)
+        try:
+            inspect.signature(method).bind(*arguments)
+        except TypeError:
+            _fail(loss, "protocol", f"{type(loss).__name__}.{kernel}{inspect.signature(method)} "
+                  f"cannot be called as {kernel}({', '.join(arguments)}): it must take "
+                  f"({', '.join(arguments)}) and {what}")
+    y = loss.target_domain.sample(np.random.default_rng(0), 4) if hasattr(
+        loss.target_domain, "sample") else np.ones(4)
+    raw = np.zeros(4)
+    gradient, hessian = np.full(4, np.nan), np.full(4, np.nan)
+    returned = loss._gradient_hessian(y, raw, gradient, hessian)
+    if returned is not None or np.isnan(gradient).any() or np.isnan(hessian).any():
+        _fail(loss, "protocol", f"{type(loss).__name__}._gradient_hessian(y, raw_score, "
+              "gradient, hessian) must fill gradient and hessian in place (gradient[...] = "
+              "..., or out=gradient) and return None; it "
+              + ("returned a value" if returned is not None else "left them unfilled"))
+
+
 def check_loss(loss, *, y=None, raw_score=None, group=None, checks=ALL_CHECKS, n_samples=400,
                random_state=0):
     """Run the property checks of a loss; raise ``AssertionError`` naming the one that failed.
@@ -666,6 +709,7 @@ def check_loss(loss, *, y=None, raw_score=None, group=None, checks=ALL_CHECKS, n
     unknown = set(checks) - set(ALL_CHECKS)
     if unknown:
         raise ValueError(f"check_loss: unknown checks {sorted(unknown)}; known: {ALL_CHECKS}.")
+    _check_protocol(loss)
     rng = np.random.default_rng(random_state)
     if getattr(loss, "grouped", False):
         _check_grouped_loss(loss, None if y is None else (np.asarray(y, dtype=np.float64),

@@ -13,6 +13,52 @@ from .regression import REGRESSION_LOSSES
 _ALL = REGRESSION_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES + RANKING_LOSSES
 _CLASSES = {cls.name: cls for cls in _ALL}
 _ALIASES = {alias: cls.name for cls in _ALL for alias in cls.aliases}
+_BUILT_IN = frozenset(_CLASSES) | frozenset(_ALIASES)
+# Packages may register losses under this entry-point group (``name = "module:Class"``);
+# they are loaded the first time a name is not found.
+ENTRY_POINT_GROUP = "boostobj.losses"
+_entry_points_loaded = False
+
+
+def register_loss(cls, *, replace=False):
+    """Make the loss class ``cls`` known by its ``name`` (and ``aliases``) to ``get_loss``,
+    spec strings and the command line's ``--loss``. Returns ``cls``, so it works as a
+    class decorator.
+
+    ``cls`` is a :class:`BaseLoss` subclass with a ``name`` and, for spec strings, its
+    keyword parameters in ``parameters``. A name taken by a built-in loss is refused; one
+    taken by another registered loss needs ``replace=True``.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, BaseLoss)):
+        raise ValueError(f"register_loss: {cls!r} is not a subclass of boostobj.BaseLoss.")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name or name == BaseLoss.name or \
+            any(c in name for c in ":,=[] "):
+        raise ValueError(f"register_loss: {cls.__name__}.name == {name!r}; give the class a "
+                         "name without ':', ',', '=', brackets or spaces.")
+    for key in (name, *cls.aliases):
+        if key in _BUILT_IN:
+            raise ValueError(f"register_loss: {key!r} is a built-in loss; choose another name "
+                             f"for {cls.__name__}.")
+        taken = _CLASSES.get(_ALIASES.get(key, key))
+        if taken is not None and taken is not cls and not replace:
+            raise ValueError(f"register_loss: {key!r} is taken by {taken.__module__}."
+                             f"{taken.__name__}; pass replace=True to replace it.")
+    _CLASSES[name] = cls
+    for alias in cls.aliases:
+        _ALIASES[alias] = name
+    return cls
+
+
+def _load_entry_points():
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        register_loss(entry.load(), replace=True)
 
 
 def available_losses(*, aliases=False):
@@ -26,6 +72,9 @@ def available_losses(*, aliases=False):
 def loss_class(name):
     """The class registered under ``name`` or one of its aliases."""
     canonical = _ALIASES.get(name, name)
+    if canonical not in _CLASSES:
+        _load_entry_points()
+        canonical = _ALIASES.get(name, name)
     if canonical not in _CLASSES:
         near = difflib.get_close_matches(name, available_losses(aliases=True), n=4, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
@@ -109,5 +158,6 @@ def get_loss(spec, **params):
     return cls(**spec_params)
 
 
-__all__ = ["BaseLoss", "Groups", "Interval", "MulticlassLoss", "RankingLoss", "available_losses", "check_number",
-           "example_loss", "get_loss", "loss_class", "parse_spec"]
+__all__ = ["ENTRY_POINT_GROUP", "BaseLoss", "Groups", "Interval", "MulticlassLoss",
+           "RankingLoss", "available_losses", "check_number", "example_loss", "get_loss",
+           "loss_class", "parse_spec", "register_loss"]
