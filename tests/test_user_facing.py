@@ -4,6 +4,7 @@ import re
 import runpy
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -189,5 +190,27 @@ def test_readme_ranking_snippet_runs_as_written(capsys):
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### Ranking and contrastive losses"):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    exec(compile(code, "README ranking snippet", "exec"), {})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(code, "README ranking snippet", "exec"), {})
+    assert [str(w.message) for w in caught
+            if issubclass(w.category, (DeprecationWarning, FutureWarning))] == []
     assert 0.4 < float(capsys.readouterr().out.strip()) <= 1
+
+
+def test_readme_quick_start_snippets_run_as_written(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Quick start"):readme.index("### Booster modes")]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) >= 6
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for block in blocks:
+            exec(compile(block, "README quick start", "exec"), namespace)
+    deprecated = [str(w.message) for w in caught
+                  if issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    assert deprecated == []  # nothing the README shows is deprecated in the boosters
+    assert np.median(namespace["model"].predict(namespace["X_test"])) > 300
+    assert (tmp_path / "boostobj-out" / "model.txt").is_file()
