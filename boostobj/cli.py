@@ -196,9 +196,16 @@ def _numeric_target(data, path):
                            f"(values such as {', '.join(map(repr, levels[:3]))})")
 
 
+# Fewest rows with a target the commands train and report on.
+MIN_ROWS = 10
+
+
 def _split(n_rows, test_size, seed):
     if not 0 < test_size < 1:
         raise CommandError(f"--test-size {test_size!r}: must be between 0 and 1")
+    if n_rows < MIN_ROWS:
+        raise CommandError(f"{n_rows} rows with a target: too few to train on and hold out "
+                           f"(at least {MIN_ROWS})")
     n_test = int(round(test_size * n_rows))
     if n_test < 1 or n_rows - n_test < 2:
         raise CommandError(f"{n_rows} rows with a target: too few to hold out "

@@ -41,7 +41,9 @@ def register_loss(cls, *, replace=False):
             raise ValueError(f"register_loss: {key!r} is a built-in loss; choose another name "
                              f"for {cls.__name__}.")
         taken = _CLASSES.get(_ALIASES.get(key, key))
-        if taken is not None and taken is not cls and not replace:
+        reloaded = taken is not None and (taken.__module__, taken.__qualname__) == (
+            cls.__module__, cls.__qualname__)  # the same definition, run again
+        if taken is not None and taken is not cls and not reloaded and not replace:
             raise ValueError(f"register_loss: {key!r} is taken by {taken.__module__}."
                              f"{taken.__name__}; pass replace=True to replace it.")
     _CLASSES[name] = cls
