@@ -669,7 +669,7 @@ def _check_protocol(loss):
         loss.target_domain, "sample") else np.ones(4)
     raw = np.zeros(4)
     gradient, hessian = np.full(4, np.nan), np.full(4, np.nan)
-    returned = loss._gradient_hessian(y, raw, gradient, hessian)
+    returned = loss.fix_scale(y, raw)._gradient_hessian(y, raw, gradient, hessian)
     if returned is not None or np.isnan(gradient).any() or np.isnan(hessian).any():
         _fail(loss, "protocol", f"{type(loss).__name__}._gradient_hessian(y, raw_score, "
               "gradient, hessian) must fill gradient and hessian in place (gradient[...] = "

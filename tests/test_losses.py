@@ -276,3 +276,65 @@ def test_bad_weights_and_lengths():
         loss.loss(np.zeros(2), np.zeros(1))
     with pytest.raises(ValueError, match=r"squared_error: sample_weight sums to 0"):
         loss.init_score(np.zeros(2), np.zeros(2))
+
+
+def test_register_loss_makes_a_users_loss_known_by_name():
+    from boostobj.losses import _ALIASES, _CLASSES, register_loss
+
+    class Scaled(BaseLoss):
+        """loss = s (f - y)² / 2."""
+
+        name = "scaled_squared_for_test"
+        aliases = ("scaled_for_test",)
+        parameters = ("s",)
+
+        def __init__(self, s=1.0):
+            super().__init__()
+            self.s = float(s)
+
+        def _loss(self, y, raw_score):
+            return 0.5 * self.s * (raw_score - y) ** 2
+
+        def _gradient_hessian(self, y, raw_score, gradient, hessian):
+            np.subtract(raw_score, y, out=gradient)
+            gradient *= self.s
+            hessian[...] = self.s
+
+    try:
+        assert register_loss(Scaled) is Scaled
+        assert boostobj.get_loss("scaled_for_test:s=3") == Scaled(s=3.0)
+        check_loss(boostobj.get_loss("scaled_squared_for_test:s=2"),
+                   checks=[c for c in ALL_CHECKS if c != "pickle"])  # a class in a function
+        other = type("Scaled", (Scaled,), {"__module__": "elsewhere"})
+        with pytest.raises(ValueError, match="is taken by .*; pass replace=True"):
+            register_loss(other)
+        with pytest.raises(ValueError, match="'huber' is a built-in loss"):
+            register_loss(type("Huber2", (Scaled,), {"name": "huber", "aliases": ()}))
+        with pytest.raises(ValueError, match="is not a subclass of boostobj.BaseLoss"):
+            register_loss(object)
+    finally:
+        _CLASSES.pop("scaled_squared_for_test", None)
+        _ALIASES.pop("scaled_for_test", None)
+
+
+def test_check_loss_names_a_kernel_with_the_wrong_signature():
+    class Guessed(BaseLoss):
+        name = "guessed"
+
+        def _loss(self, y, raw_score):
+            return 0.5 * (raw_score - y) ** 2
+
+        def _gradient_hessian(self, y, raw_score):  # the natural guess: return (g, h)
+            return raw_score - y, np.ones_like(y)
+
+    class Returning(Guessed):
+        def _gradient_hessian(self, y, raw_score, gradient, hessian):
+            return raw_score - y, np.ones_like(y)
+
+    with pytest.raises(AssertionError, match=re.escape(
+            "Guessed._gradient_hessian(y, raw_score) cannot be called as _gradient_hessian(y, "
+            "raw_score, gradient, hessian)")):
+        check_loss(Guessed())
+    with pytest.raises(AssertionError, match="must fill gradient and hessian in place .* "
+                                             "returned a value"):
+        check_loss(Returning())
