@@ -369,7 +369,9 @@ def cmd_intervals(args):
     columns = ["prediction", *(f"q{level:g}" for level in levels), "lower", "upper", "inside"]
     _write_predictions(table_path, data, test, rows[test], columns, None, values,
                        target=(data.target_name, [_number_text(v) for v in y_test]))
-    print(f"wrote {table_path} (held-out rows; 'row' counts data rows from 0)")
+    named = f"named by {data.id_name!r}" if data.ids is not None else \
+        "'row' counts data rows from 0"
+    print(f"wrote {table_path} (held-out rows; {named})")
     if not args.no_plot:
         from .plots import intervals_figure
 
