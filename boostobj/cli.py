@@ -803,7 +803,8 @@ def cmd_predict(args):
     _write_predictions(args.out_file, data, rows, rows, model.columns(), names, values)
     if args.out_file != "-":
         print(f"wrote {args.out_file}: {rows.size:,} rows, columns "
-              f"{', '.join(([data.id_name] if data.ids is not None else ['row']) + model.columns())}")
+              + ", ".join(([data.id_name] if data.ids is not None else ["row"])
+                          + model.columns()))
     return 0
 
 
@@ -985,12 +986,14 @@ def build_parser():
         "table (mean ± sd over seeds) and writes the panels as robust_sinc.png. The README's "
         "tables are `python benchmarks/robust_sinc.py` (10 seeds, both contaminations).",
         ["boostobj compare", "boostobj compare --seeds 10 --contamination both"])
-    compare.add_argument("--seeds", type=_POSITIVE_INT, default=2, help="data sets drawn (default 2)")
+    compare.add_argument("--seeds", type=_POSITIVE_INT, default=2,
+                         help="data sets drawn (default 2)")
     compare.add_argument("--contamination", choices=("two-sided", "one-sided", "both"),
                          default="two-sided", help="impulses U[-5, 5] (two-sided, default) or "
                          "U[0, 5] (one-sided)")
     compare.add_argument("--booster", choices=("lightgbm", "xgboost", "both"), default="both")
-    compare.add_argument("--rounds", type=_POSITIVE_INT, default=500, help="trees per model (default 500)")
+    compare.add_argument("--rounds", type=_POSITIVE_INT, default=500,
+                         help="trees per model (default 500)")
     compare.add_argument("--jobs", type=_POSITIVE_INT, default=os.cpu_count() or 1,
                          help="seeds run in parallel processes (default: the cores)")
     _add_out_argument(compare)
@@ -1017,8 +1020,10 @@ def build_parser():
         "table and demo_intervals.png. About a minute on 2 cores.",
         ["boostobj demo", "boostobj demo --splits 1 --out /tmp/demo"])
     demo.add_argument("--splits", type=_POSITIVE_INT, default=3, help="random splits (default 3)")
-    demo.add_argument("--rows", type=_number(int, 100, True), default=None, help="use a random subset of the rows")
-    demo.add_argument("--threads", type=_POSITIVE_INT, default=2, help="threads per booster (default 2)")
+    demo.add_argument("--rows", type=_number(int, 100, True), default=None,
+                      help="use a random subset of the rows (at least 100)")
+    demo.add_argument("--threads", type=_POSITIVE_INT, default=2,
+                      help="threads per booster (default 2)")
     _add_out_argument(demo)
     return parser
 
