@@ -1,3 +1,5 @@
+import csv
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,12 @@ def ranking_data(n_groups=120, seed=0, low=3, high=20, n_features=5):
     X = rng.normal(size=(n, n_features))
     y = np.clip(np.round(X[:, 0] + 0.5 * X[:, 1] + 0.7 * rng.normal(size=n) + 1), 0, 4)
     return X, y, sizes
+
+
+def write_csv(path, header, rows):
+    """A CSV file of ``header`` and ``rows`` at ``path`` (returned)."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path

@@ -12,6 +12,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 import xgboost as xgb
+from conftest import write_csv
 
 import boostobj
 from boostobj import cli, datasets
@@ -32,14 +33,6 @@ def run(capsys, *argv):
 def assert_png(path):
     data = Path(path).read_bytes()
     assert data[:8] == PNG_MAGIC and len(data) > 20_000  # a drawn figure, not an empty canvas
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture(scope="module")

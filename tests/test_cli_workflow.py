@@ -12,6 +12,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 import xgboost as xgb
+from conftest import write_csv
 
 from boostobj import cli, datasets
 
@@ -23,14 +24,6 @@ def run(capsys, *argv):
     code = cli.main([str(a) for a in argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def read_table(path):

@@ -350,13 +350,19 @@ class BaseLoss:
 
     def check_inputs(self, y, raw_score, sample_weight):
         y = self.check_target(y)
-        if raw_score is not None:
-            raw_score = as_1d_float(self.name, "raw_score", raw_score)
-            if raw_score.size != y.size:
-                raise ValueError(f"{self.name}: raw_score has {raw_score.size} values "
-                                 f"but y has {y.size}.")
-            self.check_raw_score(raw_score)
+        raw_score = self.check_raw_scores_of(y, raw_score)
         return y, raw_score, self.check_sample_weight(sample_weight, y.size)
+
+    def check_raw_scores_of(self, y, raw_score):
+        """``raw_score`` (or None) as float64 1-D, one finite value per target of ``y``."""
+        if raw_score is None:
+            return None
+        raw_score = as_1d_float(self.name, "raw_score", raw_score)
+        if raw_score.size != y.size:
+            raise ValueError(f"{self.name}: raw_score has {raw_score.size} values "
+                             f"but y has {y.size}.")
+        self.check_raw_score(raw_score)
+        return raw_score
 
     def check_raw_score(self, raw_score):
         """``ValueError`` naming the loss and the values where ``raw_score`` is not finite.

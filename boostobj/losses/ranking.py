@@ -21,7 +21,7 @@ import threading
 import numpy as np
 
 from .._numerics import log1pexp, map_tasks
-from ._base import NON_NEGATIVE, BaseLoss, _describe_bad, as_1d_float, check_number
+from ._base import NON_NEGATIVE, BaseLoss, _describe_bad, check_number
 
 # Rows per block of the listwise kernel, and pair-matrix cells per block of the pairwise
 # ones. A pairwise block takes some 15 numpy calls of several microseconds each, under the
@@ -248,12 +248,7 @@ class RankingLoss(BaseLoss):
     def check_inputs(self, y, raw_score, sample_weight, group=None):
         y = self.check_target(y)
         groups = self.check_group(group, y.size)
-        if raw_score is not None:
-            raw_score = as_1d_float(self.name, "raw_score", raw_score)
-            if raw_score.size != y.size:
-                raise ValueError(f"{self.name}: raw_score has {raw_score.size} values "
-                                 f"but y has {y.size}.")
-            self.check_raw_score(raw_score)
+        raw_score = self.check_raw_scores_of(y, raw_score)
         return y, raw_score, self.check_group_weight(sample_weight, groups), groups
 
     def check_group_weight(self, sample_weight, groups):
