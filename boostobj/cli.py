@@ -541,10 +541,8 @@ def _booster_errors(args):
     try:
         yield
     except Exception as error:  # noqa: BLE001 - XGBoostError, LightGBMError and their kin
-        if isinstance(error, (CommandError, ValueError)) or args.traceback:
-            raise
-        name = type(error).__name__
-        if name not in ("XGBoostError", "LightGBMError"):
+        name = type(error).__name__  # XGBoostError is a ValueError: tell it by its name
+        if args.traceback or name not in ("XGBoostError", "LightGBMError"):
             raise
         lines = [line for line in str(error).splitlines() if line.strip()]
         message = lines[0] if lines else name
