@@ -620,8 +620,12 @@ class XGBRanker(xgb.XGBRanker):
             raise ValueError(f"{caller}: a ranker needs query groups: pass group= (the size "
                              "of each group) or qid= (a query id per row, rows of a query "
                              "contiguous) for X and each eval_set entry.")
-        if qid is not None:
-            Groups.from_qid(np.asarray(qid), caller)  # contiguous, else a clear error
+        groups = Groups.from_qid(np.asarray(qid), caller) if qid is not None else \
+            Groups.from_sizes(group, caller=caller)  # contiguous, else a clear error
+        if weight is not None and np.size(weight) != groups.n_groups:
+            raise ValueError(f"{caller}: sample_weight has {np.size(weight)} values for "
+                             f"{groups.n_groups} query groups; XGBoost's rankers take one "
+                             "weight per group.")
         return xgb.DMatrix(X, label=y, group=group, qid=qid, weight=weight,
                            base_margin=base_margin, missing=self.missing,
                            enable_categorical=self.enable_categorical,

@@ -430,6 +430,9 @@ def test_xgboost_ranker_reads_qid_and_per_group_weights():
         bx.XGBRanker().fit(X, y, qid=np.roll(qid, 3))
     with pytest.raises(ValueError, match="a ranker needs query groups"):
         bx.XGBRanker().fit(X, y)
+    with pytest.raises(ValueError, match=f"sample_weight has {y.size} values for {sizes.size} "
+                                         "query groups"):
+        bx.XGBRanker().fit(X, y, group=sizes, sample_weight=np.ones(y.size))
 
 
 def test_rankers_refuse_other_losses_and_estimators_refuse_ranking_losses():
