@@ -10,8 +10,9 @@ d_ij = s_i - s_j for a pair with y_i > y_j ("pairs" below always means those).
 
 The kernels run over all groups at once (no Python loop over groups): the listwise softmax
 by segment reductions over contiguous groups, the pairwise losses on dense (n_g x n_g)
-pair matrices of groups of similar size, a few dozen groups per block. Blocks hold whole
-groups and run on threads. Pairwise work is O(Σ n_g²): all pairs, no sampling.
+pair matrices of groups of similar size, about a million pair cells per block (a larger
+group in stripes of its rows). Blocks hold whole groups (or whole rows of one) and run on
+threads. Pairwise work is O(Σ n_g²): all pairs, no sampling.
 """
 
 from __future__ import annotations
@@ -157,8 +158,8 @@ class RankingLoss(BaseLoss):
     holds one weight per group. ``loss`` returns one value per group (weighted), ``metric``
     their weighted mean. Subclasses implement ``_group_loss(y, raw_score, groups)`` -> (G,)
     and ``_gradient_hessian(y, raw_score, groups, gradient, hessian)`` on a block of whole
-    groups (unweighted, unchecked); ``_block_plan(groups)`` says how to cut the groups into
-    blocks.
+    groups (unweighted, unchecked); ``_tasks(groups)`` cuts the groups into those blocks
+    (``PairwiseLoss`` has its own blocks and kernel driver).
     """
 
     grouped = True
