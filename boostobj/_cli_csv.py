@@ -80,11 +80,7 @@ def _read(args):
     command's ``--group`` column is kept beside them (as text, in ``Dataset.split``). Warns
     about features that look like an id or a leak of the target.
     """
-    path = Path(args.data)
-    if not path.exists():
-        raise CommandError(f"{path}: no such file")
-    if path.is_dir():
-        raise CommandError(f"{path}: is a folder, not a CSV file")
+    path = _csv_file(args.data)
     group_column = getattr(args, "group", None)
     if group_column is not None and group_column == args.target:
         raise CommandError(f"--group {group_column!r}: the query column cannot be the target")
@@ -116,6 +112,16 @@ def _read(args):
     for warning in datasets.suspicious_features(data):
         print(f"warning: {warning}", file=sys.stderr)
     return data, rows
+
+
+def _csv_file(name):
+    """The path of an existing CSV file, or the one-line error."""
+    path = Path(name)
+    if not path.exists():
+        raise CommandError(f"{path}: no such file")
+    if path.is_dir():
+        raise CommandError(f"{path}: is a folder, not a CSV file")
+    return path
 
 
 def _numeric_target(data, path):
@@ -576,9 +582,10 @@ def cmd_fit(args):
           f"(for `boostobj predict {path} NEW.csv`)")
     from ._saved_models import SavedModel
 
-    names, values = SavedModel(path).predict(data.X[test])
+    saved_model = SavedModel(path)
+    names, values = saved_model.predict(data.X[test])
     table = out / f"{stem}_predictions.csv"
-    _write_predictions(table, data, test, rows[test], SavedModel(path).columns(), names,
+    _write_predictions(table, data, test, rows[test], saved_model.columns(), names,
                        values, target=(args.target, _target_text(data, y[test], classes)))
     print(f"wrote {table} (the held-out rows: the predictions `boostobj predict` gives)")
     if not args.no_plot:
@@ -702,14 +709,10 @@ def cmd_predict(args):
         raise CommandError(f"{model_path}: is a folder; give the model file `boostobj fit` or "
                            "`boostobj intervals` wrote")
     model = SavedModel(model_path)
-    path = Path(args.data)
-    if not path.exists():
-        raise CommandError(f"{path}: no such file")
-    if path.is_dir():
-        raise CommandError(f"{path}: is a folder, not a CSV file")
+    path = _csv_file(args.data)
     meta = model.meta
     id_column = args.id_column if args.id_column is not None else meta.get("id_column")
-    header = datasets.read_csv(path).feature_names  # every column, to check what is there
+    header = datasets.read_header(path)
     absent = [c for c in meta["features"] if c not in header]
     if absent:
         raise CommandError(f"{path}: the model's feature column"

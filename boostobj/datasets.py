@@ -107,11 +107,7 @@ def read_csv(path, target=None, *, categories=None, exclude=(), split_column=Non
     """
     path = Path(path)
     categories = dict(categories or {})
-    try:
-        header, rows = _read_rows(path)
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at "
-                         f"byte {error.start}); save the file as UTF-8") from None
+    header, rows = _read_rows(path)
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
         raise ValueError(f"{path}: duplicate column names {', '.join(map(repr, duplicated))}; "
@@ -167,25 +163,36 @@ def read_csv(path, target=None, *, categories=None, exclude=(), split_column=Non
     return data
 
 
-def _read_rows(path):
+def read_header(path):
+    """The column names of a CSV file (its header line), with ``read_csv``'s errors."""
+    return _read_rows(Path(path), header_only=True)[0]
+
+
+def _read_rows(path, header_only=False):
     """The header and the non-empty rows of a CSV file, checked to be rectangular."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, None)
-            if not header:
-                raise ValueError(f"{path}: the file is empty (expected a header line).")
-            header = [column.strip() for column in header]
-            rows = []
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    raise ValueError(f"{path}, line {reader.line_num}: {len(row)} cells, the "
-                                     f"header has {len(header)}.")
-                rows.append(row)
-        except csv.Error as error:
-            raise ValueError(f"{path}, line {reader.line_num}: {error}") from None
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            try:
+                header = next(reader, None)
+                if not header:
+                    raise ValueError(f"{path}: the file is empty (expected a header line).")
+                header = [column.strip() for column in header]
+                if header_only:
+                    return header, None
+                rows = []
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(row) != len(header):
+                        raise ValueError(f"{path}, line {reader.line_num}: {len(row)} cells, "
+                                         f"the header has {len(header)}.")
+                    rows.append(row)
+            except csv.Error as error:
+                raise ValueError(f"{path}, line {reader.line_num}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at "
+                         f"byte {error.start}); save the file as UTF-8") from None
     if not rows:
         raise ValueError(f"{path}: no rows below the header.")
     return header, rows

@@ -564,18 +564,19 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, ranker=
     for name in ESTIMATOR_PARAMS:
         params.pop(name)
     eval_metric = fit_params.pop("eval_metric", None)
-    builtin_metrics = _builtin_ranking_metrics(caller, loss, params, eval_metric) if ranker \
-        else []
-    for key in _METRIC_KEYS:
-        if not ranker and str(params.get(key, "none")).lower() not in ("none", "", "null",
-                                                                       "na"):
-            refuse(caller, loss, f"{key}={params[key]!r}", "LightGBM's built-in metrics see "
-                   "raw scores without the loss's start", "the loss's own metric is "
-                   "reported; evaluate others on predict's output")
-    if eval_metric is not None and not ranker:
-        refuse(caller, loss, f"eval_metric={eval_metric!r}", "the loss's own metric is "
-               "reported and LightGBM's built-in ones see raw scores without its start",
-               "evaluate other metrics on predict's output")
+    builtin_metrics = []
+    if ranker:
+        builtin_metrics = _builtin_ranking_metrics(caller, loss, params, eval_metric)
+    else:
+        for key in _METRIC_KEYS:
+            if str(params.get(key, "none")).lower() not in ("none", "", "null", "na"):
+                refuse(caller, loss, f"{key}={params[key]!r}", "LightGBM's built-in metrics "
+                       "see raw scores without the loss's start", "the loss's own metric is "
+                       "reported; evaluate others on predict's output")
+        if eval_metric is not None:
+            refuse(caller, loss, f"eval_metric={eval_metric!r}", "the loss's own metric is "
+                   "reported and LightGBM's built-in ones see raw scores without its start",
+                   "evaluate other metrics on predict's output")
     params["boosting"] = estimator.boosting_type
     renewal = None
     if not classifier and renews_leaves(loss, estimator.renew_leaves, caller):

@@ -159,7 +159,7 @@ class RankingLoss(BaseLoss):
     their weighted mean. Subclasses implement ``_group_loss(y, raw_score, groups)`` -> (G,)
     and ``_gradient_hessian(y, raw_score, groups, gradient, hessian)`` on a block of whole
     groups (unweighted, unchecked); ``_tasks(groups)`` cuts the groups into those blocks
-    (``PairwiseLoss`` has its own blocks and kernel driver).
+    (``PairwiseLoss`` has its own blocks and kernels, in ``_fill``).
     """
 
     grouped = True
@@ -186,13 +186,17 @@ class RankingLoss(BaseLoss):
         """Unchecked ``gradient_hessian`` for validated inputs (the adapters' path), in
         blocks of whole groups on up to ``threads`` threads. ``start`` changes nothing (a
         constant per group) and is accepted for the adapters' sake."""
-        groups = group
         if gradient is None:
             gradient = np.empty_like(raw_score, dtype=np.float64)
         if hessian is None:
             hessian = np.empty_like(raw_score, dtype=np.float64)
-        raw_score = np.asarray(raw_score, dtype=np.float64)
+        self._fill(y, np.asarray(raw_score, dtype=np.float64), sample_weight, gradient, hessian,
+                   group, threads)
+        return gradient, hessian
 
+    def _fill(self, y, raw_score, sample_weight, gradient, hessian, groups, threads):
+        """Write the weighted derivatives into ``gradient`` and ``hessian``: the subclass's
+        ``_gradient_hessian`` on blocks of consecutive whole groups, on threads."""
         def run(task):
             rows, block_groups, weight_slice = task
             block_gradient = np.empty(rows.stop - rows.start)
@@ -207,7 +211,6 @@ class RankingLoss(BaseLoss):
             hessian[rows] = block_hessian
 
         map_tasks(run, self._tasks(groups), threads=threads)
-        return gradient, hessian
 
     def _tasks(self, groups):
         """(rows, their Groups, index of their groups' weights) for each block."""
@@ -419,15 +422,8 @@ class PairwiseLoss(RankingLoss):
     reductions along an axis).
     """
 
-    def weighted_gradient_hessian(self, y, raw_score, sample_weight, gradient=None,
-                                  hessian=None, *, group, start=0.0, threads=None):
-        groups = group
-        if gradient is None:
-            gradient = np.empty_like(raw_score, dtype=np.float64)
-        if hessian is None:
-            hessian = np.empty_like(raw_score, dtype=np.float64)
+    def _fill(self, y, score, sample_weight, gradient, hessian, groups, threads):
         dtype = np.float32 if gradient.dtype == np.float32 else np.float64
-        score = np.asarray(raw_score, dtype=np.float64)
         # Small whole labels compare as int8 codes (half the time of floats over the cells).
         small = bool(np.all((y < 127) & (y == np.floor(y))))
         single_rows = groups.ptr[:-1][groups.sizes == 1]
@@ -451,11 +447,6 @@ class PairwiseLoss(RankingLoss):
             hessian[valid_rows] = block_hessian[valid]
 
         map_tasks(run, _pair_blocks(groups), threads=threads)
-        return gradient, hessian
-
-    def _gradient_hessian(self, y, raw_score, groups, gradient, hessian):
-        self.weighted_gradient_hessian(y, raw_score, None, gradient, hessian, group=groups,
-                                       threads=1)
 
     def _group_loss(self, y, raw_score, groups):
         values = np.zeros(groups.n_groups)
