@@ -4,8 +4,9 @@ On diamonds (53,940 rows), mcycle (133 rows) and a synthetic heteroscedastic set
 rows), 5 random 60/20/20 splits (train / calibration / test). Every model has 400 trees at
 learning rate 0.05 and trains on the same 60%; the calibrated ones also get the 20%:
 
-- boostobj on LightGBM / XGBoost, ``calibration="conformal"``: ``fit`` gets train +
-  calibration rows and holds out 25% of them itself (the same 60/20 sizes);
+- boostobj on LightGBM / XGBoost, ``calibration="mondrian"`` (the default), ``"conformal"``
+  and ``"scaled"``: ``fit`` gets train + calibration rows and holds out 25% of them itself
+  (the same 60/20 sizes); its median model (for ``predict``) fits all 80%;
 - boostobj ``calibration=None``, LightGBM's built-in ``quantile``, scikit-learn's
   HistGradientBoostingRegressor and GradientBoostingRegressor (``loss="quantile"``): the
   60% only, uncalibrated;
@@ -13,12 +14,16 @@ learning rate 0.05 and trains on the same 60%; the calibrated ones also get the 
   (Romano et al. 2019: one common widening, the ⌈0.9(n+1)⌉-th of max(l - y, y - u));
 - boostobj ``calibration="cv+"`` (5 folds) on the 80%: mcycle only (it fits 10 models).
 
-Printed per dataset, means over the splits: test coverage, mean width ÷ sd(y), interval
-score ÷ sd(y) (Winkler, α = 0.1), the share of rows with lower > upper, fit seconds.
+Printed per dataset, means over the splits: test coverage, the lowest and highest coverage
+over the deciles of the prediction, mean width ÷ sd(y), interval score ÷ sd(y) (Winkler,
+α = 0.1), the share of rows with lower > upper, fit seconds. The deciles are those of one
+reference prediction for every method: a LightGBM built-in median model (``quantile``,
+alpha 0.5, same trees) fit on the 60%; ``--deciles`` prints each decile's coverage.
 
     python benchmarks/intervals.py                      # everything (GradientBoosting is slow)
     python benchmarks/intervals.py --datasets mcycle --splits 2
     python benchmarks/intervals.py --skip-gbr           # without GradientBoostingRegressor
+    python benchmarks/intervals.py --datasets diamonds --deciles
 """
 
 from __future__ import annotations
@@ -56,11 +61,12 @@ def load(name):
 def methods(threads, dataset, skip_gbr):
     """name -> function(X_train, y_train, X_cal, y_cal, X_test) -> (lower, upper)."""
 
-    def ours(booster, calibration):
+    def ours(booster, calibration, median=True):
         def run(X_train, y_train, X_cal, y_cal, X_test):
             model = QuantileIntervalRegressor(LEVELS, booster=booster, n_estimators=TREES,
                                               learning_rate=LEARNING_RATE, n_jobs=threads,
-                                              calibration=calibration, random_state=0)
+                                              calibration=calibration, median=median,
+                                              random_state=0)
             if calibration is None:
                 model.fit(X_train, y_train)
             else:
@@ -91,7 +97,11 @@ def methods(threads, dataset, skip_gbr):
         return run
 
     table = {
+        "boostobj LightGBM, mondrian": ours("lightgbm", "mondrian"),
+        "boostobj LightGBM, mondrian, median=False": ours("lightgbm", "mondrian", False),
         "boostobj LightGBM, conformal": ours("lightgbm", "conformal"),
+        "boostobj LightGBM, scaled": ours("lightgbm", "scaled"),
+        "boostobj XGBoost, mondrian": ours("xgboost", "mondrian"),
         "boostobj XGBoost, conformal": ours("xgboost", "conformal"),
         "boostobj LightGBM, uncalibrated": ours("lightgbm", None),
         "boostobj XGBoost, uncalibrated": ours("xgboost", None),
@@ -110,8 +120,24 @@ def methods(threads, dataset, skip_gbr):
     return table
 
 
+def decile_of(X_train, y_train, X_test, threads):
+    """Each test row's decile (0-9) of a reference prediction, the same for every method."""
+    reference = lgb.LGBMRegressor(objective="quantile", alpha=0.5, n_estimators=TREES,
+                                  learning_rate=LEARNING_RATE, n_jobs=threads, verbose=-1,
+                                  random_state=0).fit(X_train, y_train).predict(X_test)
+    edges = np.quantile(reference, np.arange(1, 10) / 10)
+    return np.searchsorted(edges, reference, side="right")
+
+
+def decile_coverage(y, interval, decile):
+    inside = (interval[:, 0] <= y) & (y <= interval[:, 1])
+    rows = np.bincount(decile, minlength=10)
+    return np.bincount(decile, weights=inside, minlength=10) / np.where(rows > 0, rows, np.nan)
+
+
 def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr=False):
-    """{dataset: {method: [coverage, width/sd, interval score/sd, crossing, seconds]}}."""
+    """{dataset: {method: [coverage, lowest decile coverage, highest decile coverage,
+    width/sd, interval score/sd, crossing, seconds, coverage of deciles 1..10]}}."""
     results = {}
     for name in names:
         X, y = load(name)
@@ -121,29 +147,47 @@ def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr
             order = np.random.default_rng(split).permutation(len(y))
             a, b = int(0.6 * len(y)), int(0.8 * len(y))
             train, cal, test = order[:a], order[a:b], order[b:]
+            decile = decile_of(X[train], y[train], X[test], threads)
             for method, function in methods(threads, name, skip_gbr).items():
                 start = time.perf_counter()
                 lower, upper = function(X[train], y[train], X[cal], y[cal], X[test])
                 seconds = time.perf_counter() - start
                 interval = np.column_stack([lower, upper])
+                by_decile = decile_coverage(y[test], interval, decile)
                 rows.setdefault(method, []).append([
-                    coverage(y[test], interval), mean_width(y[test], interval) / sd,
+                    coverage(y[test], interval), 0.0, 0.0, mean_width(interval) / sd,
                     interval_score(y[test], interval, LEVELS) / sd,
-                    float(np.mean(lower > upper)), seconds])
-        results[name] = {method: np.mean(values, axis=0) for method, values in rows.items()}
+                    float(np.mean(lower > upper)), seconds, *by_decile])
+        results[name] = {}
+        for method, values in rows.items():
+            mean = np.mean(values, axis=0)
+            # the extremes of the mean coverage of each decile over the splits
+            # (a decile can be empty on small test sets, where the reference ties)
+            mean[1], mean[2] = np.nanmin(mean[7:]), np.nanmax(mean[7:])
+            results[name][method] = mean
     return results
 
 
-def table(results):
+def table(results, deciles=False):
     lines = []
     for name, rows in results.items():
         lines += [f"**{name}**", "",
-                  "| model | coverage | width ÷ sd(y) | interval score ÷ sd(y) | crossing "
-                  "| fit seconds |", "|---|---|---|---|---|---|"]
-        for method, (cover, width, score, crossing, seconds) in rows.items():
-            lines.append(f"| {method} | {cover:.3f} | {width:.3f} | {score:.3f} | "
-                         f"{crossing:.4f} | {seconds:.2f} |")
+                  "| model | coverage | decile coverage, lowest – highest | width ÷ sd(y) "
+                  "| interval score ÷ sd(y) | crossing | fit seconds |",
+                  "|---|---|---|---|---|---|---|"]
+        for method, values in rows.items():
+            cover, low, high, width, score, crossing, seconds = values[:7]
+            lines.append(f"| {method} | {cover:.3f} | {low:.3f} – {high:.3f} | {width:.3f} | "
+                         f"{score:.3f} | {crossing:.4f} | {seconds:.2f} |")
         lines.append("")
+        if deciles:
+            lines += [f"**{name}**: coverage by decile of the prediction (1 = lowest)", "",
+                      "| model | " + " | ".join(str(d) for d in range(1, 11)) + " |",
+                      "|---|" + "---|" * 10]
+            for method, values in rows.items():
+                lines.append(f"| {method} | " + " | ".join(f"{v:.3f}" for v in values[7:])
+                             + " |")
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -151,18 +195,20 @@ def summary(results):
     """The issue's targets, checked."""
     lines = []
     for name, rows in results.items():
-        ours = rows["boostobj LightGBM, conformal"]
-        cqr = rows["CQR on LightGBM built-in"][2]
-        uncalibrated = min(rows[m][2] for m in rows
+        ours = rows["boostobj LightGBM, mondrian"]
+        conformal = rows["boostobj LightGBM, conformal"][4]
+        cqr = rows["CQR on LightGBM built-in"][4]
+        uncalibrated = min(rows[m][4] for m in rows
                            if m in ("LightGBM built-in quantile", "HistGradientBoosting quantile",
                                     "GradientBoosting quantile"))
-        lines.append(f"{name}: coverage {ours[0]:.3f}; interval score {ours[2]:.3f} = "
-                     f"{ours[2] / cqr:.3f} x CQR on built-in, {ours[2] / uncalibrated:.3f} x "
-                     "best uncalibrated built-in")
-        if name == "diamonds":
-            two_fits = rows["LightGBM built-in quantile"][4]
-            lines.append(f"diamonds fit time: {ours[4] / two_fits:.2f} x two LightGBM "
-                         "built-in quantile fits")
+        lines.append(f"{name}: mondrian coverage {ours[0]:.3f}, deciles {ours[1]:.3f} – "
+                     f"{ours[2]:.3f}; interval score {ours[4]:.3f} = {ours[4] / conformal:.3f} "
+                     f"x conformal, {ours[4] / cqr:.3f} x CQR on built-in, "
+                     f"{ours[4] / uncalibrated:.3f} x best uncalibrated built-in")
+        two_fits = rows["LightGBM built-in quantile"][6]
+        lines.append(f"{name} fit time: {ours[6] / two_fits:.2f} x two LightGBM built-in "
+                     "quantile fits (median=False: "
+                     f"{rows['boostobj LightGBM, mondrian, median=False'][6] / two_fits:.2f} x)")
     return "\n".join(lines)
 
 
@@ -172,9 +218,11 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-gbr", action="store_true")
+    parser.add_argument("--deciles", action="store_true",
+                        help="also print the coverage of every decile")
     args = parser.parse_args(argv)
     results = run(args.datasets, args.splits, args.threads, args.skip_gbr)
-    print(table(results))
+    print(table(results, args.deciles))
     print(summary(results))
     return results
 

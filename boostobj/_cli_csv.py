@@ -262,7 +262,7 @@ def cmd_intervals(args):
                                       random_state=args.seed,
                                       **{**_leaf_params(args.booster, args.min_leaf_rows),
                                          **dict(args.param)})
-    n_models = len(args.levels) * (model.cv if calibration == "cv+" else 1)
+    n_models = len(args.levels) * (model.cv if calibration == "cv+" else 1) + 1  # + median
     with _native_stderr_filtered() as stderr, \
             Progress(None, f"fitting {n_models} quantile models on {train.size:,} rows",
                      stream=stderr), _booster_errors(args):
@@ -277,7 +277,7 @@ def cmd_intervals(args):
           f"calibration {args.calibration}), {test.size:,} held out; levels "
           f"{', '.join(f'{level:g}' for level in levels)}")
     print(f"  coverage        {coverage(y_test, interval):.3f}   (target {nominal:.3f})")
-    print(f"  mean width      {mean_width(y_test, interval):.6g}")
+    print(f"  mean width      {mean_width(interval):.6g}")
     print(f"  interval score  {interval_score(y_test, interval, (levels[0], levels[-1])):.6g}"
           "   (width + misses / level; lower is better)")
     for j, level in enumerate(levels):
@@ -287,7 +287,7 @@ def cmd_intervals(args):
 
     out = out_dir(args)
     stem = Path(args.data).stem
-    model_path = Path(args.model) if args.model else out / f"{stem}_intervals.pkl"
+    model_path = Path(args.model) if args.model else out / f"{stem}_intervals.joblib"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     from ._saved_models import save_estimator
 

@@ -4,8 +4,9 @@ A saved model is two or three files side by side:
 
 - the model itself: for ``fit``, the booster's own file (``NAME.json`` for XGBoost,
   ``NAME.txt`` for LightGBM), which plain XGBoost / LightGBM load and predict with (features
-  in the order below, text columns as their level codes); for ``intervals``, ``NAME.pkl``, the
-  fitted ``QuantileIntervalRegressor`` (pickle; loading it needs boostobj);
+  in the order below, text columns as their level codes); for ``intervals``, ``NAME.joblib``,
+  the fitted ``QuantileIntervalRegressor`` (``joblib.dump``; ``joblib.load`` gives it back,
+  with boostobj installed; models saved as ``.pkl`` pickles load too);
 - ``NAME.boostobj.json``, what predicting on a new CSV needs: ``format``
   ("boostobj-model") and ``version`` (1), ``kind`` ("booster" or "intervals"),
   ``booster``, ``model_file`` (the file above, next to this one), ``loss`` (its spec),
@@ -23,11 +24,11 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import re
 import tempfile
 from pathlib import Path
 
+import joblib
 import numpy as np
 
 FORMAT, VERSION = "boostobj-model", 1
@@ -35,7 +36,7 @@ METADATA_SUFFIX = ".boostobj.json"
 
 
 def metadata_path(model_path):
-    """``NAME.boostobj.json`` beside ``NAME.json`` / ``NAME.txt`` / ``NAME.pkl``."""
+    """``NAME.boostobj.json`` beside ``NAME.json`` / ``NAME.txt`` / ``NAME.joblib``."""
     model_path = Path(model_path)
     if model_path.name.endswith(METADATA_SUFFIX):
         return model_path
@@ -92,10 +93,9 @@ def save(model_path, metadata, write_model):
 
 
 def save_estimator(model_path, metadata, estimator):
-    """An interval model: the fitted estimator pickled, and its metadata."""
+    """An interval model: the fitted estimator (``joblib.dump``), and its metadata."""
     def write(path):
-        with open(path, "wb") as handle:
-            pickle.dump(estimator, handle)
+        joblib.dump(estimator, path)
 
     return save(model_path, metadata, write)
 
@@ -146,8 +146,7 @@ class SavedModel:
         """(class names or None, an (n, k) float array) for the columns of ``columns``."""
         meta = self.meta
         if meta["kind"] == "intervals":
-            with open(self.model_file, "rb") as handle:
-                estimator = pickle.load(handle)
+            estimator = joblib.load(self.model_file)  # reads plain pickles (.pkl) too
             quantiles = estimator.predict_quantiles(X)
             return None, np.column_stack([estimator.predict(X), quantiles,
                                           quantiles[:, [0, -1]]])

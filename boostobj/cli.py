@@ -150,15 +150,18 @@ def cmd_demo(args):
                                                      progress)
     print(about)
     print(demo.table(means))
-    ours = means["boostobj on LightGBM, conformal"]
+    ours = means["boostobj on LightGBM, mondrian"]
     builtin = means["LightGBM built-in quantile"]
+    cqr = means["CQR on LightGBM built-in"]
     print(f"\nboostobj's calibrated intervals cover {ours[0]:.3f} of held-out prices (target "
-          f"0.900); LightGBM's built-in quantile models {builtin[0]:.3f}. Interval score: "
-          "the width plus each miss's distance / 0.05, in USD, lower is better.")
+          f"0.900), and {ours[1]:.3f}-{ours[2]:.3f} within each tenth of the prices; "
+          f"LightGBM's built-in quantile models {builtin[0]:.3f} ({builtin[1]:.3f}-"
+          f"{builtin[2]:.3f}), CQR on them {cqr[0]:.3f} ({cqr[1]:.3f}-{cqr[2]:.3f}). Interval "
+          "score: the width plus each miss's distance / 0.05, in USD, lower is better.")
     if not args.no_plot:
         from .plots import intervals_figure
 
-        shown = {name: intervals[name] for name in ("boostobj on LightGBM, conformal",
+        shown = {name: intervals[name] for name in ("boostobj on LightGBM, mondrian",
                                                     "LightGBM built-in quantile",
                                                     "CQR on LightGBM built-in")}
         path = intervals_figure(out_dir(args) / "demo_intervals.png", y_test, shown,
@@ -216,11 +219,14 @@ def build_parser():
                            metavar="LEVEL", help="quantile levels; the interval runs from the "
                            "lowest to the highest (default 0.05 0.95)")
     intervals.add_argument("--model", default=None, metavar="PATH", help="where to save the "
-                           "fitted model (default DIR/<data>_intervals.pkl)")
-    intervals.add_argument("--calibration", choices=("conformal", "cv+", "none"),
-                           default="conformal", help="conformal (default): a quarter of the "
-                           "rows calibrates; cv+: every row trains and calibrates (small "
-                           "data, 5x the models); none: uncalibrated")
+                           "fitted model (default DIR/<data>_intervals.joblib)")
+    intervals.add_argument("--calibration", choices=("mondrian", "conformal", "scaled", "cv+",
+                                                     "none"),
+                           default="mondrian", help="mondrian (default): a quarter of the rows "
+                           "calibrates, within bins of the prediction (one per 500 of those "
+                           "rows, at most 10); conformal: one shift per level; scaled: shifts "
+                           "in units of each row's width; cv+: every row trains and "
+                           "calibrates (small data, 5x the models); none: uncalibrated")
 
     fit = _command(
         commands, "fit", cmd_fit, "train with any loss on a CSV, report a held-out split, "
@@ -259,7 +265,7 @@ def build_parser():
         "then the prediction: the value (regression), the class and each class's probability "
         "(classification), the score (ranking), or every level, lower and upper (intervals).",
         ["boostobj predict boostobj-out/diamonds_huber.txt new.csv --out predictions.csv",
-         "boostobj predict boostobj-out/mcycle_intervals.pkl new.csv"])
+         "boostobj predict boostobj-out/mcycle_intervals.joblib new.csv"])
     predict.add_argument("model", metavar="MODEL", help="the saved model")
     predict.add_argument("data", metavar="NEW.csv", help="the rows to predict")
     predict.add_argument("--id-column", default=None, metavar="COL", help="the column naming "

@@ -1,22 +1,40 @@
 """Prediction intervals from quantile boosting, calibrated by conformal prediction.
 
 ``QuantileIntervalRegressor`` fits one model per quantile level with boostobj's ``quantile``
-loss (leaf renewal on) through the drop-in XGBoost or LightGBM regressors, then calibrates
-each level on rows the models did not see, so that the intervals hold their level on new data.
+loss (leaf renewal on) through the drop-in XGBoost or LightGBM regressors, plus a median
+model for ``predict``, then calibrates each level on rows the models did not see, so that
+the intervals hold their level on new data.
 
 Why calibrate: boosted tail quantiles fit their training rows too well, so on new data a
 (0.05, 0.95) interval covers less than 90% (0.62-0.80 on small data sets, 0.88 on 50k rows).
 
 Calibration (conformalized quantile regression, Romano, Patterson & Candès 2019), per level
-τ with the scores r = y - q̂_τ(x) of n held-out rows:
+τ with the scores r = y - q̂_τ(x) of n held-out rows. The split modes fit the models on
+``1 - calibration_size`` of the rows and calibrate on the others:
 
-- ``"conformal"`` (split): the models are fit on ``1 - calibration_size`` of the rows and
-  each level moves by a conformal quantile of the other rows' scores: the
+- ``"conformal"``: each level moves by a conformal quantile of the held-out scores: the
   ⌈τ(n+1)⌉-th smallest for τ >= 0.5, the ⌊τ(n+1)⌋-th for τ < 0.5. If the rows are
   exchangeable (e.g. i.i.d.) with the new row, then P(y <= upper) >= τ_high and
   P(y < lower) <= τ_low, so P(lower <= y <= upper) >= τ_high - τ_low, and at most
   2/(n+1) more (without ties). Calibrating each end on its own (not one common widening)
   also fixes a skew between the two tails, and each end is a calibrated quantile.
+  The guarantee is on average over x: where the models' tails are too narrow for some x
+  and too wide for others, one shift per level over-covers the first and under-covers the
+  second.
+- ``"mondrian"`` (group-conditional, Vovk et al. 2003): the same, within each of
+  ``n_bins`` bins of the predicted centre, (q̂_low(x) + q̂_high(x)) / 2. The bin edges
+  are quantiles of the centre on the *fitting* rows, so a row's bin is a fixed function of
+  x once the models are fit, and the guarantee holds within every bin:
+  P(lower <= y <= upper | x in bin b) >= τ_high - τ_low, at most 2/(n_b+1) more, for the
+  n_b calibration rows of bin b. Each bin needs n_b + 1 >= 1/min(τ, 1-τ) rows for finite
+  bounds and, for the bin's coverage to be within ±0.02 of its level on new data, about
+  0.09/0.01² / 4 ≈ 250 or more; ``n_bins="auto"`` takes ⌊n / ``MIN_BIN_ROWS``⌋ bins,
+  at most 10 (1 bin is ``"conformal"``).
+- ``"scaled"`` (normalised scores, Lei et al. 2018 / Papadopoulos et al. 2002): the scores
+  are divided by the models' interval width w(x) = q̂_high(x) - q̂_low(x) and the level
+  moves by w(x) times their conformal quantile. Same marginal guarantee as
+  ``"conformal"``; the shift grows with the models' own width, with no guarantee within
+  parts of the range.
 - ``"cv+"`` (cross-fitted, for small data): the models are fit on ``cv`` folds; each row's
   score comes from the models that did not see it, and the bound for a new x is the
   conformal quantile of q̂^(-k(i))_τ(x) + r_i over all rows i (CV+, Barber et al. 2021).
@@ -24,8 +42,9 @@ Calibration (conformalized quantile regression, Romano, Patterson & Candès 2019
   (α = 1 - (τ_high - τ_low)); in practice it is close to 1 - α.
 - ``None``: the models are fit on all rows and no guarantee is made.
 
-No crossing: each row's quantiles are sorted (the rearrangement of Chernozhukov,
-Fernández-Val & Galichon 2010), which can only widen the outer interval.
+The median model (``median``) is fit on all the rows and only predicts; it is clipped into
+the interval. No crossing: each row's quantiles are sorted (the rearrangement of
+Chernozhukov, Fernández-Val & Galichon 2010), which can only widen the outer interval.
 """
 
 from __future__ import annotations
@@ -35,7 +54,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -49,9 +68,13 @@ from sklearn.utils.validation import (
 from ._numerics import conformal_quantile
 
 _BOOSTERS = ("lightgbm", "xgboost")
-_CALIBRATIONS = ("conformal", "cv+", None)
+_CALIBRATIONS = ("mondrian", "conformal", "scaled", "cv+", None)
+_SPLIT_CALIBRATIONS = ("mondrian", "conformal", "scaled")
 # Rows x calibration scores per block of CV+ predictions (8 bytes each).
 _CV_PLUS_BLOCK = 1 << 22
+# n_bins="auto": one Mondrian bin per this many calibration rows, at most MAX_BINS.
+MIN_BIN_ROWS = 500
+MAX_BINS = 10
 
 
 def _is_dataframe(X):
@@ -60,26 +83,33 @@ def _is_dataframe(X):
 
 class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
     """Prediction intervals (and quantiles) from gradient boosting with boostobj's quantile
-    loss, calibrated by conformal prediction.
+    loss, calibrated by conformal prediction; ``predict`` is a calibrated median.
 
     Parameters
     ----------
     levels : tuple of float, default (0.05, 0.95)
         Increasing quantile levels in (0, 1), one model each. The interval runs from the
-        first to the last: (0.05, 0.95) is a 90% interval. Add 0.5 for a median model, which
-        ``predict`` then returns.
+        first to the last: (0.05, 0.95) is a 90% interval.
     booster : {"lightgbm", "xgboost"}, default "lightgbm"
         ``LGBMRegressor`` or ``XGBRegressor`` (``tree_method="hist"``,
         ``enable_categorical=True``), trained with ``boostobj.lightgbm.fit`` /
         ``boostobj.xgboost.fit`` and ``quantile:alpha=level``.
     n_estimators, learning_rate : int, float, default 400, 0.05
         Boosting rounds and shrinkage of each model.
-    calibration : {"conformal", "cv+", None}, default "conformal"
-        Split conformal, cross-fitted CV+, or none (see the module docstring).
+    calibration : {"mondrian", "conformal", "scaled", "cv+", None}, default "mondrian"
+        Split conformal within bins of the predicted centre, split conformal, split
+        conformal on width-scaled scores, cross-fitted CV+, or none (see the module
+        docstring for the guarantee of each).
     calibration_size : float, default 0.25
-        Share of the rows held out to calibrate (``"conformal"``).
-    cv : int, default 5
-        Folds of ``"cv+"``.
+        Share of the rows held out to calibrate (the split modes).
+    n_bins : int or "auto", default "auto"
+        Bins of ``"mondrian"``: "auto" is ⌊calibration rows / 500⌋, between 1 and 10.
+    cv : int, splitter or list of (train, test) splits, default 5
+        Folds of ``"cv+"``: an integer is shuffled ``KFold`` seeded by ``random_state``;
+        any other must hold out every row exactly once.
+    median : bool, default True
+        Fit a 0.5-quantile model on all the rows for ``predict`` (kept inside the interval).
+        With False, ``predict`` is the interval's midpoint and one model fewer is fit.
     n_jobs : int or None, default None
         Threads of each booster (None: the booster's default).
     random_state : int, RandomState or None, default None
@@ -91,25 +121,34 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     levels_ : ndarray of shape (k,)
+        The interval's levels (``levels``).
     models_ : list
-        ``"conformal"`` and None: one fitted booster estimator per level. ``"cv+"``: per
-        fold, a list of one per level.
-    corrections_ : ndarray of shape (k,)
-        ``"conformal"``: what each level's model prediction moves by (0 without calibration).
+        One fitted booster estimator per level (split modes and None); ``"cv+"``: per fold,
+        a list of one per level.
+    median_model_ : estimator or None
+        The 0.5-quantile model ``predict`` uses (``median``), fit on all the rows.
+    corrections_ : ndarray of shape (k,) or (n_bins, k)
+        What each level's prediction moves by (``"conformal"``; 0 without calibration), per
+        bin (``"mondrian"``), or in units of the models' width (``"scaled"``).
+    bin_edges_ : ndarray of shape (n_bins - 1,)
+        ``"mondrian"``: the inner edges of the bins of the predicted centre.
     n_calibration_ : int
         Rows that calibrated (all rows for ``"cv+"``, 0 for None).
     """
 
     def __init__(self, levels=(0.05, 0.95), *, booster="lightgbm", n_estimators=400,
-                 learning_rate=0.05, calibration="conformal", calibration_size=0.25, cv=5,
-                 n_jobs=None, random_state=None, **booster_params):
+                 learning_rate=0.05, calibration="mondrian", calibration_size=0.25,
+                 n_bins="auto", cv=5, median=True, n_jobs=None, random_state=None,
+                 **booster_params):
         self.levels = levels
         self.booster = booster
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.calibration = calibration
         self.calibration_size = calibration_size
+        self.n_bins = n_bins
         self.cv = cv
+        self.median = median
         self.n_jobs = n_jobs
         self.random_state = random_state
         self._booster_params = booster_params
@@ -151,19 +190,25 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
                              "'xgboost'.")
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"{name}: calibration == {self.calibration!r}; must be "
-                             "'conformal', 'cv+' or None.")
+                             "'mondrian', 'conformal', 'scaled', 'cv+' or None.")
         if not isinstance(self.n_estimators, numbers.Integral) or self.n_estimators < 1:
             raise ValueError(f"{name}: n_estimators == {self.n_estimators!r}; must be an "
                              "integer >= 1.")
         if not isinstance(self.learning_rate, numbers.Real) or not self.learning_rate > 0:
             raise ValueError(f"{name}: learning_rate == {self.learning_rate!r}; must be > 0.")
         size = self.calibration_size
-        if self.calibration == "conformal" and (not isinstance(size, numbers.Real)
-                                                or not 0 < size < 1):
+        if self.calibration in _SPLIT_CALIBRATIONS and (not isinstance(size, numbers.Real)
+                                                        or not 0 < size < 1):
             raise ValueError(f"{name}: calibration_size == {size!r}; must be in (0, 1).")
-        if self.calibration == "cv+" and (not isinstance(self.cv, numbers.Integral)
-                                          or self.cv < 2):
-            raise ValueError(f"{name}: cv == {self.cv!r}; must be an integer >= 2.")
+        if self.calibration == "mondrian" and self.n_bins != "auto" and (
+                not isinstance(self.n_bins, numbers.Integral) or self.n_bins < 1):
+            raise ValueError(f"{name}: n_bins == {self.n_bins!r}; must be 'auto' or an "
+                             "integer >= 1.")
+        if self.calibration == "cv+" and isinstance(self.cv, numbers.Integral) and self.cv < 2:
+            raise ValueError(f"{name}: cv == {self.cv!r}; must be an integer >= 2, a "
+                             "cross-validation splitter or a list of (train, test) splits.")
+        if self.median not in (True, False):
+            raise ValueError(f"{name}: median == {self.median!r}; must be True or False.")
         return levels
 
     def _validate(self, X, y=None, reset=True):
@@ -211,77 +256,140 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         return np.column_stack([model.predict(X) for model in models])
 
     def fit(self, X, y, sample_weight=None):
-        """Fit one model per level and calibrate them (see ``calibration``)."""
+        """Fit one model per level and calibrate them (``calibration``); fit the median."""
         self.levels_ = self._check_params()
         X, y = self._validate(X, y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         rng = check_random_state(self.random_state)
-        n = len(y)
-        name = type(self).__name__
         self.corrections_ = np.zeros(self.levels_.size)
+        self.bin_edges_ = np.empty(0)
+        self.n_calibration_ = 0
         if self.calibration is None:
             self.models_ = self._fit_levels(X, y, sample_weight, rng)
-            self.n_calibration_ = 0
-        elif self.calibration == "conformal":
-            n_calibration = int(round(self.calibration_size * n))
-            if n < 2 or not 1 <= n_calibration < n:
-                raise ValueError(f"{name}: calibration='conformal' with calibration_size="
-                                 f"{self.calibration_size} leaves no rows to fit or to "
-                                 f"calibrate with n_samples = {n}.")
-            order = rng.permutation(n)
-            fit_rows, calibration_rows = order[n_calibration:], order[:n_calibration]
-            self.models_ = self._fit_levels(_safe_indexing(X, fit_rows), y[fit_rows],
-                                            _take(sample_weight, fit_rows), rng)
-            X_calibration = _safe_indexing(X, calibration_rows)
-            scores = y[calibration_rows, None] - self._predict_levels(self.models_,
-                                                                       X_calibration)
-            weights = _take(sample_weight, calibration_rows)
-            self.corrections_ = np.array([
-                conformal_quantile(scores[:, j], weights, level)
-                for j, level in enumerate(self.levels_)])
-            self.n_calibration_ = n_calibration
-            self._warn_infinite(n_calibration)
+        elif self.calibration == "cv+":
+            self._fit_cv_plus(X, y, sample_weight, rng)
         else:
+            self._fit_split(X, y, sample_weight, rng)
+        self.median_model_ = None
+        if self.median:
+            self.median_model_ = self._model(0.5, int(rng.randint(2**31 - 1))).fit(
+                X, y, sample_weight=sample_weight)
+        return self
+
+    def _fit_split(self, X, y, sample_weight, rng):
+        n = len(y)
+        n_calibration = int(round(self.calibration_size * n))
+        if n < 2 or not 1 <= n_calibration < n:
+            raise ValueError(f"{type(self).__name__}: calibration={self.calibration!r} with "
+                             f"calibration_size={self.calibration_size} leaves no rows to fit "
+                             f"or to calibrate with n_samples = {n}.")
+        order = rng.permutation(n)
+        fit_rows, calibration_rows = order[n_calibration:], order[:n_calibration]
+        X_fit = _safe_indexing(X, fit_rows)
+        self.models_ = self._fit_levels(X_fit, y[fit_rows], _take(sample_weight, fit_rows), rng)
+        raw = self._predict_levels(self.models_, _safe_indexing(X, calibration_rows))
+        scores = y[calibration_rows, None] - raw
+        weights = _take(sample_weight, calibration_rows)
+        self.n_calibration_ = n_calibration
+        if self.calibration == "scaled":
+            width = raw[:, -1] - raw[:, 0]
+            positive = width[width > 0]
+            self._width_floor = 1e-6 * float(np.median(positive)) if positive.size else 1.0
+            scores /= self._width(raw)[:, None]
+        if self.calibration != "mondrian":
+            self.corrections_ = self._conformal_corrections(scores, weights)
+            self._warn_infinite(n_calibration)
+            return
+        n_bins = self.n_bins if self.n_bins != "auto" else \
+            int(np.clip(n_calibration // MIN_BIN_ROWS, 1, MAX_BINS))
+        # Edges from the fitting rows, so that a row's bin depends on x alone once the models
+        # are fit, and the calibration rows stay exchangeable with new rows within each bin.
+        centre_fit = _centre(self._predict_levels(self.models_, X_fit))
+        self.bin_edges_ = np.unique(np.quantile(centre_fit, np.arange(1, n_bins) / n_bins))
+        bins = np.searchsorted(self.bin_edges_, _centre(raw), side="right")
+        self.corrections_ = np.empty((self.bin_edges_.size + 1, self.levels_.size))
+        counts = np.bincount(bins, minlength=self.corrections_.shape[0])
+        for b in range(self.corrections_.shape[0]):
+            rows = np.flatnonzero(bins == b)
+            self.corrections_[b] = self._conformal_corrections(scores[rows],
+                                                               _take(weights, rows))
+        self._warn_infinite(int(counts.min()), "in its smallest bin " if counts.size > 1
+                            else "")
+
+    def _conformal_corrections(self, scores, weights):
+        return np.array([conformal_quantile(scores[:, j], weights, level)
+                         for j, level in enumerate(self.levels_)])
+
+    def _fit_cv_plus(self, X, y, sample_weight, rng):
+        n = len(y)
+        name = type(self).__name__
+        if isinstance(self.cv, numbers.Integral):
             if n < self.cv:
                 raise ValueError(f"{name}: calibration='cv+' with cv={self.cv} needs at "
                                  f"least {self.cv} rows, got n_samples = {n}.")
             folds = KFold(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
-            self.models_ = []
-            self._fold_of_row = np.empty(n, dtype=np.intp)
-            self._scores = np.empty((n, self.levels_.size))
-            for k, (fit_rows, held_out) in enumerate(folds.split(np.empty((n, 1)))):
-                models = self._fit_levels(_safe_indexing(X, fit_rows), y[fit_rows],
-                                          _take(sample_weight, fit_rows), rng)
-                self.models_.append(models)
-                self._fold_of_row[held_out] = k
-                self._scores[held_out] = y[held_out, None] - self._predict_levels(
-                    models, _safe_indexing(X, held_out))
-            self._calibration_weight = sample_weight
-            self.n_calibration_ = n
-            self._warn_infinite(n)
-        return self
+            splits = list(folds.split(np.empty((n, 1))))
+        else:
+            try:
+                splits = list(check_cv(self.cv).split(np.empty((n, 1)), y))
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name}: cv == {self.cv!r}; must be an integer >= 2, a "
+                                 "cross-validation splitter or a list of (train, test) "
+                                 f"splits ({error}).") from None
+            held_out_count = np.bincount(np.concatenate([test for _, test in splits]),
+                                         minlength=n)
+            if held_out_count.size != n or np.any(held_out_count != 1):
+                raise ValueError(f"{name}: calibration='cv+' needs folds that hold out every "
+                                 f"row exactly once; cv == {self.cv!r} does not.")
+        self.models_ = []
+        self._fold_of_row = np.empty(n, dtype=np.intp)
+        self._scores = np.empty((n, self.levels_.size))
+        for k, (fit_rows, held_out) in enumerate(splits):
+            models = self._fit_levels(_safe_indexing(X, fit_rows), y[fit_rows],
+                                      _take(sample_weight, fit_rows), rng)
+            self.models_.append(models)
+            self._fold_of_row[held_out] = k
+            self._scores[held_out] = y[held_out, None] - self._predict_levels(
+                models, _safe_indexing(X, held_out))
+        self._calibration_weight = sample_weight
+        self.n_calibration_ = n
+        self._warn_infinite(n)
 
-    def _warn_infinite(self, n_calibration):
+    def _width(self, raw):
+        """The models' outer width, at least 1e-6 x the calibration rows' median width
+        (``"scaled"`` divides by it)."""
+        return np.maximum(raw[:, -1] - raw[:, 0], self._width_floor)
+
+    def _warn_infinite(self, n_calibration, where=""):
         # the bound is infinite when its rank falls outside the n scores, whatever they are
         small = [float(level) for level in self.levels_
                  if not np.isfinite(conformal_quantile(np.zeros(n_calibration), None, level))]
         if small:
-            warnings.warn(f"{type(self).__name__}: {n_calibration} calibration rows are too "
-                          f"few for levels {small}: those bounds are infinite (the "
+            warnings.warn(f"{type(self).__name__}: {n_calibration} calibration rows {where}"
+                          f"are too few for levels {small}: those bounds are infinite (the "
                           "guarantee needs at least 1/min(τ, 1-τ) - 1 rows).", stacklevel=3)
 
     # -- prediction --------------------------------------------------------------------
 
+    def _quantiles(self, X):
+        """The calibrated quantiles of every level, increasing along each row (n, k)."""
+        if self.calibration == "cv+":
+            return np.sort(self._cv_plus_quantiles(X), axis=1)
+        raw = self._predict_levels(self.models_, X)
+        if self.calibration == "scaled":
+            quantiles = raw + self._width(raw)[:, None] * self.corrections_
+        elif self.calibration == "mondrian":
+            bins = np.searchsorted(self.bin_edges_, _centre(raw), side="right")
+            quantiles = raw + self.corrections_[bins]
+        else:
+            quantiles = raw + self.corrections_
+        return np.sort(quantiles, axis=1)
+
     def predict_quantiles(self, X):
         """The calibrated quantiles, (n, k) for ``levels``; increasing along each row."""
         check_is_fitted(self, "models_")
-        X = self._validate(X, reset=False)
-        if self.calibration == "cv+":
-            quantiles = self._cv_plus_quantiles(X)
-        else:
-            quantiles = self._predict_levels(self.models_, X) + self.corrections_
-        return np.sort(quantiles, axis=1)
+        return self._quantiles(self._validate(X, reset=False))
 
     def _cv_plus_quantiles(self, X):
         n = self._scores.shape[0]
@@ -303,25 +411,44 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         """(n, 2): the lower and upper bounds, the first and last levels; lower <= upper."""
         return self.predict_quantiles(X)[:, [0, -1]]
 
-    def predict(self, X):
-        """The median where 0.5 is among ``levels``, else the midpoint of the interval.
+    def predict(self, X, return_interval=False, return_quantiles=False):
+        """The median model's prediction (with ``median``), moved inside the interval where
+        it falls outside; else the interval's midpoint.
 
-        Where a bound is infinite (too few calibration rows) the midpoint is that of the
-        uncalibrated models' interval.
+        ``return_interval=True`` also returns ``predict_interval(X)``, and
+        ``return_quantiles=True`` ``predict_quantiles(X)``, after the point prediction (as
+        ``GaussianProcessRegressor.predict(X, return_std=True)``): through a ``Pipeline``,
+        ``pipe.predict(X, return_interval=True)`` transforms X once and returns both.
+
+        Without ``median``, where a bound is infinite (too few calibration rows), the
+        midpoint is that of the uncalibrated models' interval.
         """
-        quantiles = self.predict_quantiles(X)
-        median = np.flatnonzero(self.levels_ == 0.5)
-        if median.size:
-            return quantiles[:, median[0]]
-        with np.errstate(invalid="ignore"):  # -inf + inf: replaced below
-            midpoint = (quantiles[:, 0] + quantiles[:, -1]) / 2
-        unbounded = ~np.isfinite(midpoint)
-        if np.any(unbounded):
-            X = self._validate(X, reset=False)
-            models = self.models_ if self.calibration != "cv+" else self.models_[0]
-            raw = self._predict_levels(models, _safe_indexing(X, np.flatnonzero(unbounded)))
-            midpoint[unbounded] = (raw[:, 0] + raw[:, -1]) / 2
-        return midpoint
+        check_is_fitted(self, "models_")
+        X = self._validate(X, reset=False)
+        quantiles = self._quantiles(X)
+        if self.median:
+            point = np.clip(self.median_model_.predict(X), quantiles[:, 0], quantiles[:, -1])
+        else:
+            with np.errstate(invalid="ignore"):  # -inf + inf: replaced below
+                point = (quantiles[:, 0] + quantiles[:, -1]) / 2
+            unbounded = ~np.isfinite(point)
+            if np.any(unbounded):
+                models = self.models_ if self.calibration != "cv+" else self.models_[0]
+                point[unbounded] = _centre(self._predict_levels(
+                    models, _safe_indexing(X, np.flatnonzero(unbounded))))
+        if not (return_interval or return_quantiles):
+            return point
+        result = (point,)
+        if return_interval:
+            result += (quantiles[:, [0, -1]],)
+        if return_quantiles:
+            result += (quantiles,)
+        return result
+
+
+def _centre(raw):
+    """The centre of the models' outer interval, row by row."""
+    return (raw[:, 0] + raw[:, -1]) / 2
 
 
 def _take(values, rows):

@@ -7,6 +7,8 @@ metric-only ones (on ``loss.predict(raw_score)``), which is what the adapters re
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .losses.ranking import as_groups
@@ -106,10 +108,24 @@ def coverage(y, interval, sample_weight=None):
     return _weighted_mean(inside.astype(np.float64), sample_weight)
 
 
-def mean_width(y, interval, sample_weight=None):
-    """Σ w (upper - lower) / Σ w. ``y`` is unused; it keeps the metrics' common signature."""
-    _, lower, upper = _interval(y, interval, "mean_width")
-    return _weighted_mean(upper - lower, sample_weight)
+def mean_width(interval, sample_weight=None, *args):
+    """Σ w (upper - lower) / Σ w over the rows of ``interval`` (n, 2).
+
+    The old call ``mean_width(y, interval[, sample_weight])`` (y was never used) still
+    works, with a ``FutureWarning``; it goes in a later release.
+    """
+    if np.ndim(interval) == 1 and np.ndim(sample_weight) == 2:
+        warnings.warn("mean_width(y, interval) is deprecated: y is not used; call "
+                      "mean_width(interval, sample_weight=None).", FutureWarning, stacklevel=2)
+        interval, sample_weight = sample_weight, (args[0] if args else None)
+    elif args:
+        raise TypeError(f"mean_width takes interval and sample_weight, got {2 + len(args)} "
+                        "arguments.")
+    interval = np.asarray(interval, dtype=np.float64)
+    if interval.ndim != 2 or interval.shape[1] != 2:
+        raise ValueError("mean_width: interval must be an (n, 2) array of lower and upper "
+                         f"bounds, got shape {interval.shape}.")
+    return _weighted_mean(interval[:, 1] - interval[:, 0], sample_weight)
 
 
 def interval_score(y, interval, levels=(0.05, 0.95), sample_weight=None):
@@ -175,7 +191,7 @@ class IntervalScorer:
         if self.metric == "coverage":
             return coverage(y, interval, sample_weight)
         if self.metric == "mean_width":
-            return -mean_width(y, interval, sample_weight)
+            return -mean_width(interval, sample_weight)
         levels = np.asarray(estimator.levels, dtype=np.float64)[[0, -1]]
         return -interval_score(y, interval, levels, sample_weight)
 

@@ -33,7 +33,7 @@ def main(argv=None):
                                           random_state=0)
         model.fit(X_train, y_train)             # calibrates on 25% of the rows it is given
         interval = model.predict_interval(X_test)  # (n, 2), lower <= upper on every row
-        results[calibration] = (coverage(y_test, interval), mean_width(y_test, interval),
+        results[calibration] = (coverage(y_test, interval), mean_width(interval),
                                 interval_score(y_test, interval, model.levels))
         print(f"calibration={calibration!s:9}  coverage {results[calibration][0]:.3f}  "
               f"mean width ${results[calibration][1]:,.0f}  "

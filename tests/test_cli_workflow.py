@@ -140,7 +140,7 @@ def test_interval_models_travel_and_predict_every_level(capsys, tmp_path):
                          "--out", tmp_path)
     assert code == 0, err
     held_out = read_table(tmp_path / "mcycle_intervals.csv")
-    code, out, err = run(capsys, "predict", tmp_path / "mcycle_intervals.pkl",
+    code, out, err = run(capsys, "predict", tmp_path / "mcycle_intervals.joblib",
                          DATA / "mcycle.csv")
     assert code == 0, err
     table = list(csv.DictReader(out.splitlines()))

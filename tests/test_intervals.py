@@ -13,26 +13,57 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from boostobj import QuantileIntervalRegressor, datasets
 from boostobj.metrics import INTERVAL_SCORERS, coverage, interval_score
 
-# A duplicated row and a weight of 2 differ for these models: the random calibration split
-# and the folds see different rows, and both boosters count rows in min_child_samples /
-# bins, not weights.
-_WEIGHT_CHECKS = {
+def _stacked_weight_check_data():
+    """The rows scikit-learn's sample-weight check fits an estimator with a ``cv`` parameter
+    on: 15 weighted rows (or those rows repeated) and the 15 rows twice more, unweighted."""
+    from sklearn.utils import shuffle
+
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15).astype(float)
+    weight = rng.randint(0, 5, size=15)
+    X_weighted, y_weighted, weight = shuffle(X, y, weight, random_state=0)
+    weighted = (np.vstack([X_weighted, X, X]), np.hstack([y_weighted, y, y]),
+                np.hstack([weight, np.ones(30)]))
+    repeated = (np.vstack([X.repeat(weight, axis=0), X, X]),
+                np.hstack([y.repeat(weight), y, y]))
+    return X, weighted, repeated
+
+
+# LightGBM counts rows, not weights, in min_child_samples and when it bins: a weight of 2 and
+# a repeated row give different trees. test_lightgbm_itself_fails_the_weight_check shows that
+# lightgbm.LGBMRegressor fails the same check on the same rows, so the expected failure is
+# LightGBM's; the XGBoost models pass it.
+_LIGHTGBM_WEIGHT_CHECKS = {
     "check_sample_weight_equivalence_on_dense_data":
-        "rows, not weights, are split, binned and counted per leaf",
-    "check_sample_weight_equivalence_on_sparse_data":
-        "rows, not weights, are split, binned and counted per leaf",
+        "LightGBM counts rows, not weights, per leaf and per bin (so does LGBMRegressor)",
 }
 
 
+def test_lightgbm_itself_fails_the_weight_check_on_those_rows():
+    import lightgbm as lgb
+
+    X, (X_w, y_w, weight), (X_r, y_r) = _stacked_weight_check_data()
+    for objective in ("regression", "quantile"):
+        model = lgb.LGBMRegressor(objective=objective, alpha=0.5, verbose=-1)
+        weighted = model.fit(X_w, y_w, sample_weight=weight).predict(X)
+        repeated = model.fit(X_r, y_r).predict(X)
+        assert np.max(np.abs(weighted - repeated)) > 0.1
+
+
 @parametrize_with_checks(
-    [QuantileIntervalRegressor(n_estimators=20, learning_rate=0.5, random_state=0),
+    [QuantileIntervalRegressor(),  # the defaults: 400 trees, Mondrian calibration
+     QuantileIntervalRegressor(n_estimators=20, learning_rate=0.5, random_state=0),
      QuantileIntervalRegressor(booster="xgboost", n_estimators=20, learning_rate=0.5,
                                random_state=0),
+     QuantileIntervalRegressor(calibration="conformal", n_estimators=20, random_state=0),
+     QuantileIntervalRegressor(calibration="scaled", n_estimators=20, random_state=0),
      QuantileIntervalRegressor((0.1, 0.5, 0.9), calibration="cv+", cv=3, n_estimators=20,
                                learning_rate=0.5, random_state=0, min_child_samples=5),
      QuantileIntervalRegressor(calibration=None, n_estimators=20, learning_rate=0.5,
                                random_state=0)],
-    expected_failed_checks=lambda estimator: _WEIGHT_CHECKS)
+    expected_failed_checks=lambda estimator: _LIGHTGBM_WEIGHT_CHECKS
+    if estimator.booster == "lightgbm" else {})
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -78,7 +109,8 @@ def test_cv_plus_covers_on_small_data_and_uses_every_row():
 
 def test_split_corrections_are_the_conformal_order_statistics():
     X, y = _heteroscedastic(400, 0)
-    model = QuantileIntervalRegressor((0.1, 0.5, 0.9), random_state=3, **SMALL).fit(X, y)
+    model = QuantileIntervalRegressor((0.1, 0.5, 0.9), calibration="conformal",
+                                      random_state=3, **SMALL).fit(X, y)
     order = np.random.RandomState(3).permutation(400)
     held_out = order[:100]  # calibration_size 0.25, the first rows of the permutation
     scores = np.sort(y[held_out, None] - np.column_stack(
@@ -89,7 +121,7 @@ def test_split_corrections_are_the_conformal_order_statistics():
     assert model.n_calibration_ == 100
 
 
-@pytest.mark.parametrize("calibration", ["conformal", "cv+", None])
+@pytest.mark.parametrize("calibration", ["mondrian", "conformal", "scaled", "cv+", None])
 def test_no_crossing_ever(calibration):
     X, y = _heteroscedastic(300, 1)
     levels = (0.3, 0.35, 0.4, 0.45, 0.5)  # close levels: the raw models cross
@@ -104,12 +136,15 @@ def test_no_crossing_ever(calibration):
     assert np.all(np.diff(quantiles, axis=1) >= 0)
     interval = model.predict_interval(X_test)
     assert np.all(interval[:, 0] <= interval[:, 1])
-    np.testing.assert_array_equal(model.predict(X_test), quantiles[:, -1])  # the 0.5 level
+    median = model.median_model_.predict(X_test)
+    np.testing.assert_array_equal(model.predict(X_test),
+                                  np.clip(median, interval[:, 0], interval[:, 1]))
 
 
 def test_corrections_that_would_cross_are_rearranged():
     X, y = _heteroscedastic(200, 0)
-    model = QuantileIntervalRegressor(random_state=0, **SMALL).fit(X, y)
+    model = QuantileIntervalRegressor(calibration="conformal", random_state=0,
+                                      **SMALL).fit(X, y)
     model.corrections_ = np.array([10.0, -10.0])  # pushes lower far above upper
     interval = model.predict_interval(X)
     assert np.all(interval[:, 0] <= interval[:, 1])
@@ -197,6 +232,10 @@ def test_pipeline_and_grid_search_with_interval_scorers():
     ({"calibration_size": 1.5}, "calibration_size == 1.5"),
     ({"calibration": "cv+", "cv": 1}, "cv == 1"),
     ({"n_estimators": 0}, "n_estimators == 0"),
+    ({"n_bins": 0}, "n_bins == 0"),
+    ({"n_bins": "many"}, "n_bins == 'many'"),
+    ({"median": "yes"}, "median == 'yes'"),
+    ({"calibration": "cv+", "cv": "five"}, "cv == 'five'"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = _heteroscedastic(50, 0)
@@ -227,7 +266,7 @@ def test_interval_metrics_on_a_hand_example():
     interval = np.array([[-1.0, 1.0], [0.0, 4.0], [10.0, 14.0], [-2.0, 2.0]])
     assert coverage(y, interval) == 0.5
     assert coverage(y, interval, sample_weight=[3, 1, 0, 0]) == 0.75
-    assert mean_width(y, interval) == 3.5
+    assert mean_width(interval) == 3.5
     # widths 2, 4, 4, 4; misses: 1 above the upper bound, 1 below the lower bound
     assert interval_score(y, interval, (0.05, 0.95)) == pytest.approx((14 + 20 + 20) / 4)
     assert interval_score(y, interval, (0.1, 0.8)) == pytest.approx((14 + 5 + 10) / 4)
@@ -253,6 +292,157 @@ def test_intervals_benchmark_runs_at_small_size(capsys):
     results = runpy.run_path(str(path))["main"](
         ["--datasets", "mcycle", "--splits", "1", "--skip-gbr"])
     rows = results["mcycle"]
-    assert rows["boostobj LightGBM, conformal"][3] == 0.0  # no crossing
+    assert rows["boostobj LightGBM, mondrian"][5] == 0.0  # no crossing
     assert rows["boostobj LightGBM, cv+"][0] >= 0.9
     assert "CQR on LightGBM built-in" in capsys.readouterr().out
+
+
+# --- conditional coverage, the median, pipelines, persistence -------------------------------
+
+def _spread_with_the_level(n, seed):
+    """y = 4x + noise whose sd is 0.1 at x = 0 and 2 at x = 1: a model with few trees
+    under-states how fast the spread grows, so one shift per level cannot fit both ends."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(n, 2))
+    return X, 4 * X[:, 0] + (0.1 + 1.9 * X[:, 0] ** 2) * rng.standard_normal(n)
+
+
+def _coverage_by_bin(model, X, y):
+    raw = np.column_stack([m.predict(X) for m in model.models_])
+    bins = np.searchsorted(model.bin_edges_, (raw[:, 0] + raw[:, -1]) / 2, side="right")
+    interval = model.predict_interval(X)
+    inside = (interval[:, 0] <= y) & (y <= interval[:, 1])
+    return np.bincount(bins, weights=inside) / np.bincount(bins)
+
+
+def test_mondrian_covers_in_every_bin_where_one_shift_does_not():
+    X, y = _spread_with_the_level(12000, 0)
+    X_test, y_test = _spread_with_the_level(20000, 1)
+    params = dict(n_estimators=15, learning_rate=0.1, n_jobs=2, random_state=0)
+    mondrian = QuantileIntervalRegressor(**params).fit(X, y)
+    assert mondrian.corrections_.shape == (6, 2)  # 3000 calibration rows / 500
+    conformal = QuantileIntervalRegressor(calibration="conformal", **params).fit(X, y)
+    conformal.bin_edges_ = mondrian.bin_edges_  # the same bins, one shift per level
+    by_bin = _coverage_by_bin(mondrian, X_test, y_test)
+    one_shift = _coverage_by_bin(conformal, X_test, y_test)
+    # ~3,300 test rows a bin: sd 0.005; ~500 calibration rows a bin: sd ~0.013
+    assert np.all(np.abs(by_bin - 0.90) < 0.04), by_bin
+    assert np.max(np.abs(one_shift - 0.90)) > 0.05, one_shift
+    assert abs(coverage(y_test, mondrian.predict_interval(X_test)) - 0.90) < 0.015
+
+
+def test_mondrian_bins_and_corrections_are_the_order_statistics_of_each_bin():
+    X, y = _heteroscedastic(2000, 0)
+    model = QuantileIntervalRegressor(n_bins=3, random_state=5, **SMALL).fit(X, y)
+    order = np.random.RandomState(5).permutation(2000)
+    held_out, fit_rows = order[:500], order[500:]
+    raw_fit = np.column_stack([m.predict(X[fit_rows]) for m in model.models_])
+    np.testing.assert_allclose(model.bin_edges_, np.quantile(
+        (raw_fit[:, 0] + raw_fit[:, 1]) / 2, [1 / 3, 2 / 3]))  # from the fitting rows
+    raw = np.column_stack([m.predict(X[held_out]) for m in model.models_])
+    bins = np.searchsorted(model.bin_edges_, (raw[:, 0] + raw[:, 1]) / 2, side="right")
+    for b in range(3):
+        scores = np.sort(y[held_out][bins == b, None] - raw[bins == b], axis=0)
+        n = scores.shape[0]
+        expected = [scores[int(np.floor(0.05 * (n + 1))) - 1, 0],
+                    scores[int(np.ceil(0.95 * (n + 1))) - 1, 1]]
+        np.testing.assert_allclose(model.corrections_[b], expected)
+    X_new, _ = _heteroscedastic(50, 9)
+    raw_new = np.column_stack([m.predict(X_new) for m in model.models_])
+    bins_new = np.searchsorted(model.bin_edges_, raw_new.mean(axis=1), side="right")
+    np.testing.assert_allclose(model.predict_interval(X_new),
+                               np.sort(raw_new + model.corrections_[bins_new], axis=1))
+
+
+def test_scaled_scores_move_each_row_by_its_width():
+    X, y = _heteroscedastic(1200, 0)
+    model = QuantileIntervalRegressor(calibration="scaled", random_state=2, **SMALL).fit(X, y)
+    held_out = np.random.RandomState(2).permutation(1200)[:300]
+    raw = np.column_stack([m.predict(X[held_out]) for m in model.models_])
+    width = raw[:, 1] - raw[:, 0]
+    scores = np.sort((y[held_out, None] - raw) / width[:, None], axis=0)
+    np.testing.assert_allclose(model.corrections_, [scores[14, 0], scores[285, 1]])  # n=300
+    X_new, _ = _heteroscedastic(40, 7)
+    raw_new = np.column_stack([m.predict(X_new) for m in model.models_])
+    expected = raw_new + (raw_new[:, 1] - raw_new[:, 0])[:, None] * model.corrections_
+    np.testing.assert_allclose(model.predict_interval(X_new), np.sort(expected, axis=1))
+
+
+def test_predict_is_a_median_model_fit_on_every_row():
+    X, y = _heteroscedastic(1500, 0)
+    X_test, y_test = _heteroscedastic(3000, 1)
+    model = QuantileIntervalRegressor(random_state=0, **SMALL).fit(X, y)
+    assert model.median_model_.n_features_in_ == 3
+    assert model.median_model_.get_params()["loss"] == "quantile:alpha=0.5"
+    # fit on all 1,500 rows, not the 1,125 the interval's models saw
+    assert model.median_model_.booster_.num_trees() == 60
+    midpoint = QuantileIntervalRegressor(median=False, random_state=0, **SMALL).fit(X, y)
+    assert midpoint.median_model_ is None
+    np.testing.assert_allclose(midpoint.predict(X_test),
+                               midpoint.predict_interval(X_test).mean(axis=1))
+    assert model.score(X_test, y_test) > 0.75  # sin(3x): R² of the true median is ~0.8
+    point, interval, quantiles = model.predict(X_test, return_interval=True,
+                                               return_quantiles=True)
+    np.testing.assert_array_equal(interval, model.predict_interval(X_test))
+    np.testing.assert_array_equal(quantiles, model.predict_quantiles(X_test))
+    assert np.all((interval[:, 0] <= point) & (point <= interval[:, 1]))
+
+
+def test_pipeline_predicts_intervals_through_predict():
+    import sklearn
+
+    X, y = _heteroscedastic(600, 0)
+    pipe = make_pipeline(StandardScaler(), QuantileIntervalRegressor(random_state=0, **SMALL))
+    pipe.fit(X * 100, y)
+    point, interval = pipe.predict(X * 100, return_interval=True)
+    Xt = pipe[:-1].transform(X * 100)
+    np.testing.assert_array_equal(interval, pipe[-1].predict_interval(Xt))
+    np.testing.assert_array_equal(point, pipe[-1].predict(Xt))
+    _, quantiles = pipe.predict(X * 100, return_quantiles=True)
+    np.testing.assert_array_equal(quantiles, pipe[-1].predict_quantiles(Xt))
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = make_pipeline(StandardScaler(), QuantileIntervalRegressor(
+            random_state=0, **SMALL).set_predict_request(return_interval=True))
+        routed.fit(X * 100, y)
+        np.testing.assert_array_equal(routed.predict(X * 100, return_interval=True)[1],
+                                      interval)
+
+
+@pytest.mark.parametrize("booster, calibration", [("lightgbm", "mondrian"),
+                                                  ("xgboost", "mondrian"),
+                                                  ("lightgbm", "cv+")])
+def test_joblib_round_trip_predicts_the_same(tmp_path, booster, calibration):
+    import joblib
+
+    X, y = _heteroscedastic(400, 0)
+    model = QuantileIntervalRegressor(booster=booster, calibration=calibration, cv=3,
+                                      random_state=0, **SMALL).fit(X, y)
+    joblib.dump(model, tmp_path / "model.joblib")
+    restored = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    np.testing.assert_array_equal(restored.predict_quantiles(X), model.predict_quantiles(X))
+
+
+def test_cv_plus_takes_a_splitter_and_refuses_folds_that_miss_rows():
+    from sklearn.model_selection import KFold, ShuffleSplit
+
+    X, y = _heteroscedastic(120, 0)
+    folds = list(KFold(3).split(X))
+    model = QuantileIntervalRegressor(calibration="cv+", cv=folds, random_state=0,
+                                      min_child_samples=5, **SMALL).fit(X, y)
+    assert len(model.models_) == 3
+    with pytest.raises(ValueError, match="hold out every row exactly once"):
+        QuantileIntervalRegressor(calibration="cv+", cv=ShuffleSplit(3, random_state=0),
+                                  **SMALL).fit(X, y)
+
+
+def test_mean_width_needs_only_the_interval():
+    from boostobj.metrics import mean_width
+
+    interval = np.array([[0.0, 2.0], [1.0, 5.0]])
+    assert mean_width(interval) == 3.0
+    assert mean_width(interval, sample_weight=[3, 1]) == 2.5
+    with pytest.warns(FutureWarning, match="y is not used"):
+        assert mean_width(np.zeros(2), interval, [3, 1]) == 2.5
+    with pytest.raises(ValueError, match="shape \\(2,\\)"):
+        mean_width(np.zeros(2))
