@@ -154,7 +154,7 @@ def cmd_demo(args):
     builtin = means["LightGBM built-in quantile"]
     cqr = means["CQR on LightGBM built-in"]
     print(f"\nboostobj's calibrated intervals cover {ours[0]:.3f} of held-out prices (target "
-          f"0.900), and {ours[1]:.3f}-{ours[2]:.3f} within each tenth of the prices; "
+          f"0.900), and {ours[1]:.3f}-{ours[2]:.3f} within each tenth of the predicted prices; "
           f"LightGBM's built-in quantile models {builtin[0]:.3f} ({builtin[1]:.3f}-"
           f"{builtin[2]:.3f}), CQR on them {cqr[0]:.3f} ({cqr[1]:.3f}-{cqr[2]:.3f}). Interval "
           "score: the width plus each miss's distance / 0.05, in USD, lower is better.")

@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from boostobj import QuantileIntervalRegressor, datasets
 from boostobj.metrics import INTERVAL_SCORERS, coverage, interval_score
 
+
 def _stacked_weight_check_data():
     """The rows scikit-learn's sample-weight check fits an estimator with a ``cv`` parameter
     on: 15 weighted rows (or those rows repeated) and the 15 rows twice more, unweighted."""

@@ -106,9 +106,11 @@ def test_multiclass_example_runs():
 def test_prediction_intervals_example_runs(capsys):
     module = runpy.run_path(str(ROOT / "examples" / "prediction_intervals.py"))
     results = module["main"](["--rows", "3000", "--trees", "200"])
-    assert set(results) == {"conformal", None}
+    assert set(results) == {"mondrian", "conformal", None}
     # 600 test rows: sd of a coverage ~ 0.012
-    assert abs(results["conformal"][0] - 0.90) < 0.04
+    for calibration in ("mondrian", "conformal"):
+        assert abs(results[calibration][0] - 0.90) < 0.04
+        assert results[calibration][3] <= results[calibration][0] <= results[calibration][4]
     assert results[None][0] < results["conformal"][0]
     assert "coverage" in capsys.readouterr().out
 
