@@ -37,7 +37,7 @@ from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegr
 
 from boostobj import QuantileIntervalRegressor, datasets
 from boostobj._numerics import conformal_quantile
-from boostobj.metrics import coverage, interval_score, mean_width
+from boostobj.metrics import coverage, coverage_by_bin, interval_score, mean_width
 
 LEVELS = (0.05, 0.95)
 TREES, LEARNING_RATE = 400, 0.05
@@ -120,19 +120,11 @@ def methods(threads, dataset, skip_gbr):
     return table
 
 
-def decile_of(X_train, y_train, X_test, threads):
-    """Each test row's decile (0-9) of a reference prediction, the same for every method."""
-    reference = lgb.LGBMRegressor(objective="quantile", alpha=0.5, n_estimators=TREES,
-                                  learning_rate=LEARNING_RATE, n_jobs=threads, verbose=-1,
-                                  random_state=0).fit(X_train, y_train).predict(X_test)
-    edges = np.quantile(reference, np.arange(1, 10) / 10)
-    return np.searchsorted(edges, reference, side="right")
-
-
-def decile_coverage(y, interval, decile):
-    inside = (interval[:, 0] <= y) & (y <= interval[:, 1])
-    rows = np.bincount(decile, minlength=10)
-    return np.bincount(decile, weights=inside, minlength=10) / np.where(rows > 0, rows, np.nan)
+def reference_prediction(X_train, y_train, X_test, threads):
+    """The prediction whose deciles every method's coverage is reported in."""
+    return lgb.LGBMRegressor(objective="quantile", alpha=0.5, n_estimators=TREES,
+                             learning_rate=LEARNING_RATE, n_jobs=threads, verbose=-1,
+                             random_state=0).fit(X_train, y_train).predict(X_test)
 
 
 def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr=False):
@@ -147,13 +139,13 @@ def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr
             order = np.random.default_rng(split).permutation(len(y))
             a, b = int(0.6 * len(y)), int(0.8 * len(y))
             train, cal, test = order[:a], order[a:b], order[b:]
-            decile = decile_of(X[train], y[train], X[test], threads)
+            reference = reference_prediction(X[train], y[train], X[test], threads)
             for method, function in methods(threads, name, skip_gbr).items():
                 start = time.perf_counter()
                 lower, upper = function(X[train], y[train], X[cal], y[cal], X[test])
                 seconds = time.perf_counter() - start
                 interval = np.column_stack([lower, upper])
-                by_decile = decile_coverage(y[test], interval, decile)
+                by_decile = coverage_by_bin(y[test], interval, reference)
                 rows.setdefault(method, []).append([
                     coverage(y[test], interval), 0.0, 0.0, mean_width(interval) / sd,
                     interval_score(y[test], interval, LEVELS) / sd,

@@ -28,7 +28,7 @@ import xgboost as xgb
 from . import datasets
 from ._numerics import conformal_quantile
 from .intervals import QuantileIntervalRegressor
-from .metrics import coverage, interval_score, mean_width
+from .metrics import coverage, coverage_by_bin, interval_score, mean_width
 
 LEVELS = (0.05, 0.95)
 TREES, LEARNING_RATE = 400, 0.05
@@ -115,11 +115,9 @@ def run(splits=3, rows=None, threads=2, progress=None):
             if progress is not None:
                 progress.advance()
         y_test = y[test_rows]
-        decile = _deciles(held_out[REFERENCE].mean(axis=1))
+        reference = held_out[REFERENCE].mean(axis=1)
         for name, interval in held_out.items():
-            inside = (interval[:, 0] <= y_test) & (y_test <= interval[:, 1])
-            by_decile = np.bincount(decile, weights=inside, minlength=10) / np.bincount(
-                decile, minlength=10)
+            by_decile = coverage_by_bin(y_test, interval, reference)
             scores.setdefault(name, []).append([
                 coverage(y_test, interval), by_decile.min(), by_decile.max(),
                 mean_width(interval), interval_score(y_test, interval, LEVELS),
@@ -131,12 +129,6 @@ def run(splits=3, rows=None, threads=2, progress=None):
              f"({cut:,} to fit, {y.size - cut:,} held out); {TREES} trees, learning rate "
              f"{LEARNING_RATE}, {threads} threads; levels {LEVELS[0]} and {LEVELS[1]}")
     return means, first, about
-
-
-def _deciles(reference):
-    """Each row's tenth (0-9) of the rows ordered by ``reference``."""
-    return np.searchsorted(np.quantile(reference, np.arange(1, 10) / 10), reference,
-                           side="right")
 
 
 def table(means):

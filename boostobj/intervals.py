@@ -27,9 +27,9 @@ Calibration (conformalized quantile regression, Romano, Patterson & Candès 2019
   x once the models are fit, and the guarantee holds within every bin:
   P(lower <= y <= upper | x in bin b) >= τ_high - τ_low, at most 2/(n_b+1) more, for the
   n_b calibration rows of bin b. Each bin needs n_b + 1 >= 1/min(τ, 1-τ) rows for finite
-  bounds and, for the bin's coverage to be within ±0.02 of its level on new data, about
-  0.09/0.01² / 4 ≈ 250 or more; ``n_bins="auto"`` takes ⌊n / ``MIN_BIN_ROWS``⌋ bins,
-  at most 10 (1 bin is ``"conformal"``).
+  bounds, and a bin's coverage on new data varies by about √(0.09/n_b) (0.013 at 500
+  rows); ``n_bins="auto"`` takes ⌊n / ``MIN_BIN_ROWS``⌋ bins, between 1 and ``MAX_BINS``
+  (1 bin is ``"conformal"``).
 - ``"scaled"`` (normalised scores, Lei et al. 2018 / Papadopoulos et al. 2002): the scores
   are divided by the models' interval width w(x) = q̂_high(x) - q̂_low(x) and the level
   moves by w(x) times their conformal quantile. Same marginal guarantee as
@@ -83,7 +83,7 @@ def _is_dataframe(X):
 
 class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
     """Prediction intervals (and quantiles) from gradient boosting with boostobj's quantile
-    loss, calibrated by conformal prediction; ``predict`` is a calibrated median.
+    loss, calibrated by conformal prediction; ``predict`` is a median model's.
 
     Parameters
     ----------

@@ -108,6 +108,26 @@ def coverage(y, interval, sample_weight=None):
     return _weighted_mean(inside.astype(np.float64), sample_weight)
 
 
+def coverage_by_bin(y, interval, by, n_bins=10, sample_weight=None):
+    """``coverage`` within each of ``n_bins`` equal-count bins of the rows ordered by ``by``
+    (a prediction, say; 10 bins: its deciles), lowest first; NaN for a bin without rows.
+
+    The bins are cut at the quantiles of ``by`` at 1/n_bins, 2/n_bins, ...; rows tied at a
+    cut go to the bin above it.
+    """
+    y, lower, upper = _interval(y, interval, "coverage_by_bin")
+    by = np.asarray(by, dtype=np.float64).reshape(-1)
+    if by.size != y.size:
+        raise ValueError(f"coverage_by_bin: by has {by.size} values for {y.size} targets.")
+    bins = np.searchsorted(np.quantile(by, np.arange(1, n_bins) / n_bins), by, side="right")
+    weight = np.ones(y.size) if sample_weight is None else np.asarray(sample_weight,
+                                                                      dtype=np.float64)
+    inside = ((lower <= y) & (y <= upper)) * weight
+    total = np.bincount(bins, weights=weight, minlength=n_bins)
+    with np.errstate(invalid="ignore"):  # 0 / 0 where a bin has no rows: NaN
+        return np.bincount(bins, weights=inside, minlength=n_bins) / total
+
+
 def mean_width(interval, sample_weight=None, *args):
     """Σ w (upper - lower) / Σ w over the rows of ``interval`` (n, 2).
 

@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from boostobj import QuantileIntervalRegressor
 from boostobj.datasets import load
-from boostobj.metrics import coverage, interval_score, mean_width
+from boostobj.metrics import coverage, coverage_by_bin, interval_score, mean_width
 
 
 def main(argv=None):
@@ -35,8 +35,7 @@ def main(argv=None):
         model.fit(X_train, y_train)             # calibrates on 25% of the rows it is given
         interval = model.predict_interval(X_test)  # (n, 2), lower <= upper on every row
         price = model.predict(X_test)           # the median model
-        tenth = np.searchsorted(np.quantile(price, np.arange(1, 10) / 10), price, side="right")
-        by_tenth = [coverage(y_test[tenth == t], interval[tenth == t]) for t in range(10)]
+        by_tenth = coverage_by_bin(y_test, interval, by=price)  # tenths of the prediction
         results[calibration] = (coverage(y_test, interval), mean_width(interval),
                                 interval_score(y_test, interval, model.levels),
                                 min(by_tenth), max(by_tenth))

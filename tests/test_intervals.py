@@ -447,3 +447,20 @@ def test_mean_width_needs_only_the_interval():
         assert mean_width(np.zeros(2), interval, [3, 1]) == 2.5
     with pytest.raises(ValueError, match="shape \\(2,\\)"):
         mean_width(np.zeros(2))
+
+
+def test_coverage_by_bin_cuts_at_the_quantiles_of_by():
+    from boostobj.metrics import coverage_by_bin
+
+    y = np.arange(8.0)
+    interval = np.column_stack([y - 1, y + 1])
+    interval[[1, 6, 7], 0] = 100.0  # rows 1, 6 and 7 missed
+    by = np.array([7.0, 6, 5, 4, 3, 2, 1, 0])  # the reverse order of the rows
+    np.testing.assert_allclose(coverage_by_bin(y, interval, by, n_bins=4),
+                               [0.0, 1.0, 1.0, 0.5])
+    np.testing.assert_allclose(coverage_by_bin(y, interval, by, n_bins=4,
+                                               sample_weight=[1, 3, 1, 1, 1, 1, 1, 1]),
+                               [0.0, 1.0, 1.0, 0.25])
+    assert np.isnan(coverage_by_bin(y[:2], interval[:2], [1.0, 1.0], n_bins=3)[0])
+    with pytest.raises(ValueError, match="by has 3 values for 8 targets"):
+        coverage_by_bin(y, interval, [1.0, 2.0, 3.0])
