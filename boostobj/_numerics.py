@@ -6,7 +6,9 @@ but finite inputs: they saturate instead of overflowing.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -99,6 +101,9 @@ def weighted_quantile(values, weights, alpha):
     optimal constant start of the quantile loss (alpha = 0.5: the lower weighted median).
     """
     values = np.asarray(values, dtype=np.float64)
+    if _workers.reducer is not None:
+        return float(_selected_quantiles(values, weights, np.zeros(values.size, np.intp), 1,
+                                         alpha)[0])
     order = np.argsort(values, kind="stable")
     sorted_values = values[order]
     if weights is None:
@@ -155,6 +160,8 @@ def grouped_quantile(values, weights, groups, n_groups, alpha):
     by sorting that group alone. Groups without rows get NaN.
     """
     values = np.asarray(values, dtype=np.float64)
+    if _workers.reducer is not None:
+        return _selected_quantiles(values, weights, np.asarray(groups), n_groups, alpha)
     key_type = np.uint8 if n_groups <= 256 else np.uint16 if n_groups <= 65536 else np.intp
     order = np.argsort(np.asarray(groups).astype(key_type, copy=False), kind="stable")
     counts = np.bincount(groups, minlength=n_groups)
@@ -188,27 +195,175 @@ def robust_scale(residual, weights=None):
     sigma = 1.4826 * _median(deviation, weights)
     if sigma > 0:
         return sigma
-    sigma = 1.2533 * (float(np.mean(deviation)) if weights is None
-                      else weighted_mean(deviation, weights))
+    sigma = 1.2533 * weighted_mean(deviation, weights)
     if sigma > 0:
         return sigma
-    largest = float(np.max(np.abs(residual)))
+    largest = float(all_max(np.max(np.abs(residual), initial=0.0)))
     return largest if largest > 0 else 1.0
 
 
 def _median(values, weights):
     """The lower weighted median (``weighted_quantile`` at 0.5), by selection without weights."""
-    if weights is None:
+    if weights is None and _workers.reducer is None:
         k = _lower_quantile_index(values.size, 0.5)
         return float(np.partition(values, k)[k])
     return weighted_quantile(values, weights, 0.5)
 
 
 def weighted_mean(values, weights):
-    """Weighted mean; weights None means equal weights."""
+    """Weighted mean (of each column, for 2-D values); weights None means equal weights.
+
+    Over every worker's rows inside ``summed_over_workers``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if _workers.reducer is None:
+        if weights is None:
+            mean = np.mean(values, axis=0)
+        else:
+            mean = np.dot(weights, values) / np.sum(weights)
+        return float(mean) if np.ndim(mean) == 0 else mean
     if weights is None:
-        return float(np.mean(values))
-    return float(np.dot(values, weights) / np.sum(weights))
+        sums = np.append(np.sum(values, axis=0), values.shape[0])
+    else:
+        weights = np.asarray(weights, dtype=np.float64)
+        sums = np.append(np.dot(weights, values), np.sum(weights))
+    sums = all_sum(sums)
+    mean = sums[:-1] / sums[-1]
+    return float(mean[0]) if values.ndim == 1 else mean
+
+
+# --- statistics over the rows of every worker ---------------------------------------------
+#
+# A distributed training runs the same code on every worker, each on its own rows (SPMD).
+# Inside ``summed_over_workers(reducer)`` the statistics above and below are of all the
+# workers' rows at once: sums by an all-reduce, quantiles by an exact selection on
+# all-reduced histograms. Every worker gets the same value, equal to what one process
+# holding all the rows computes (up to the order of summation). Each worker must call the
+# same statistics in the same order, as the collective of its booster requires.
+
+
+class _Workers(threading.local):
+    reducer = None  # the active reducer of this thread, or None: this process's rows only
+
+
+_workers = _Workers()
+
+
+@contextlib.contextmanager
+def summed_over_workers(reducer):
+    """Inside the block, this thread's statistics are over every worker's rows.
+
+    ``reducer`` has ``sum(array)`` and ``max(array)`` (elementwise over the workers, the
+    same result on every one), ``rank`` and ``world_size``.
+    """
+    previous = _workers.reducer
+    _workers.reducer = reducer
+    try:
+        yield reducer
+    finally:
+        _workers.reducer = previous
+
+
+def over_workers():
+    """Whether statistics are over every worker's rows (inside ``summed_over_workers``)."""
+    return _workers.reducer is not None
+
+
+def all_sum(values):
+    """``values`` summed elementwise over the workers (as they are, on one process)."""
+    values = np.asarray(values, dtype=np.float64)
+    reducer = _workers.reducer
+    return values if reducer is None else np.asarray(reducer.sum(values), dtype=np.float64)
+
+
+def all_max(values):
+    """The elementwise maximum of ``values`` over the workers."""
+    values = np.asarray(values, dtype=np.float64)
+    reducer = _workers.reducer
+    return values if reducer is None else np.asarray(reducer.max(values), dtype=np.float64)
+
+
+def total(values):
+    """Σ values over every worker's rows."""
+    return float(all_sum(np.sum(values)))
+
+
+def dot(values, weights):
+    """Σ values · weights over every worker's rows."""
+    return float(all_sum(np.dot(values, weights)))
+
+
+def all_rows(values):
+    """Every worker's ``values`` (1-D) concatenated in rank order, on every worker.
+
+    O(total rows) of communication: only for statistics that no reduction gives exactly.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    reducer = _workers.reducer
+    if reducer is None:
+        return values
+    sizes = np.zeros(reducer.world_size)
+    sizes[reducer.rank] = values.size
+    sizes = all_sum(sizes).astype(np.intp)
+    gathered = np.zeros(int(sizes.sum()))
+    start = int(sizes[:reducer.rank].sum())
+    gathered[start:start + values.size] = values
+    return all_sum(gathered)  # every other worker adds zeros: exact
+
+
+_SIGN = np.uint64(1 << 63)
+_DIGIT_BITS = 8
+
+
+def _ordered_keys(values):
+    """float64 values as uint64 keys in the same order (negative values bit-flipped)."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+    return np.where(bits & _SIGN, ~bits, bits | _SIGN)
+
+
+def _from_keys(keys):
+    keys = np.asarray(keys, dtype=np.uint64)
+    bits = np.where(keys & _SIGN, keys & ~_SIGN, ~keys)
+    return bits.view(np.float64)
+
+
+def _selected_quantiles(values, weights, groups, n_groups, alpha):
+    """``grouped_quantile`` over every worker's rows, exactly: a radix selection.
+
+    The float64 values are mapped to order-preserving 64-bit keys and the quantile's key is
+    found 8 bits at a time: each of 8 rounds all-reduces, per group, the weight and count
+    of the candidate rows in each of 256 buckets of the next 8 bits, and keeps the first
+    non-empty bucket where the weight at or below it reaches α · total (the smallest value
+    v with W(<= v) >= α W, as ``weighted_quantile``). Groups without rows get NaN.
+    """
+    keys = _ordered_keys(values)
+    groups = np.asarray(groups, dtype=np.intp)
+    weights = (np.ones(values.size) if weights is None
+               else np.asarray(weights, dtype=np.float64))
+    sums = all_sum(np.concatenate([np.bincount(groups, weights, minlength=n_groups),
+                                   np.bincount(groups, minlength=n_groups)]))
+    target = alpha * sums[:n_groups] * (1.0 - 1e-12)
+    present = sums[n_groups:] > 0
+    prefix = np.zeros(n_groups, dtype=np.uint64)
+    below = np.zeros(n_groups)  # weight of the rows under the chosen prefix range
+    active = np.arange(values.size)
+    buckets = 1 << _DIGIT_BITS
+    for shift in range(64 - _DIGIT_BITS, -1, -_DIGIT_BITS):
+        digit = ((keys[active] >> np.uint64(shift)) & np.uint64(buckets - 1)).astype(np.intp)
+        cell = groups[active] * buckets + digit
+        histogram = all_sum(np.concatenate([
+            np.bincount(cell, weights[active], minlength=n_groups * buckets),
+            np.bincount(cell, minlength=n_groups * buckets)]))
+        weight = histogram[:n_groups * buckets].reshape(n_groups, buckets)
+        count = histogram[n_groups * buckets:].reshape(n_groups, buckets)
+        reached = ((below[:, None] + np.cumsum(weight, axis=1)) >= target[:, None]) & (count > 0)
+        last = buckets - 1 - np.argmax(count[:, ::-1] > 0, axis=1)
+        chosen = np.where(reached.any(axis=1), np.argmax(reached, axis=1), last)
+        rows = np.arange(n_groups)
+        below += np.cumsum(weight, axis=1)[rows, chosen] - weight[rows, chosen]
+        prefix |= chosen.astype(np.uint64) << np.uint64(shift)
+        active = active[digit == chosen[groups[active]]]
+    return np.where(present, _from_keys(prefix), np.nan)
 
 
 # Blocks of this many values (rows x scores per row) fit the per-core caches, so the several

@@ -11,13 +11,13 @@ import warnings
 
 import numpy as np
 
+from ._numerics import weighted_mean
 from .losses.ranking import as_groups
 
 
 def _weighted_mean(values, sample_weight):
-    if sample_weight is None:
-        return float(np.mean(values))
-    return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+    # over every worker's rows in a distributed training (boostobj._numerics)
+    return weighted_mean(values, sample_weight)
 
 
 def rmse(y, prediction, sample_weight=None):

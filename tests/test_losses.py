@@ -191,7 +191,17 @@ class NoValidation:
         return float(np.average(self.loss(y, raw_score), weights=sample_weight))
 
 
+class LocalStart(SquaredError):
+    """Right on one machine, but its start is a mean of this worker's rows alone."""
+
+    name = "local_start"
+
+    def _init_score(self, y, sample_weight):
+        return float(np.average(y, weights=sample_weight))
+
+
 @pytest.mark.parametrize("broken, checks, expected", [
+    (LocalStart(), ALL_CHECKS, "init score without weights on worker 0 of 3"),
     (WrongGradient(), ALL_CHECKS, "gradient disagrees"),
     (WrongHessian(), ALL_CHECKS, "hessian disagrees"),
     (WrongInit(), ALL_CHECKS, "init score does not minimise"),

@@ -82,3 +82,44 @@ def test_conformal_quantile_ranks_and_guarantee():
     lower = conformal_quantile(calibration, None, 0.1)  # 2nd of 19: P = 2/20
     assert abs(np.mean(new <= upper) - 0.9) < 0.006
     assert abs(np.mean(new < lower) - 0.1) < 0.006
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_quantiles_over_workers_equal_one_process(weighted, alpha, rng):
+    """The radix selection over all-reduced histograms picks exactly weighted_quantile's
+    value per group: ties, zero weights, negative values, -0.0 and 0.0, an empty worker."""
+    n = 600
+    values = np.round(rng.standard_t(2, size=n) * 3, 1)  # many ties
+    values[:5] = [-0.0, 0.0, -1e300, 1e-300, 5e-324]
+    weights = rng.uniform(0, 2, size=n) if weighted else None
+    if weighted:
+        weights[::7] = 0.0
+    groups = rng.integers(0, 5, size=n)
+    groups[groups == 4] = 3  # group 4 empty
+    parts = [np.arange(0, 100), np.arange(0), np.arange(100, n)]
+    workers = boostobj.testing.SimulatedWorkers(3)
+
+    def statistics(values, weights, groups):
+        return (nm.weighted_quantile(values, weights, alpha),
+                nm.grouped_quantile(values, weights, groups, 5, alpha))
+
+    expected = (nm.weighted_quantile(values, weights, alpha),
+                nm.grouped_quantile(values, weights, groups, 5, alpha))
+    for single, grouped in workers.run(statistics, [
+            (values[rows], None if weights is None else weights[rows], groups[rows])
+            for rows in parts]):
+        assert single == expected[0]
+        np.testing.assert_array_equal(grouped, expected[1])
+
+
+def test_sums_over_workers_and_gathered_rows(rng):
+    workers = boostobj.testing.SimulatedWorkers(2)
+    parts = [(np.array([1.0, 2.0]), np.array([1.0, 3.0])), (np.array([4.0]), np.array([2.0]))]
+    results = workers.run(lambda v, w: (nm.weighted_mean(v, w), nm.total(v), nm.all_rows(v),
+                                        nm.robust_scale(v, w)), parts)
+    for mean, summed, rows, scale in results:
+        assert mean == pytest.approx((1 + 6 + 8) / 6)
+        assert summed == 7.0
+        np.testing.assert_array_equal(rows, [1.0, 2.0, 4.0])
+        assert scale == nm.robust_scale(np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0]))

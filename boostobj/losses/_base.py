@@ -18,7 +18,16 @@ from functools import partial
 
 import numpy as np
 
-from .._numerics import grouped_quantile, map_row_blocks, weighted_quantile
+from .._numerics import (
+    all_sum,
+    dot,
+    grouped_quantile,
+    map_row_blocks,
+    over_workers,
+    total,
+    weighted_mean,
+    weighted_quantile,
+)
 from ..links import IdentityLink
 
 
@@ -277,13 +286,15 @@ class BaseLoss:
         value = grouped_quantile(y - raw_score, sample_weight, leaf, n_leaves, 0.5)
         present = np.isfinite(value)
         weight = np.ones_like(y) if sample_weight is None else sample_weight
-        tolerance = 1e-10 * (float(np.mean(np.abs(y - raw_score))) + 1e-300)
+        tolerance = 1e-10 * (weighted_mean(np.abs(y - raw_score), None) + 1e-300)
         shifted, gradient, hessian = (np.empty_like(y) for _ in range(3))
         for _ in range(max_iter):
             np.add(raw_score, np.where(present, value, 0.0)[leaf], out=shifted)
             self._gradient_hessian(y, shifted, gradient, hessian)
-            summed_gradient = np.bincount(leaf, gradient * weight, minlength=n_leaves)
-            summed_hessian = np.bincount(leaf, hessian * weight, minlength=n_leaves)
+            sums = all_sum(np.concatenate([
+                np.bincount(leaf, gradient * weight, minlength=n_leaves),
+                np.bincount(leaf, hessian * weight, minlength=n_leaves)]))
+            summed_gradient, summed_hessian = sums[:n_leaves], sums[n_leaves:]
             usable = present & (summed_hessian > 0)
             step = np.zeros(n_leaves)
             step[usable] = -summed_gradient[usable] / summed_hessian[usable]
@@ -303,9 +314,7 @@ class BaseLoss:
 
     def unchecked_metric(self, y, raw_score, sample_weight):
         values = self.fix_scale(y, raw_score, sample_weight)._loss(y, raw_score)
-        if sample_weight is None:
-            return float(np.mean(values))
-        return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+        return weighted_mean(values, sample_weight)
 
     def total_weight(self, y, sample_weight=None):
         """The metric's denominator: Σ w, or n without weights (Σ w c_y with class weights)."""
@@ -313,14 +322,14 @@ class BaseLoss:
         return self._total_weight(y, sample_weight)
 
     def _total_weight(self, y, sample_weight):
-        return float(len(y) if sample_weight is None else np.sum(sample_weight))
+        return total(np.ones(len(y)) if sample_weight is None else sample_weight)
 
     # --- input checks -----------------------------------------------------------------------
 
     def check_target(self, y):
         """``y`` as float64 1-D, or ``ValueError`` naming the loss and the offending values."""
         y = as_1d_float(self.name, "y", y)
-        if y.size == 0:
+        if y.size == 0 and not over_workers():  # a worker may hold none of the rows
             raise ValueError(f"{self.name}: y is empty.")
         finite = np.isfinite(y)
         if not finite.all():
@@ -344,7 +353,7 @@ class BaseLoss:
         if bad.any():
             raise ValueError(f"{self.name}: sample_weight must be finite and >= 0, "
                              f"got {_describe_bad(weight, bad)}.")
-        if not weight.any():
+        if not weight.any() and not over_workers():
             raise ValueError(f"{self.name}: sample_weight sums to 0.")
         return weight
 
@@ -420,14 +429,15 @@ def minimize_constant(loss, y, sample_weight, max_iter=100, start=None):
 
     def total(constant):
         raw.fill(constant)
-        return float(np.dot(loss._loss(y, raw), weight))
+        return dot(loss._loss(y, raw), weight)
 
     gradient, hessian = np.empty_like(y), np.empty_like(y)
 
     def summed_gradient(constant):
         raw.fill(constant)
         loss._gradient_hessian(y, raw, gradient, hessian)
-        return float(np.dot(gradient, weight)), float(np.dot(hessian, weight))
+        sums = all_sum([np.dot(gradient, weight), np.dot(hessian, weight)])
+        return float(sums[0]), float(sums[1])
 
     if start is None:
         start = loss.link.link(weighted_quantile(y, sample_weight, 0.5))

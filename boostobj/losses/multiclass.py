@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numerics import log_softmax, softmax
+from .._numerics import all_max, all_sum, log_softmax, over_workers, softmax, total, weighted_mean
 from ..links import SoftmaxLink
 from ._base import BaseLoss, _describe_bad, check_number
 
@@ -111,7 +111,7 @@ class MulticlassLoss(BaseLoss):
             y = y[:, 0]
         if y.ndim != 1:
             raise ValueError(f"{self.name}: y must be 1-D class ids, got shape {y.shape}.")
-        if y.size == 0:
+        if y.size == 0 and not over_workers():  # a worker may hold none of the rows
             raise ValueError(f"{self.name}: y is empty.")
         values = y.astype(np.float64)
         bad = ~np.isfinite(values) | ~self.target_domain.includes(values)
@@ -122,7 +122,7 @@ class MulticlassLoss(BaseLoss):
 
     def n_classes_of(self, y):
         """K for checked targets ``y``: the number of class weights, else max(y) + 1."""
-        return int(y.max()) + 1
+        return int(all_max(y.max() if y.size else -1)) + 1
 
     def raw_score_shape(self, y):
         return (len(y), self.n_classes_of(y))
@@ -162,10 +162,10 @@ class MulticlassLoss(BaseLoss):
         values = self._loss(y, raw_score)
         if sample_weight is not None:
             values = values * sample_weight
-        return float(np.sum(values) / self._total_weight(y, sample_weight))
+        return total(values) / self._total_weight(y, sample_weight)
 
     def _class_totals(self, y, sample_weight, n_classes):
-        return np.bincount(y, weights=sample_weight, minlength=n_classes).astype(np.float64)
+        return all_sum(np.bincount(y, weights=sample_weight, minlength=n_classes))
 
 
 class Softmax(MulticlassLoss):
@@ -217,7 +217,7 @@ class Softmax(MulticlassLoss):
         weight = self._row_class_weight(y)
         if weight is None:
             return super()._total_weight(y, sample_weight)
-        return float(np.sum(weight if sample_weight is None else weight * sample_weight))
+        return total(weight if sample_weight is None else weight * sample_weight)
 
     def _loss(self, y, raw_score):
         values = -log_softmax(raw_score)[np.arange(len(y)), y]
@@ -268,7 +268,7 @@ class SoftLabel(MulticlassLoss):
         if q.ndim != 2 or q.shape[1] < 2:
             raise ValueError(f"{self.name}: y must be an (n, K) matrix of class "
                              f"probabilities with K >= 2, got shape {q.shape}.")
-        if q.shape[0] == 0:
+        if q.shape[0] == 0 and not over_workers():  # a worker may hold none of the rows
             raise ValueError(f"{self.name}: y is empty.")
         bad = ~np.isfinite(q) | (q < 0)
         if bad.any():
@@ -300,7 +300,7 @@ class SoftLabel(MulticlassLoss):
         np.subtract(p, y, out=gradient)
 
     def _init_score(self, y, sample_weight, n_classes):
-        mean = np.average(y, axis=0, weights=sample_weight)
+        mean = weighted_mean(y, sample_weight)
         return self.link.link(mean / mean.sum())
 
 
@@ -416,7 +416,10 @@ def _minimize_constant_vector(loss, y, weight, start, max_iter=500):
         step = -g / h
         for _ in range(60):
             candidate = total(c + step)
-            if candidate <= current:
+            # Within rounding of the summed loss (which is flat at the minimum, so a step
+            # of 1e-8 changes it by 1e-16 of itself) a Newton step still counts: without
+            # this slack the start would stop about √ε from the minimiser.
+            if candidate <= current + 8 * np.finfo(np.float64).eps * abs(current):
                 break
             step *= 0.5
         else:

@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from .._numerics import log1pexp, map_tasks
+from .._numerics import log1pexp, map_tasks, over_workers, weighted_mean
 from ._base import NON_NEGATIVE, BaseLoss, _describe_bad, check_number
 
 # Rows per block of the listwise kernel, and pair-matrix cells per block of the pairwise
@@ -52,6 +52,8 @@ class Groups:
     def from_sizes(cls, sizes, n_rows=None, caller="groups"):
         """Groups of the given sizes, in order; they must cover ``n_rows`` rows exactly."""
         sizes = np.asarray(sizes)
+        if sizes.ndim == 1 and sizes.size == 0 and over_workers():
+            return cls(np.zeros(1, dtype=np.int64))  # a worker holding no groups
         if sizes.ndim != 1 or sizes.size == 0:
             raise ValueError(f"{caller}: group must be a non-empty 1-D array of group sizes, "
                              f"got shape {sizes.shape}.")
@@ -70,6 +72,8 @@ class Groups:
     def from_ptr(cls, ptr, n_rows=None, caller="groups"):
         """Groups from boundaries 0 = ptr[0] < ptr[1] < ... < ptr[-1] = n_rows."""
         ptr = np.asarray(ptr, dtype=np.int64)
+        if ptr.ndim == 1 and ptr.size <= 1 and not ptr.any() and over_workers():
+            return cls(np.zeros(1, dtype=np.int64))  # a worker holding no groups
         if ptr.ndim != 1 or ptr.size < 2 or ptr[0] != 0:
             raise ValueError(f"{caller}: group boundaries must start at 0 and hold at least "
                              f"one group, got {ptr[:5].tolist()}.")
@@ -231,9 +235,7 @@ class RankingLoss(BaseLoss):
 
     def unchecked_metric(self, y, raw_score, sample_weight, *, group):
         values = self._group_loss(y, np.asarray(raw_score, dtype=np.float64), group)
-        if sample_weight is None:
-            return float(np.mean(values))
-        return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+        return weighted_mean(values, sample_weight)
 
     def total_weight(self, y, sample_weight=None, *, group=None):
         """The metric's denominator: Σ_g w_g, or the number of groups without weights."""

@@ -11,8 +11,11 @@ import copy
 import numpy as np
 
 from .._numerics import (
+    all_rows,
+    all_sum,
     grouped_quantile,
     log_cosh,
+    over_workers,
     robust_scale,
     safe_exp,
     squared,
@@ -308,7 +311,8 @@ class Expectile(BaseLoss):
         c = weighted_mean(y, sample_weight)
         for _ in range(100):
             aw = w * self._asymmetry(c - y)
-            new = float(np.dot(aw, y) / np.sum(aw))
+            sums = all_sum([np.dot(aw, y), np.sum(aw)])
+            new = float(sums[0] / sums[1])
             if new == c:
                 break
             c = new
@@ -418,6 +422,8 @@ class TruncatedSquared(BaseLoss):
         # fixed and the total loss is ½ Σ_in w (c - y)² + ½ t² Σ_out w: its minimiser is the
         # inliers' weighted mean, clipped to the segment. Sweep the 2n breakpoints in order.
         w = np.ones_like(y) if sample_weight is None else sample_weight
+        if over_workers():  # no reduction gives this minimum: it sweeps all the rows
+            y, w = all_rows(y), all_rows(w)
         t = self.threshold
         points = np.concatenate([y - t, y + t])
         enters = np.concatenate([np.ones_like(y), -np.ones_like(y)])  # +1: row becomes inlier
