@@ -27,6 +27,9 @@ intercept and renews only the new trees.
 
 from __future__ import annotations
 
+import json
+import time
+
 import numpy as np
 import xgboost as xgb
 
@@ -50,8 +53,9 @@ from ._boosters.common import (
     stopping_metric_of,
     thread_count,
 )
-from ._numerics import expit
-from .losses import Groups, get_loss
+from ._numerics import all_max, expit, summed_over_workers
+from .losses import Groups, MulticlassLoss, get_loss
+from .losses.multiclass import SoftLabel
 from .metrics import LossMetrics, higher_is_better
 
 # The built-in objective ``train`` records in the model for each link, and the scale XGBoost
@@ -141,20 +145,81 @@ class _XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
             else booster
 
 
+class _WorkerTraining(xgb.callback.TrainingCallback):
+    """One worker's part in a distributed training (``dask_train``).
+
+    Each worker holds only its own rows, so what needs all of them is computed over the
+    workers through ``xgboost.collective`` (``summed_over_workers``): the start (at the
+    objective's first call, from the training labels), an ``"auto"`` scale, the renewed
+    leaves and the metric. The model trains from base_score at margin 0 with the start
+    added to the booster's scores; when training ends the start becomes the model's
+    intercept (after the renewed leaves are written), so the model predicts on its own.
+    """
+
+    def __init__(self, loss, renewal, n_classes, find_start):
+        super().__init__()
+        self.loss = loss
+        self.renewal = renewal
+        self.n_classes = n_classes
+        self.find_start = find_start  # False: the user's base_score, base_margin or model
+        self.start = None
+
+    def reducing(self):
+        return summed_over_workers(xgboost_model.Collective())
+
+    def start_of(self, targets, dtrain):
+        """The start over every worker's training rows (computed at the first call)."""
+        if self.start is None:
+            has_margin = all_max(float(dtrain.get_base_margin().size > 0)) > 0
+            self.find_start = self.find_start and not has_margin
+            self.start = targets.init_score(self.n_classes) if self.find_start else 0.0
+            if self.renewal is not None and self.find_start:
+                self.renewal.start = self.start
+        return self.start
+
+    def after_iteration(self, model, epoch, evals_log):
+        # The renewal's own callback, after this one, then finds the tree renewed.
+        if self.renewal is not None:
+            self.renewal.booster = model
+            with self.reducing():
+                self.renewal.flush()
+        return False
+
+    def after_training(self, model):
+        if self.renewal is not None:
+            with self.reducing():
+                model = self.renewal.apply(model)
+        if self.find_start and self.start is not None:
+            model = xgboost_model.with_base_margin(model, self.start)
+            # the start before XGBoost rounds its intercept to float32
+            model.set_attr(boostobj_start=json.dumps(np.asarray(self.start).tolist()))
+        return model
+
+
 class Objective:
     """``obj=`` for ``xgb.train``: ``(predictions, dtrain) -> (gradient, hessian)``."""
 
-    def __init__(self, loss, _targets=None, _renewal=None):
+    def __init__(self, loss, _targets=None, _renewal=None, _worker=None):
         self.loss = get_loss(loss)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
         self._renewal = _renewal
+        self._worker = _worker
 
     def __call__(self, predictions, dtrain):
+        if self._worker is None:
+            return self._gradient_hessian(predictions, dtrain, 0.0)
+        with self._worker.reducing():
+            targets = self._targets(dtrain)
+            return self._gradient_hessian(predictions, dtrain,
+                                          self._worker.start_of(targets, dtrain))
+
+    def _gradient_hessian(self, predictions, dtrain, start):
         targets = self._targets(dtrain)
         if self._renewal is None:
-            return targets.gradient_hessian(predictions)
+            return targets.gradient_hessian(predictions, start)
+        self._renewal.add_dataset(dtrain, dtrain, targets.n_rows)
         return targets.gradient_hessian_of(
-            self._renewal.training_raw_score(dtrain, targets, predictions))
+            self._renewal.training_raw_score(dtrain, targets, predictions, start))
 
 
 class Metric:
@@ -164,17 +229,27 @@ class Metric:
     loss's own last, since XGBoost's early stopping follows the last metric by default.
     """
 
-    def __init__(self, loss, extra_metrics=None, _targets=None, _renewal=None):
+    def __init__(self, loss, extra_metrics=None, _targets=None, _renewal=None, _worker=None):
         self.loss = get_loss(loss)
         self.metrics = LossMetrics(self.loss, extra_metrics)
         self._targets = _targets or CheckedTargets(self.loss, _fetch)
         self._renewal = _renewal
+        self._worker = _worker
 
     def __call__(self, predictions, dmatrix):
+        if self._worker is None:
+            return self._evaluate(predictions, dmatrix, 0.0)
+        # Every worker returns the metric over all the workers' rows, and XGBoost's mean
+        # of these equal values over the workers is then that exact weighted mean.
+        with self._worker.reducing():
+            start = self._worker.start
+            return self._evaluate(predictions, dmatrix, 0.0 if start is None else start)
+
+    def _evaluate(self, predictions, dmatrix, start):
         targets = self._targets(dmatrix)
-        start = 0.0
         if self._renewal is not None:
-            start = self._renewal.evaluation_correction(dmatrix)
+            self._renewal.add_dataset(dmatrix, dmatrix, targets.n_rows)
+            start = start + self._renewal.evaluation_correction(dmatrix)
         results = targets.metrics(self.metrics, targets.raw_score(predictions, start))
         return results[0] if len(results) == 1 else results[1:] + results[:1]
 
@@ -299,14 +374,8 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
     # The renewal comes first: its after_training must see the model before early stopping
     # cuts it to the best iteration.
     callbacks = ([renewal] if renewal else []) + list(callbacks or [])
-    if early_stopping_rounds:
-        if not evals:
-            raise ValueError(f"{loss.name}: early_stopping_rounds needs at least one set "
-                             "in evals.")
-        stopping_metric = stopping_metric_of(loss, stopping_metric, extra_metrics)
-        callbacks.append(xgb.callback.EarlyStopping(
-            rounds=early_stopping_rounds, metric_name=stopping_metric,
-            maximize=higher_is_better(stopping_metric), save_best=True))
+    callbacks += _early_stopping(loss, early_stopping_rounds, evals, stopping_metric,
+                                 extra_metrics)
     if renewal is not None:
         for dmatrix in [dtrain, *(dmatrix for dmatrix, _ in evals)]:
             renewal.add_dataset(dmatrix, dmatrix, targets(dmatrix).n_rows)
@@ -317,6 +386,115 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
     if renewal is not None:
         booster = renewal.apply(booster)  # attributes (best_iteration, ...) travel in the JSON
     return xgboost_model.as_softprob(booster, n_classes) if soft_labels else booster
+
+
+def dask_train(client, loss, params, dtrain, num_boost_round=10, *, evals=(),
+               early_stopping_rounds=None, extra_metrics=None, stopping_metric=None,
+               callbacks=None, renew_leaves=None, xgb_model=None, **kwargs):
+    """``xgboost.dask.train`` with a boostobj loss: ``train`` on a dask cluster.
+
+    Returns what ``xgboost.dask.train`` returns, ``{"booster": Booster, "history": ...}``.
+    ``dtrain`` and the sets of ``evals`` are ``xgboost.dask.DaskDMatrix``. Each worker
+    trains on its own partitions, and what needs every row is computed over all of them
+    through ``xgboost.collective``, the same on every worker and equal to the value one
+    process holding all the rows computes:
+
+    - the start (``loss.init_score`` of all the training labels and weights: sums,
+      quantiles by an exact selection, M-estimates on global sums), stored as the model's
+      intercept;
+    - a robust loss's ``"auto"`` scale, each round, from all the residuals;
+    - leaf renewal: every leaf is the learning rate times the minimiser over all the rows
+      that reach it, written alike on every worker and into the saved model;
+    - the metric on each set of ``evals``: the weighted mean over all its rows (XGBoost
+      would average the workers' own metrics), so early stopping follows it.
+
+    A worker that dies ends the call with a ``RuntimeError`` naming it: its sockets close
+    and the other workers' next all-reduce fails at once. (A machine that vanishes without
+    closing them holds the others until the collective's timeout:
+    ``coll_cfg=xgboost.collective.Config(timeout=seconds)``.) The client can train again.
+
+    A ranking loss needs each query group within one partition (``qid=`` with the rows of
+    a group together). A multiclass loss needs ``params["num_class"]``; soft labels (an
+    (n, K) label matrix) train on one machine only (``train``).
+    """
+    from xgboost import dask as xgb_dask
+
+    caller = "boostobj.xgboost.dask_train"
+    loss = get_loss(loss)
+    renewal = _XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
+    params = dict(params or {})
+    if "objective" in params:
+        raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
+                         f"{caller} sets the objective from the loss.")
+    _check_modes(caller, loss, params, renewal)
+    objective_name = _LINK_OBJECTIVES.get(loss.link.name, "reg:squarederror")
+    n_classes = None
+    if isinstance(loss, MulticlassLoss):
+        if isinstance(loss, SoftLabel):
+            refuse(caller, loss, "soft labels", "an (n, K) label matrix is not split into "
+                   "partitions by xgboost.dask", "train on one machine with "
+                   "boostobj.xgboost.train")
+        if not params.get("num_class"):
+            raise ValueError(f"{caller}: {loss.name} needs params['num_class'] (the number "
+                             "of classes): on a cluster no worker sees every label.")
+        n_classes = int(params["num_class"])
+    if "eval_metric" in params and not getattr(loss, "grouped", False):
+        refuse(caller, loss, f"params['eval_metric']={params['eval_metric']!r}", "XGBoost's "
+               "built-in metrics would see the scores without the start the workers add",
+               "the loss's own metric (and extra_metrics) is reported")
+    params["objective"] = objective_name
+    if params.get("base_score") is None:  # the estimators pass None for "not set"
+        params.pop("base_score", None)
+    find_start = "base_score" not in params and xgb_model is None
+    if find_start:
+        # Margin 0 during training: the workers add the start they compute together.
+        params["base_score"] = float(xgboost_model.from_margin(objective_name, 0.0))
+    if "eval_metric" not in params:
+        params["disable_default_eval_metric"] = 1
+    worker = _WorkerTraining(loss, renewal, n_classes, find_start)
+    threads = thread_count(first_param(params, _THREAD_KEYS))
+    targets = CheckedTargets(loss, _fetch, threads=threads)
+    callbacks = [worker] + ([renewal] if renewal else []) + list(callbacks or [])
+    callbacks += _early_stopping(loss, early_stopping_rounds, evals, stopping_metric,
+                                 extra_metrics)
+    workers = set(client.scheduler_info()["workers"])
+    try:
+        return xgb_dask.train(client, params, dtrain, num_boost_round, evals=list(evals),
+                              obj=Objective(loss, targets, renewal, worker),
+                              custom_metric=Metric(loss, extra_metrics, targets, renewal,
+                                                   worker),
+                              callbacks=callbacks, xgb_model=xgb_model, **kwargs)
+    except Exception as error:
+        lost = _lost_workers(client, workers)
+        if lost:
+            raise RuntimeError(
+                f"{caller}: worker(s) {sorted(lost)} left the cluster during training, so "
+                "the other workers' collective failed and no model was trained. Build the "
+                "DaskDMatrix again (the lost workers' partitions are gone) and train "
+                "again.") from error
+        raise
+
+
+def _lost_workers(client, workers, wait=3.0):
+    """Those of ``workers`` the scheduler no longer has, waiting up to ``wait`` seconds for
+    it to notice a death (a peer's failed all-reduce can arrive first)."""
+    deadline = time.monotonic() + wait
+    while True:
+        lost = workers - set(client.scheduler_info()["workers"])
+        if lost or time.monotonic() > deadline:
+            return lost
+        time.sleep(0.1)
+
+
+def _early_stopping(loss, rounds, evals, stopping_metric, extra_metrics):
+    """XGBoost's early stopping on the loss's metric (or ``stopping_metric``), as a list."""
+    if not rounds:
+        return []
+    if not evals:
+        raise ValueError(f"{loss.name}: early_stopping_rounds needs at least one set in evals.")
+    name = stopping_metric_of(loss, stopping_metric, extra_metrics)
+    return [xgb.callback.EarlyStopping(rounds=rounds, metric_name=name,
+                                       maximize=higher_is_better(name), save_best=True)]
 
 
 def _as_booster(model):
@@ -530,6 +708,18 @@ class XGBClassifier(xgb.XGBClassifier):
                                          base_margin=base_margin,
                                          iteration_range=iteration_range)
         return self.classes_[np.argmax(probability, axis=1)]
+
+
+_DASK_ESTIMATORS = ("DaskXGBRegressor", "DaskXGBClassifier")
+
+
+def __getattr__(name):
+    # The dask estimators subclass xgboost.dask's, which import dask: only on first use.
+    if name in _DASK_ESTIMATORS:
+        from . import _xgboost_dask
+
+        return getattr(_xgboost_dask, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _probabilities(loss, margin):

@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from .._numerics import available_cpus
+from .._numerics import all_max, all_sum, available_cpus
 from ..losses import MulticlassLoss, get_loss
 from ..losses._base import BinaryLabels
 from ..metrics import LossMetrics
@@ -544,7 +544,12 @@ class LeafRenewal:
         tree = self._newest_tree()
         leaf_ids = np.asarray(self._training_leaves(self._datasets[key][0], tree, scores_before),
                               dtype=np.intp)
-        ids = np.flatnonzero(np.bincount(leaf_ids))
+        # The leaves any worker's rows reach (on one process: this one's): every worker
+        # then numbers them alike, and the leaf values are over all their rows.
+        n_ids = int(all_max(leaf_ids.max() + 1 if leaf_ids.size else 0))
+        ids = np.flatnonzero(all_sum(np.bincount(leaf_ids, minlength=n_ids)))
+        if ids.size == 0:
+            return
         compact = np.empty(ids[-1] + 1, dtype=np.intp)
         compact[ids] = np.arange(ids.size)
         leaf = compact[leaf_ids]

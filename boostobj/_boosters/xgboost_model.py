@@ -10,7 +10,10 @@ training silently wrong models. Relied on (checked against XGBoost 2.1 - 3.2):
   ``learner.objective.name``;
 - the config JSON: ``learner.gradient_booster.tree_train_param.eta``;
 - the scikit-learn estimators keep their booster in ``_Booster``;
-- ``Booster.eval_set`` calls a custom metric once per evaluation set, in the order given.
+- ``Booster.eval_set`` calls a custom metric once per evaluation set, in the order given;
+- distributed training (``xgboost.dask``) calls the objective, the metric and the callbacks
+  on every worker inside ``xgboost.collective``, the same number of times on each, and
+  averages a custom metric over the workers (``callback._allreduce_metric``).
 """
 
 from __future__ import annotations
@@ -145,6 +148,48 @@ def base_margin(booster):
         raise ModelFormChanged("XGBoost's config has no learner_model_param.base_score or "
                                "objective.name; boostobj reads the intercept there.") from error
     return float(values[0]) if values.size == 1 else [float(v) for v in values]
+
+
+def with_base_margin(booster, margin):
+    """A copy of ``booster`` whose intercept is ``margin`` (a float, or one per class),
+    written on the scale its objective reads base_score on."""
+    model = _model(booster)
+    learner = _learner(model, "setting the intercept")
+    try:
+        objective = learner["objective"]["name"]
+        values = from_margin(objective, np.atleast_1d(np.asarray(margin, dtype=np.float64)))
+        learner["learner_model_param"]["base_score"] = json.dumps([float(v) for v in values])
+    except KeyError as error:
+        raise ModelFormChanged("XGBoost's model JSON has no learner.objective.name or "
+                               "learner_model_param; boostobj writes the intercept "
+                               "there.") from error
+    return _load(model)
+
+
+class Collective:
+    """The reducer of ``boostobj._numerics.summed_over_workers`` for XGBoost's distributed
+    training: ``xgboost.collective`` all-reduces (every worker gets the same sums)."""
+
+    @property
+    def rank(self):
+        return xgb.collective.get_rank()
+
+    @property
+    def world_size(self):
+        return xgb.collective.get_world_size()
+
+    def _allreduce(self, values, op):
+        values = np.array(values, dtype=np.float64)  # a contiguous copy, 0-d stays 0-d
+        if self.world_size <= 1:
+            return values
+        shape = values.shape
+        return np.asarray(xgb.collective.allreduce(values.reshape(-1), op)).reshape(shape)
+
+    def sum(self, values):
+        return self._allreduce(values, xgb.collective.Op.SUM)
+
+    def max(self, values):
+        return self._allreduce(values, xgb.collective.Op.MAX)
 
 
 def with_objective(booster, objective):

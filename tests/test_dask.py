@@ -1,0 +1,248 @@
+"""Training on a dask cluster: a LocalCluster of 2 worker processes (1 thread each,
+loopback only, no dashboard), small data, every test bounded by a timeout.
+
+Run alone with ``pytest -m dask``. What is checked against one process holding all the
+rows: the start, the "auto" scale and the renewed leaves (every leaf of every tree), the
+reported metric and early stopping; partitions (unequal, a worker with no training rows,
+DataFrames with categorical columns); a worker dying during training.
+"""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+import boostobj
+import boostobj.xgboost as bx
+from boostobj._boosters import common, xgboost_model
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+xgb_dask = pytest.importorskip("xgboost.dask")
+
+pytestmark = pytest.mark.dask
+
+TEST_TIMEOUT = 120  # seconds per test, cluster start included
+LEARNING_RATE = 0.3
+PARAMS = {"eta": LEARNING_RATE, "max_depth": 3, "min_child_weight": 5, "tree_method": "hist"}
+
+
+@pytest.fixture(autouse=True)
+def bounded():
+    """Fail a test that runs past TEST_TIMEOUT instead of hanging the suite."""
+    def expire(signum, frame):
+        raise TimeoutError(f"test ran past {TEST_TIMEOUT} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(TEST_TIMEOUT)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None,
+                                       worker_dashboard_address=None)
+    with cluster, distributed.Client(cluster, timeout=60) as client:
+        client.wait_for_workers(2, timeout=60)
+        yield client
+
+
+def heavy_tailed(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    y = 3 * X[:, 0] + 2 * np.sin(2 * X[:, 1]) + 40 + rng.standard_t(2, size=n)
+    return X, y, rng.uniform(0.5, 2.0, size=n)
+
+
+def on_workers(client, *arrays, rows=(600, 1400)):
+    """Dask arrays of ``arrays`` in unequal chunks, the first chunk on one worker and the
+    rest on the other."""
+    workers = sorted(client.scheduler_info()["workers"])
+    chunks = []
+    for array in arrays:
+        if array is None:
+            chunks.append(None)
+            continue
+        shape = (tuple(rows),) + tuple((size,) for size in array.shape[1:])
+        collection = da.from_array(array, chunks=shape)
+        chunks.append(collection)
+    persisted = []
+    for collection in chunks:
+        if collection is None:
+            persisted.append(None)
+            continue
+        blocks = [client.persist(collection.blocks[index], workers=[workers[index % 2]])
+                  for index in range(len(rows))]
+        persisted.append(da.concatenate(blocks))
+    return persisted
+
+
+def start_of(booster):
+    return np.asarray(json.loads(booster.attr("boostobj_start")))
+
+
+@pytest.mark.parametrize("spec", ["squared_error", "quantile:alpha=0.8", "huber", "poisson",
+                                  "truncated_squared:threshold=2"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_start_is_the_single_process_init_score(client, spec, weighted):
+    X, y, weight = heavy_tailed()
+    y = np.abs(y) if spec == "poisson" else y
+    weight = weight if weighted else None
+    X_d, y_d, w_d = on_workers(client, X, y, weight)
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d, weight=w_d)
+    booster = bx.dask_train(client, spec, PARAMS, dtrain, 2)["booster"]
+    loss = boostobj.get_loss(spec)
+    expected = common.loss_start(loss, y, weight)
+    np.testing.assert_allclose(start_of(booster), expected, rtol=1e-9, atol=0)
+    # the saved intercept is that start (as float32), and plain XGBoost predicts with it
+    assert xgboost_model.base_margin(booster) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("spec", ["quantile:alpha=0.8", "absolute_error", "huber", "fair"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_leaf_is_the_learning_rate_times_the_minimiser_over_all_rows(client, spec,
+                                                                          weighted):
+    X, y, weight = heavy_tailed()
+    weight = weight if weighted else None
+    X_d, y_d, w_d = on_workers(client, X, y, weight)
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d, weight=w_d)
+    booster = bx.dask_train(client, spec, PARAMS, dtrain, 4)["booster"]
+    loss = boostobj.get_loss(spec)
+    gathered = xgb.DMatrix(X)
+    before = np.full(len(y), common.loss_start(loss, y, weight))
+    for tree in range(4):
+        after = booster.predict(gathered, iteration_range=(0, tree + 1)).astype(float)
+        ids, leaf = np.unique(booster[tree:tree + 1].predict(gathered, pred_leaf=True),
+                              return_inverse=True)
+        expected = LEARNING_RATE * loss.leaf_values(y, before, weight, leaf, ids.size)
+        np.testing.assert_allclose(after - before, expected[leaf], rtol=1e-5, atol=1e-4)
+        before = after
+
+
+def test_metric_is_the_weighted_mean_over_all_rows_and_early_stopping_follows_it(client):
+    X, y, weight = heavy_tailed(seed=1)
+    X_d, y_d, w_d = on_workers(client, X[:1500], y[:1500], weight[:1500], rows=(400, 1100))
+    V_d, v_d, vw_d = on_workers(client, X[1500:], y[1500:], weight[1500:], rows=(100, 400))
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d, weight=w_d)
+    dvalid = xgb_dask.DaskDMatrix(client, V_d, v_d, weight=vw_d)
+    params = {**PARAMS, "eta": 0.8, "max_depth": 6, "min_child_weight": 1}
+    result = bx.dask_train(client, "huber", params, dtrain, 40, evals=[(dvalid, "valid")],
+                           early_stopping_rounds=3)
+    booster, history = result["booster"], result["history"]["valid"]["huber"]
+    loss = boostobj.get_loss("huber")
+    valid = xgb.DMatrix(X[1500:])
+    assert len(history) < 40  # it stopped
+    for rounds in (1, booster.best_iteration // 2 + 1, booster.best_iteration + 1):
+        margin = booster.predict(valid, iteration_range=(0, rounds), output_margin=True)
+        exact = loss.metric(y[1500:], margin.astype(float), weight[1500:])
+        assert history[rounds - 1] == pytest.approx(exact, rel=1e-5)
+    assert booster.best_iteration == int(np.argmin(history))
+    assert booster.num_boosted_rounds() == booster.best_iteration + 1
+
+
+def test_a_worker_without_training_rows_takes_part(client):
+    """All training rows on one worker, an evaluation set on the other: that worker's
+    training DMatrix is empty, and it still joins every all-reduce."""
+    X, y, weight = heavy_tailed()
+    workers = sorted(client.scheduler_info()["workers"])
+    X_d = client.persist(da.from_array(X, chunks=(2000, 4)), workers=[workers[0]])
+    y_d = client.persist(da.from_array(y, chunks=2000), workers=[workers[0]])
+    V_d = client.persist(da.from_array(X[:300], chunks=(300, 4)), workers=[workers[1]])
+    v_d = client.persist(da.from_array(y[:300], chunks=300), workers=[workers[1]])
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d)
+    dvalid = xgb_dask.DaskDMatrix(client, V_d, v_d)
+    result = bx.dask_train(client, "quantile:alpha=0.3", PARAMS, dtrain, 3,
+                           evals=[(dvalid, "valid")])
+    loss = boostobj.get_loss("quantile:alpha=0.3")
+    np.testing.assert_allclose(start_of(result["booster"]), common.loss_start(loss, y, None),
+                               rtol=1e-9)
+    margin = result["booster"].predict(xgb.DMatrix(X[:300]), output_margin=True)
+    assert result["history"]["valid"]["quantile"][-1] == pytest.approx(
+        loss.metric(y[:300], margin.astype(float)), rel=1e-5)
+
+
+def test_regressor_on_a_dataframe_with_categorical_columns(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, _ = heavy_tailed()
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    frame["colour"] = pd.Categorical(np.array(["red", "green", "blue"])[np.arange(2000) % 3])
+    y = y + 5 * (frame["colour"] == "red")
+    frame_d = dd.from_pandas(frame, npartitions=3)
+    y_d = dd.from_pandas(pd.Series(y, name="y"), npartitions=3)
+    model = bx.DaskXGBRegressor(loss="absolute_error", n_estimators=20, learning_rate=0.3,
+                                max_depth=3, enable_categorical=True, tree_method="hist")
+    model.client = client
+    model.fit(frame_d, y_d, eval_set=[(frame_d, y_d)])
+    prediction = model.predict(frame_d).compute()
+    assert np.mean(np.abs(prediction - y)) < np.mean(np.abs(y - np.median(y))) / 2
+    expected = common.loss_start(boostobj.get_loss("absolute_error"), y, None)
+    assert start_of(model.get_booster()) == pytest.approx(expected, rel=1e-9)
+    assert model.loss_.name == "absolute_error"
+    history = model.evals_result()["validation_0"]["absolute_error"]
+    assert history[-1] == pytest.approx(np.mean(np.abs(prediction - y)), rel=1e-5)
+
+
+def test_classifier_takes_any_labels_and_starts_from_the_global_prior(client):
+    X, y, weight = heavy_tailed()
+    labels = np.where(y > np.quantile(y, 0.3), "high", "low")
+    X_d, l_d, w_d = on_workers(client, X, labels, weight)
+    model = bx.DaskXGBClassifier(loss="logistic", n_estimators=10, max_depth=3)
+    model.client = client
+    model.fit(X_d, l_d, sample_weight=w_d)
+    assert list(model.classes_) == ["high", "low"]
+    positive = (labels == "low").astype(float)
+    np.testing.assert_allclose(start_of(model.get_booster()),
+                               boostobj.get_loss("logistic").init_score(positive, weight),
+                               rtol=1e-6)
+    probability = model.predict_proba(X_d).compute()
+    assert probability.shape == (2000, 2)
+    np.testing.assert_allclose(probability.sum(axis=1), 1.0)
+    accuracy = np.mean(model.predict(X_d).compute() == labels)
+    assert accuracy > 0.85
+
+
+def test_multiclass_needs_num_class_and_soft_labels_are_refused(client):
+    X, y, _ = heavy_tailed(n=600)
+    X_d, y_d = on_workers(client, X, np.digitize(y, np.quantile(y, [0.3, 0.6])),
+                          rows=(200, 400))
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d)
+    with pytest.raises(ValueError, match="num_class"):
+        bx.dask_train(client, "softmax", PARAMS, dtrain, 2)
+    booster = bx.dask_train(client, "softmax", {**PARAMS, "num_class": 3}, dtrain, 2)["booster"]
+    labels = np.digitize(y, np.quantile(y, [0.3, 0.6]))
+    np.testing.assert_allclose(start_of(booster),
+                               boostobj.get_loss("softmax").init_score(labels, n_classes=3),
+                               rtol=1e-9)
+    with pytest.raises(ValueError, match="soft labels.*boostobj.xgboost.train"):
+        bx.dask_train(client, "soft_label", {**PARAMS, "num_class": 3}, dtrain, 2)
+    with pytest.raises(ValueError, match="eval_metric"):
+        bx.dask_train(client, "squared_error", {**PARAMS, "eval_metric": "rmse"}, dtrain, 2)
+
+
+class _DieOnRankOne(xgb.callback.TrainingCallback):
+    def after_iteration(self, model, epoch, evals_log):
+        if epoch == 2 and xgb.collective.get_rank() == 1:
+            os._exit(1)  # the worker process dies mid-training
+        return False
+
+
+def test_a_worker_dying_ends_training_with_a_clear_error_and_the_client_trains_again(client):
+    # Partitions dask can compute again elsewhere (not pinned to a worker): the lost
+    # worker's part of the training is then rescheduled, and fails at once.
+    X, y, _ = heavy_tailed()
+    X_d, y_d = da.from_array(X, chunks=(700, 4)), da.from_array(y, chunks=700)
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d)
+    with pytest.raises(RuntimeError, match="left the cluster during training"):
+        bx.dask_train(client, "huber", PARAMS, dtrain, 20, callbacks=[_DieOnRankOne()],
+                      coll_cfg=xgb.collective.Config(timeout=30))
+    client.wait_for_workers(2, timeout=60)  # the nanny replaces the dead worker
+    booster = bx.dask_train(client, "huber", PARAMS, xgb_dask.DaskDMatrix(client, X_d, y_d),
+                            3)["booster"]
+    assert booster.num_boosted_rounds() == 3
