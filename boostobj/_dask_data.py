@@ -49,3 +49,28 @@ def map_rows(margin, function, n_classes):
         return margin.map_blocks(function, new_axis=1, chunks=(margin.chunks[0], (width,)),
                                  dtype=np.float64)
     return margin.rechunk({1: -1}).map_blocks(function, dtype=np.float64)
+
+
+def check_whole_groups(qid, caller):
+    """``ValueError`` unless every query id of the dask collection ``qid`` lies within one
+    partition (and the ids of a partition are contiguous): a ranking loss's groups are
+    each worker's own, so a group cut in two would be ranked as two."""
+    import dask
+
+    blocks = qid.to_delayed()
+    blocks = list(np.ravel(blocks)) if isinstance(blocks, np.ndarray) else list(blocks)
+
+    def ids(block):
+        block = np.asarray(block).reshape(-1)
+        starts = np.flatnonzero(np.concatenate([[True], block[1:] != block[:-1]]))
+        return block[starts]
+
+    runs = dask.compute(*[dask.delayed(ids)(block) for block in blocks])
+    seen = np.concatenate(runs) if runs else np.zeros(0)
+    values, counts = np.unique(seen, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(f"{caller}: query ids {values[counts > 1][:5].tolist()} lie in more "
+                         "than one partition, or not together within one; a ranking loss "
+                         "ranks each worker's groups, so keep every group's rows together "
+                         "in one partition (e.g. sort by qid and repartition at group "
+                         "boundaries).")

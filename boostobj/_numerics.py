@@ -191,7 +191,8 @@ def robust_scale(residual, weights=None):
     """
     residual = np.asarray(residual, dtype=np.float64)
     centre = _median(residual, weights)
-    deviation = np.abs(residual - centre)
+    deviation = np.subtract(residual, centre)
+    np.abs(deviation, out=deviation)
     sigma = 1.4826 * _median(deviation, weights)
     if sigma > 0:
         return sigma
@@ -316,9 +317,12 @@ _DIGIT_BITS = 8
 
 
 def _ordered_keys(values):
-    """float64 values as uint64 keys in the same order (negative values bit-flipped)."""
+    """float64 values as uint64 keys in the same order: a non-negative value's sign bit
+    set, a negative value's bits all flipped."""
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
-    return np.where(bits & _SIGN, ~bits, bits | _SIGN)
+    flip = (bits.view(np.int64) >> 63).view(np.uint64)  # all ones where negative
+    flip |= _SIGN
+    return np.bitwise_xor(bits, flip, out=flip)
 
 
 def _from_keys(keys):
@@ -334,35 +338,52 @@ def _selected_quantiles(values, weights, groups, n_groups, alpha):
     found 8 bits at a time: each of 8 rounds all-reduces, per group, the weight and count
     of the candidate rows in each of 256 buckets of the next 8 bits, and keeps the first
     non-empty bucket where the weight at or below it reaches α · total (the smallest value
-    v with W(<= v) >= α W, as ``weighted_quantile``). Groups without rows get NaN.
+    v with W(<= v) >= α W, as ``weighted_quantile``). Each round keeps only the rows of the
+    chosen buckets, so after the first two rounds few rows are left. Groups without rows
+    get NaN.
     """
     keys = _ordered_keys(values)
     groups = np.asarray(groups, dtype=np.intp)
-    weights = (np.ones(values.size) if weights is None
-               else np.asarray(weights, dtype=np.float64))
-    sums = all_sum(np.concatenate([np.bincount(groups, weights, minlength=n_groups),
-                                   np.bincount(groups, minlength=n_groups)]))
-    target = alpha * sums[:n_groups] * (1.0 - 1e-12)
-    present = sums[n_groups:] > 0
+    # Weighted on every worker or on none (a worker without rows cannot tell), as every
+    # worker's all-reduces must have the same size.
+    weighted = bool(all_max(float(weights is not None)) > 0)
+    if weighted:
+        weights = (np.ones(values.size) if weights is None
+                   else np.asarray(weights, dtype=np.float64))
+
+    def histograms(cells, size):
+        # Without weights a bucket's weight is its count: half the all-reduce.
+        count = np.bincount(cells, minlength=size).astype(np.float64)
+        if not weighted:
+            count = all_sum(count)
+            return count, count
+        summed = all_sum(np.concatenate([np.bincount(cells, weights, minlength=size), count]))
+        return summed[:size], summed[size:]
+
+    total, count = histograms(groups, n_groups)
+    target = alpha * total * (1.0 - 1e-12)
+    present = count > 0
     prefix = np.zeros(n_groups, dtype=np.uint64)
     below = np.zeros(n_groups)  # weight of the rows under the chosen prefix range
-    active = np.arange(values.size)
     buckets = 1 << _DIGIT_BITS
+    rows = np.arange(n_groups)
     for shift in range(64 - _DIGIT_BITS, -1, -_DIGIT_BITS):
-        digit = ((keys[active] >> np.uint64(shift)) & np.uint64(buckets - 1)).astype(np.intp)
-        cell = groups[active] * buckets + digit
-        histogram = all_sum(np.concatenate([
-            np.bincount(cell, weights[active], minlength=n_groups * buckets),
-            np.bincount(cell, minlength=n_groups * buckets)]))
-        weight = histogram[:n_groups * buckets].reshape(n_groups, buckets)
-        count = histogram[n_groups * buckets:].reshape(n_groups, buckets)
-        reached = ((below[:, None] + np.cumsum(weight, axis=1)) >= target[:, None]) & (count > 0)
+        digit = keys >> np.uint64(shift)
+        digit &= np.uint64(buckets - 1)
+        digit = digit.astype(np.intp)
+        cells = digit if n_groups == 1 else groups * buckets + digit
+        weight, count = (h.reshape(n_groups, buckets)
+                         for h in histograms(cells, n_groups * buckets))
+        cumulative = np.cumsum(weight, axis=1)
+        reached = ((below[:, None] + cumulative) >= target[:, None]) & (count > 0)
         last = buckets - 1 - np.argmax(count[:, ::-1] > 0, axis=1)
         chosen = np.where(reached.any(axis=1), np.argmax(reached, axis=1), last)
-        rows = np.arange(n_groups)
-        below += np.cumsum(weight, axis=1)[rows, chosen] - weight[rows, chosen]
+        below += cumulative[rows, chosen] - weight[rows, chosen]
         prefix |= chosen.astype(np.uint64) << np.uint64(shift)
-        active = active[digit == chosen[groups[active]]]
+        keep = digit == (chosen[0] if n_groups == 1 else chosen[groups])
+        keys, groups = keys[keep], groups[keep]
+        if weighted:
+            weights = weights[keep]
     return np.where(present, _from_keys(prefix), np.nan)
 
 

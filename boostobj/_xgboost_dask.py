@@ -14,7 +14,7 @@ from xgboost import dask as xgb_dask
 from . import xgboost as bx
 from ._boosters import xgboost_model
 from ._boosters.common import estimator_doc, estimator_loss, refuse
-from ._dask_data import class_labels, encode_classes_of, map_rows
+from ._dask_data import check_whole_groups, class_labels, encode_classes_of, map_rows
 
 _FIT_DOC = """
 
@@ -153,3 +153,61 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
                                          iteration_range=iteration_range)
         return probability.map_blocks(lambda block: classes[np.argmax(block, axis=1)],
                                       drop_axis=1, dtype=classes.dtype)
+
+
+class DaskXGBRanker(xgb_dask.DaskXGBRanker):
+    __doc__ = estimator_doc("""``xgboost.dask.DaskXGBRanker`` trained on a boostobj ranking
+    loss (XGBoost's own refuses custom objectives): ``fit(X, y, qid=, sample_weight=,
+    eval_set=, eval_qid=)`` with dask collections, through ``boostobj.xgboost.dask_train``.
+    Every query group must lie within one partition (checked: ``ValueError`` otherwise);
+    weights are one per group, as XGBoost's rankers take them. The loss's metric over every
+    group is reported (``evals_result()``) and ``early_stopping_rounds`` follows it;
+    ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""")
+
+    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self):
+        return bx._xgb_params(self, super().get_xgb_params())
+
+    def fit(self, X, y, *, qid, sample_weight=None, base_margin=None, eval_set=None,
+            eval_qid=None, sample_weight_eval_set=None, base_margin_eval_set=None,
+            verbose=False, xgb_model=None, feature_weights=None):
+        caller = "boostobj.xgboost.DaskXGBRanker.fit"
+        loss = estimator_loss(self.loss, False, caller, y, ranker=True)
+        renews_leaves = bx.renews_leaves(loss, self.renew_leaves, caller)  # refuses True
+        if self.objective not in (None, "rank:ndcg"):
+            raise ValueError(f"{caller}: objective={self.objective!r}; the objective is set "
+                             "from loss: pass loss=... instead.")
+        params = self.get_xgb_params()
+        params.pop("objective", None)
+        if self.eval_metric is not None:
+            params["eval_metric"] = self.eval_metric  # XGBoost's ranking metrics see scores
+        client = self.client
+        options = {"missing": self.missing, "enable_categorical": self.enable_categorical,
+                   "feature_types": self.feature_types}
+        check_whole_groups(qid, caller)
+        dtrain = xgb_dask.DaskDMatrix(client, X, y, qid=qid, weight=sample_weight,
+                                      base_margin=base_margin,
+                                      feature_weights=feature_weights, **options)
+        evals = []
+        for index, (eval_X, eval_y) in enumerate(eval_set or []):
+            if eval_qid is None:
+                raise ValueError(f"{caller}: eval_set needs eval_qid, the query ids of each "
+                                 "evaluation set.")
+            check_whole_groups(eval_qid[index], caller)
+            weight_i, margin_i = (None if values is None else values[index]
+                                  for values in (sample_weight_eval_set, base_margin_eval_set))
+            evals.append((xgb_dask.DaskDMatrix(client, eval_X, eval_y, qid=eval_qid[index],
+                                               weight=weight_i, base_margin=margin_i,
+                                               **options), f"validation_{index}"))
+        result = bx.dask_train(client, loss, params, dtrain, self.get_num_boosting_rounds(),
+                               evals=evals, early_stopping_rounds=self.early_stopping_rounds,
+                               callbacks=self.callbacks, renew_leaves=renews_leaves,
+                               xgb_model=xgb_model, verbose_eval=verbose)
+        xgboost_model.set_fitted_booster(self, result["booster"])
+        self._set_evaluation_result(result["history"])
+        self.loss_ = loss
+        return self

@@ -294,8 +294,8 @@ class Objective:
         targets = self._targets(train_set)
         if self._renewal is None:
             return targets.gradient_hessian(predictions, self.start)
-        return targets.gradient_hessian_of(self._renewal.training_raw_score(
-            train_set, targets, predictions, self.start))
+        return self._renewal.training_gradient_hessian(train_set, targets, predictions,
+                                                       self.start)
 
 
 class Metric:
@@ -685,6 +685,18 @@ class LGBMClassifier(lgb.LGBMClassifier):
             raise ValueError(f"boostobj.lightgbm.LGBMClassifier.fit: renew_leaves="
                              f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
         return _fit(self, super().fit, True, X, y, sample_weight, **fit_params)
+
+
+_DASK_ESTIMATORS = ("DaskLGBMRegressor", "DaskLGBMClassifier")
+
+
+def __getattr__(name):
+    # The dask estimators subclass lightgbm.dask's, which import dask: only on first use.
+    if name in _DASK_ESTIMATORS:
+        from . import _lightgbm_dask
+
+        return getattr(_lightgbm_dask, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _SklearnRankingObjective(SklearnObjective):

@@ -777,7 +777,11 @@ def _check_partitions(loss, y, raw, weight, rng, n_classes=None):
                     _fail(loss, "statistics over partitioned rows must equal one process's",
                           f"{label} {'with' if w is not None else 'without'} weights on "
                           f"worker {rank} of {len(parts)} (rows {[len(r) for r in parts]}): "
-                          f"{value!r}, one process: {single!r}")
+                          f"{value!r}, one process: {single!r}. Sum and take extremes "
+                          "with boostobj.losses' total, all_sum, all_max, weighted_mean "
+                          "and weighted_quantile, which reduce over the workers of a "
+                          "distributed training (or leave out the 'partitions' check for "
+                          "a loss trained on one machine only)")
 
 
 # The kernels a BaseLoss subclass implements, as they are called.

@@ -218,8 +218,7 @@ class Objective:
         if self._renewal is None:
             return targets.gradient_hessian(predictions, start)
         self._renewal.add_dataset(dtrain, dtrain, targets.n_rows)
-        return targets.gradient_hessian_of(
-            self._renewal.training_raw_score(dtrain, targets, predictions, start))
+        return self._renewal.training_gradient_hessian(dtrain, targets, predictions, start)
 
 
 class Metric:
@@ -475,6 +474,46 @@ def dask_train(client, loss, params, dtrain, num_boost_round=10, *, evals=(),
         raise
 
 
+class _StartObjective:
+    """The objective of ``start_over_workers``' one round: the start, then no step."""
+
+    def __init__(self, loss, worker):
+        self.loss, self.worker = loss, worker
+        self._targets = CheckedTargets(loss, _fetch)
+
+    def __call__(self, predictions, dtrain):
+        with self.worker.reducing():
+            self.worker.start_of(self._targets(dtrain), dtrain)
+        predictions = np.asarray(predictions)
+        return np.zeros(predictions.shape, np.float32), np.ones(predictions.shape, np.float32)
+
+
+def start_over_workers(client, loss, label, weight=None, n_classes=None):
+    """``loss``'s start over every partition of the dask collections ``label`` (and
+    ``weight``), computed on the workers that hold them, equal to one process's.
+
+    LightGBM gives Python no all-reduce, so ``boostobj.lightgbm``'s dask estimators find
+    their start this way: one XGBoost round on the labels alone (a one-column DaskDMatrix),
+    whose objective computes the start through ``xgboost.collective`` and takes no step.
+    Returns a float, or a (K,) array for a multiclass loss (``n_classes`` K).
+    """
+    from xgboost import dask as xgb_dask
+
+    loss = get_loss(loss)
+    column = label.to_frame() if hasattr(label, "to_frame") else label.reshape(-1, 1)
+    dmatrix = xgb_dask.DaskDMatrix(client, column, label, weight=weight)
+    worker = _WorkerTraining(loss, None, n_classes, True)
+    params = {"objective": "reg:squarederror", "base_score": 0.0, "max_depth": 1,
+              "disable_default_eval_metric": 1, "nthread": 1}
+    if n_classes:
+        params.update(objective="multi:softprob", num_class=n_classes)
+        params.pop("base_score")
+    booster = xgb_dask.train(client, params, dmatrix, 1, obj=_StartObjective(loss, worker),
+                             callbacks=[worker], verbose_eval=False)["booster"]
+    start = np.asarray(json.loads(booster.attr("boostobj_start")), dtype=np.float64)
+    return float(start) if start.ndim == 0 else start
+
+
 def _lost_workers(client, workers, wait=3.0):
     """Those of ``workers`` the scheduler no longer has, waiting up to ``wait`` seconds for
     it to notice a death (a peer's failed all-reduce can arrive first)."""
@@ -710,7 +749,7 @@ class XGBClassifier(xgb.XGBClassifier):
         return self.classes_[np.argmax(probability, axis=1)]
 
 
-_DASK_ESTIMATORS = ("DaskXGBRegressor", "DaskXGBClassifier")
+_DASK_ESTIMATORS = ("DaskXGBRegressor", "DaskXGBClassifier", "DaskXGBRanker")
 
 
 def __getattr__(name):

@@ -25,6 +25,7 @@ import numpy as np
 import boostobj
 import boostobj.lightgbm as bl
 from boostobj.datasets import load
+from boostobj.losses import all_max, weighted_mean
 from boostobj.testing import check_loss
 
 
@@ -54,9 +55,10 @@ class Linex(boostobj.BaseLoss):
         np.exp(ar, out=hessian)
 
     def _init_score(self, y, sample_weight):
-        weight = np.ones_like(y) if sample_weight is None else sample_weight
-        shift = np.max(-self.a * y)  # log-sum-exp: no exponent above 0
-        mean = np.sum(weight * np.exp(-self.a * y - shift)) / np.sum(weight)
+        # boostobj.losses' reductions: over every worker's rows when it trains on a cluster
+        # (check_loss's "partitions" check proves it), over y here.
+        shift = float(all_max(np.max(-self.a * y, initial=-np.inf)))  # log-sum-exp
+        mean = weighted_mean(np.exp(-self.a * y - shift), sample_weight)
         return -(np.log(mean) + shift) / self.a
 
 

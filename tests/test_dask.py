@@ -246,3 +246,164 @@ def test_a_worker_dying_ends_training_with_a_clear_error_and_the_client_trains_a
     booster = bx.dask_train(client, "huber", PARAMS, xgb_dask.DaskDMatrix(client, X_d, y_d),
                             3)["booster"]
     assert booster.num_boosted_rounds() == 3
+
+
+# --- LightGBM --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", ["squared_error", "quantile:alpha=0.8", "huber", "poisson",
+                                  "logistic", "softmax"])
+def test_start_over_workers_is_the_single_process_init_score(client, spec):
+    X, y, weight = heavy_tailed()
+    loss = boostobj.get_loss(spec)
+    n_classes = None
+    if spec == "poisson":
+        y = np.abs(y)
+    elif spec == "logistic":
+        y = (y > 41).astype(float)
+    elif spec == "softmax":
+        y, n_classes = np.digitize(y, [39, 42]).astype(float), 3
+    _, y_d, w_d = on_workers(client, X, y, weight)
+    start = bx.start_over_workers(client, loss, y_d, w_d, n_classes)
+    np.testing.assert_allclose(start, common.loss_start(loss, y, weight, n_classes),
+                               rtol=1e-9, atol=1e-12)
+
+
+def lightgbm_estimator(cls, client, **params):
+    model = cls(**{"n_estimators": 20, "learning_rate": 0.3, "num_leaves": 8,
+                   "min_child_samples": 10, "verbose": -1, **params})
+    model.client = client
+    return model
+
+
+@pytest.mark.parametrize("spec", ["squared_error", "poisson", "huber:delta=2"])
+def test_lightgbm_model_holds_the_global_start_and_predicts_alone(client, spec):
+    import lightgbm as lgb
+
+    import boostobj.lightgbm as bl
+
+    X, y, weight = heavy_tailed()
+    y = np.abs(y) if spec == "poisson" else y
+    X_d, y_d, w_d = on_workers(client, X, y, weight)
+    loss = boostobj.get_loss(spec)
+    # A vanishing learning rate leaves the model at its start.
+    still = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss=spec, n_estimators=1,
+                               learning_rate=1e-12, renew_leaves=False)
+    still.fit(X_d, y_d, sample_weight=w_d)
+    expected = loss.predict(np.array([common.loss_start(loss, y, weight)]))[0]
+    np.testing.assert_allclose(still.predict(X_d).compute(), expected, rtol=1e-9)
+    model = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss=spec, renew_leaves=False)
+    model.fit(X_d, y_d, sample_weight=w_d)
+    prediction = model.predict(X_d).compute()
+    saved = lgb.Booster(model_str=model.booster_.model_to_string())
+    np.testing.assert_allclose(saved.predict(X), prediction, rtol=1e-12)
+    raw = np.log(prediction) if spec == "poisson" else prediction
+    constant = np.full(len(y), loss.link.link(expected))
+    assert loss.metric(y, raw, weight) < 0.5 * loss.metric(y, constant, weight)
+
+
+def test_lightgbm_classifier_starts_from_the_global_prior(client):
+    import boostobj.lightgbm as bl
+
+    X, y, weight = heavy_tailed()
+    labels = np.where(y > np.quantile(y, 0.3), "high", "low")
+    X_d, l_d, w_d = on_workers(client, X, labels, weight)
+    still = lightgbm_estimator(bl.DaskLGBMClassifier, client, loss="logistic",
+                               n_estimators=1, learning_rate=1e-12)
+    still.fit(X_d, l_d, sample_weight=w_d)
+    prior = np.average(labels == "low", weights=weight)
+    np.testing.assert_allclose(still.predict_proba(X_d).compute()[:, 1], prior, rtol=1e-9)
+    model = lightgbm_estimator(bl.DaskLGBMClassifier, client, loss="logistic")
+    model.fit(X_d, l_d, sample_weight=w_d)
+    assert list(model.classes_) == ["high", "low"]
+    assert np.mean(model.predict(X_d).compute() == labels) > 0.85
+
+
+def test_lightgbm_refuses_what_needs_every_row_each_round(client):
+    import boostobj.lightgbm as bl
+
+    X, y, _ = heavy_tailed(n=600)
+    X_d, y_d = on_workers(client, X, y, rows=(200, 400))
+    for spec, params, fit_params, match in [
+            ("quantile:alpha=0.8", {}, {}, "leaf renewal.*DaskXGBRegressor.*renew_leaves=False"),
+            ("huber", {"renew_leaves": False}, {}, "'auto' scale.*huber:delta=2"),
+            ("squared_error", {}, {"eval_set": [(X_d, y_d)]}, "eval_set.*first worker")]:
+        model = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss=spec, **params)
+        with pytest.raises(ValueError, match=match):
+            model.fit(X_d, y_d, **fit_params)
+
+
+def test_readme_cluster_snippet_runs_as_written(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("### Training on a cluster"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    exec(compile(code, "README cluster snippet", "exec"), {"__name__": "__main__"})
+    out = capsys.readouterr().out
+    below = float(re.search(r"share below the 0.9 quantile: ([0-9.]+)", out).group(1))
+    assert 0.85 < below < 0.95
+    assert "LightGBM mean prediction" in out
+
+
+def test_ranking_loss_over_whole_groups_in_partitions(client):
+    """Query groups kept within partitions: the loss's metric over all the groups equals
+    the metric of the gathered scores."""
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(5, 15, size=120)
+    qid = np.repeat(np.arange(sizes.size), sizes)
+    X = rng.normal(size=(qid.size, 4))
+    y = np.clip(np.round(X[:, 0] + rng.normal(scale=0.5, size=qid.size)), 0, 3)
+    cut = int(np.cumsum(sizes)[40])  # a partition boundary between two groups
+    X_d, y_d, q_d = on_workers(client, X, y, qid.astype(float), rows=(cut, qid.size - cut))
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d, qid=q_d)
+    result = bx.dask_train(client, "listwise_softmax", PARAMS, dtrain, 5,
+                           evals=[(dtrain, "train")])
+    scores = result["booster"].predict(xgb.DMatrix(X), output_margin=True).astype(float)
+    loss = boostobj.get_loss("listwise_softmax")
+    assert result["history"]["train"]["listwise_softmax"][-1] == pytest.approx(
+        loss.metric(y, scores, group=sizes), rel=1e-5)
+
+
+def test_ranker_refuses_groups_cut_by_partitions_and_trains_on_whole_ones(client):
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(5, 15, size=80)
+    qid = np.repeat(np.arange(sizes.size), sizes).astype(float)
+    X = rng.normal(size=(qid.size, 4))
+    y = np.clip(np.round(X[:, 0] + rng.normal(scale=0.5, size=qid.size)), 0, 3)
+    cut = int(np.cumsum(sizes)[30])
+    ranker = bx.DaskXGBRanker(n_estimators=5, max_depth=3)
+    ranker.client = client
+    X_d, y_d, q_d = on_workers(client, X, y, qid, rows=(cut + 3, qid.size - cut - 3))
+    with pytest.raises(ValueError, match=r"query ids \[31.0\] lie in more than one partition"):
+        ranker.fit(X_d, y_d, qid=q_d)
+    X_d, y_d, q_d = on_workers(client, X, y, qid, rows=(cut, qid.size - cut))
+    ranker.fit(X_d, y_d, qid=q_d, eval_set=[(X_d, y_d)], eval_qid=[q_d])
+    scores = ranker.predict(X_d).compute().astype(float)
+    loss = boostobj.get_loss("listwise_softmax")
+    assert ranker.evals_result()["validation_0"]["listwise_softmax"][-1] == pytest.approx(
+        loss.metric(y, scores, group=sizes), rel=1e-5)
+
+
+def test_lightgbm_multiclass_on_a_dataframe_with_a_categorical_column(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+
+    import boostobj.lightgbm as bl
+
+    X, y, weight = heavy_tailed()
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    frame["colour"] = pd.Categorical(np.array(["red", "green", "blue"])[np.arange(2000) % 3])
+    labels = pd.Series(np.array(["low", "mid", "top"])[np.digitize(y, [39, 42])], name="y")
+    frame_d = dd.from_pandas(frame, npartitions=3)
+    labels_d = dd.from_pandas(labels, npartitions=3)
+    weight_d = dd.from_pandas(pd.Series(weight, name="w"), npartitions=3)
+    still = lightgbm_estimator(bl.DaskLGBMClassifier, client, loss="softmax", n_estimators=1,
+                               learning_rate=1e-12)
+    still.fit(frame_d, labels_d, sample_weight=weight_d)
+    prior = [np.average(labels == name, weights=weight) for name in ("low", "mid", "top")]
+    np.testing.assert_allclose(still.predict_proba(frame_d).compute()[0], prior, rtol=1e-9)
+    model = lightgbm_estimator(bl.DaskLGBMClassifier, client, loss="softmax")
+    model.fit(frame_d, labels_d, sample_weight=weight_d)
+    assert list(model.classes_) == ["low", "mid", "top"]
+    assert np.mean(model.predict(frame_d).compute() == labels) > 0.6

@@ -123,12 +123,13 @@ class Targets:
         return self.loss.weighted_gradient_hessian(self.y, predictions, self.weight, gradient,
                                                    hessian, start=start, threads=self.threads)
 
-    def gradient_hessian_of(self, raw_score):
-        """Weighted gradient and hessian of float64 raw scores (the renewal's path)."""
+    def gradient_hessian_of(self, raw_score, loss=None):
+        """Weighted gradient and hessian of float64 raw scores (the renewal's path), of
+        ``loss`` where given (the loss with its "auto" scale fixed for these scores)."""
         gradient, hessian = self._buffers(raw_score.shape, self.layout)
-        return self.loss.weighted_gradient_hessian(self.y, raw_score, self.weight, gradient,
-                                                   hessian, threads=self.threads,
-                                                   **self._grouping)
+        loss = self.loss if loss is None else loss
+        return loss.weighted_gradient_hessian(self.y, raw_score, self.weight, gradient,
+                                              hessian, threads=self.threads, **self._grouping)
 
     def _buffers(self, shape, layout):
         if self._gradient is None or self._gradient.shape != shape:
@@ -253,8 +254,7 @@ class SklearnObjectiveBase:
                 self._fit_targets["train"] = targets
         if self._renewal is None:
             return targets.gradient_hessian(y_pred, self._start)
-        return targets.gradient_hessian_of(
-            self._renewal.training_raw_score("train", targets, y_pred, self._start))
+        return self._renewal.training_gradient_hessian("train", targets, y_pred, self._start)
 
 
 class SklearnMetricBase:
@@ -523,8 +523,17 @@ class LeafRenewal:
         else:
             raw_score = targets.raw_score(predictions, start + self.correction(key))
         scores = np.array(predictions, dtype=np.float64) if self._keeps_scores else None
-        self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores)
+        self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores, None)
         return raw_score
+
+    def training_gradient_hessian(self, key, targets, predictions, start=0.0):
+        """The objective's gradient and hessian at ``training_raw_score``'s scores. An
+        "auto" scale is fixed once for them, and the tree grown from them is renewed with
+        that same loss (on a cluster each fixing is two selections over every worker)."""
+        raw_score = self.training_raw_score(key, targets, predictions, start)
+        fixed = self.loss.fix_scale(targets.y, raw_score, targets.weight)
+        self._pending = self._pending[:4] + (fixed,)
+        return targets.gradient_hessian_of(raw_score, fixed)
 
     def evaluation_correction(self, key):
         """The metric's correction for dataset ``key``, the newest tree renewed first."""
@@ -539,8 +548,9 @@ class LeafRenewal:
         """Renew the newest tree if it has not been (the objective or the metric calls this)."""
         if self._pending is None or self.booster is None:
             return
-        key, targets, raw_score, scores_before = self._pending
+        key, targets, raw_score, scores_before, fixed = self._pending
         self._pending = None
+        loss = self.loss if fixed is None else fixed
         tree = self._newest_tree()
         leaf_ids = np.asarray(self._training_leaves(self._datasets[key][0], tree, scores_before),
                               dtype=np.intp)
@@ -553,7 +563,7 @@ class LeafRenewal:
         compact = np.empty(ids[-1] + 1, dtype=np.intp)
         compact[ids] = np.arange(ids.size)
         leaf = compact[leaf_ids]
-        values = self.loss.leaf_values(targets.y, raw_score, targets.weight, leaf, ids.size)
+        values = loss.leaf_values(targets.y, raw_score, targets.weight, leaf, ids.size)
         original = np.asarray(self._leaf_outputs(tree, ids), dtype=np.float64)
         renewed = np.where(np.isfinite(values), self._learning_rate() * values, original)
         self._set_leaf_outputs(tree, ids, renewed)

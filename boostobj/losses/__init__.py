@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 
+from .._numerics import all_max, all_sum, dot, total, weighted_mean, weighted_quantile
 from ._base import BaseLoss, Interval, check_number
 from .binary import BINARY_LOSSES
 from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
@@ -160,6 +161,9 @@ def get_loss(spec, **params):
     return cls(**spec_params)
 
 
-__all__ = ["ENTRY_POINT_GROUP", "BaseLoss", "Groups", "Interval", "MulticlassLoss",
+# all_max ... weighted_quantile: reductions for a loss's own statistics (init score, leaf
+# values), over every worker's rows in a distributed training, over the given rows otherwise.
+__all__ = ["all_max", "all_sum", "dot", "total", "weighted_mean", "weighted_quantile",
+           "ENTRY_POINT_GROUP", "BaseLoss", "Groups", "Interval", "MulticlassLoss",
            "RankingLoss", "available_losses", "check_number", "example_loss", "get_loss",
            "loss_class", "parse_spec", "register_loss"]

@@ -283,17 +283,23 @@ class BaseLoss:
     def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, max_iter=100):
         # Every leaf at once: Newton steps with the loss's own hessian from the leaf's
         # median residual (IRLS for the secant stand-ins, which never increases the loss).
-        value = grouped_quantile(y - raw_score, sample_weight, leaf, n_leaves, 0.5)
+        residual = np.subtract(y, raw_score)
+        value = grouped_quantile(residual, sample_weight, leaf, n_leaves, 0.5)
         present = np.isfinite(value)
-        weight = np.ones_like(y) if sample_weight is None else sample_weight
-        tolerance = 1e-10 * (weighted_mean(np.abs(y - raw_score), None) + 1e-300)
-        shifted, gradient, hessian = (np.empty_like(y) for _ in range(3))
+        np.abs(residual, out=residual)
+        tolerance = 1e-10 * (weighted_mean(residual, None) + 1e-300)
+        # Buffers reused every step: on dask workers (glibc told to trim at 64 KiB) each
+        # fresh 1M-row temporary costs page faults.
+        shifted, gradient, hessian = residual, np.empty_like(y), np.empty_like(y)
         for _ in range(max_iter):
-            np.add(raw_score, np.where(present, value, 0.0)[leaf], out=shifted)
+            np.take(np.where(present, value, 0.0), leaf, out=shifted)
+            shifted += raw_score
             self._gradient_hessian(y, shifted, gradient, hessian)
-            sums = all_sum(np.concatenate([
-                np.bincount(leaf, gradient * weight, minlength=n_leaves),
-                np.bincount(leaf, hessian * weight, minlength=n_leaves)]))
+            if sample_weight is not None:
+                gradient *= sample_weight
+                hessian *= sample_weight
+            sums = all_sum(np.concatenate([np.bincount(leaf, gradient, minlength=n_leaves),
+                                           np.bincount(leaf, hessian, minlength=n_leaves)]))
             summed_gradient, summed_hessian = sums[:n_leaves], sums[n_leaves:]
             usable = present & (summed_hessian > 0)
             step = np.zeros(n_leaves)
