@@ -233,9 +233,22 @@ class _DieOnRankOne(xgb.callback.TrainingCallback):
         return False
 
 
-def test_a_worker_dying_ends_training_with_a_clear_error_and_the_client_trains_again(client):
+@pytest.fixture
+def own_client():
+    """A cluster of its own, for a test that kills one of its workers."""
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None,
+                                       worker_dashboard_address=None)
+    with cluster, distributed.Client(cluster, timeout=60) as client:
+        client.wait_for_workers(2, timeout=60)
+        yield client
+
+
+def test_a_worker_dying_ends_training_with_a_clear_error_and_the_client_trains_again(
+        own_client):
     # Partitions dask can compute again elsewhere (not pinned to a worker): the lost
     # worker's part of the training is then rescheduled, and fails at once.
+    client = own_client
     X, y, _ = heavy_tailed()
     X_d, y_d = da.from_array(X, chunks=(700, 4)), da.from_array(y, chunks=700)
     dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d)

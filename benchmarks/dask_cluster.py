@@ -10,8 +10,10 @@ their peak memory is their own; a cluster is started afresh for each distributed
 closed after it (the data persisted on its workers, as a user's collections would be), so
 no idle worker shares the cores with a one-process run.
 
-    python benchmarks/dask.py                    # 1,000,000 x 20, 100 rounds, 3 repeats
-    python benchmarks/dask.py --rows 100000 --repeats 1
+    python benchmarks/dask_cluster.py              # 1,000,000 x 20, 100 rounds, 3 repeats
+    python benchmarks/dask_cluster.py --rows 100000 --repeats 1
+
+(Not ``dask.py``: in this folder that name would shadow the dask package for every script.)
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -152,9 +153,10 @@ def dask_in_cluster(booster, spec, args):
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
     os.environ.clear()
     os.environ.update(CLEAN_ENVIRONMENT)  # the last cluster's settings stay in os.environ
-    with dask.config.set(trim), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  worker_dashboard_address=None) as cluster, \
+    with dask.config.set(trim), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     host="127.0.0.1", dashboard_address=None,
+                                     worker_dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         chunk = -(-args.rows // 4)
         X_d = client.persist(da.from_array(X, chunks=(chunk, X.shape[1])))
@@ -221,8 +223,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    # Run as a script, this file's folder comes first on sys.path, and this file would
-    # shadow the dask package it benchmarks (imported inside the functions, after this).
-    sys.path[:] = [entry for entry in sys.path
-                   if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
     main()
