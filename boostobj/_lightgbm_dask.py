@@ -101,20 +101,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
             bl._hidden_boostobj_params(estimator):
         # The labels as given: LightGBM's classifier encodes them (sorted, as boostobj).
         parent_fit(X, y, sample_weight=sample_weight, init_score=init_score, **fit_params)
-    booster = estimator.booster_
-    if np.any(start):
-        booster = lightgbm_model.add_to_first_iteration(booster, start)
-    link_objective = bl._LINK_OBJECTIVES.get(loss.link.name)
-    if link_objective is not None:
-        booster = lightgbm_model.with_output_link(booster, link_objective.format(K=n_classes))
-    lightgbm_model.set_fitted_booster(estimator, booster)
-    estimator.loss_ = loss
-    if classifier:
-        fitted_objective = "multiclass" if n_classes > 2 else "binary"
-    else:
-        fitted_objective = "poisson" if link_objective == "poisson" else "regression"
-    lightgbm_model.set_fitted_objective(estimator, fitted_objective)
-    return estimator
+    return bl._fitted(estimator, loss, start, n_classes, classifier)
 
 
 _DOC = """

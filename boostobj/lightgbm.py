@@ -613,6 +613,12 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, ranker=
                    eval_metric=metric if eval_pairs else None, **fit_params)
     if renewal is not None:
         renewal.finish()  # the last tree, before the start joins the first one
+    return _fitted(estimator, loss, start, n_classes, classifier, ranker)
+
+
+def _fitted(estimator, loss, start, n_classes, classifier, ranker=False):
+    """The estimator after LightGBM's fit: the start folded into the first tree, the loss's
+    link recorded in the model (so it predicts on the response scale alone)."""
     booster = estimator.booster_
     if np.any(start):
         booster = lightgbm_model.add_to_first_iteration(booster, start)

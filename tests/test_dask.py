@@ -43,14 +43,19 @@ def bounded():
     signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.fixture(scope="module")
-def client():
+def local_cluster():
+    """A client of 2 worker processes, 1 thread each, loopback only, no dashboards."""
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        host="127.0.0.1", dashboard_address=None,
                                        worker_dashboard_address=None)
     with cluster, distributed.Client(cluster, timeout=60) as client:
         client.wait_for_workers(2, timeout=60)
         yield client
+
+
+@pytest.fixture(scope="module")
+def client():
+    yield from local_cluster()
 
 
 def heavy_tailed(n=2000, seed=0):
@@ -236,12 +241,7 @@ class _DieOnRankOne(xgb.callback.TrainingCallback):
 @pytest.fixture
 def own_client():
     """A cluster of its own, for a test that kills one of its workers."""
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None,
-                                       worker_dashboard_address=None)
-    with cluster, distributed.Client(cluster, timeout=60) as client:
-        client.wait_for_workers(2, timeout=60)
-        yield client
+    yield from local_cluster()
 
 
 def test_a_worker_dying_ends_training_with_a_clear_error_and_the_client_trains_again(
