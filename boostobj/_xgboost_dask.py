@@ -25,6 +25,31 @@ _FIT_DOC = """
     every worker's rows, equal to one process's."""
 
 
+def _check_objective(caller, estimator, default):
+    if estimator.objective not in (None, default):
+        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
+                         "from loss: pass loss=... instead.")
+
+
+def _dmatrix(estimator, X, y, **info):
+    """The DaskDMatrix XGBoost's own estimator builds (its missing value, categories)."""
+    return xgb_dask.DaskDMatrix(estimator.client, X, y, missing=estimator.missing,
+                                enable_categorical=estimator.enable_categorical,
+                                feature_types=estimator.feature_types, **info)
+
+
+def _entry(values, index):
+    """The ``index``-th evaluation set's weights (or margins, query ids), or None."""
+    return None if values is None else values[index]
+
+
+def _fitted(estimator, loss, result):
+    xgboost_model.set_fitted_booster(estimator, result["booster"])
+    estimator._set_evaluation_result(result["history"])
+    estimator.loss_ = loss
+    return estimator
+
+
 def _fit(estimator, classifier, X, y, *, sample_weight, base_margin, eval_set,
          sample_weight_eval_set, base_margin_eval_set, verbose, xgb_model, feature_weights):
     caller = f"boostobj.xgboost.{type(estimator).__name__}.fit"
@@ -33,10 +58,8 @@ def _fit(estimator, classifier, X, y, *, sample_weight, base_margin, eval_set,
     classes = class_labels(y) if classifier else None
     loss = estimator_loss(estimator.loss, classifier, caller,
                           None if classes is None else classes)
-    default_objective = "binary:logistic" if classifier else "reg:squarederror"
-    if estimator.objective not in (None, default_objective):
-        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
-                         "from loss: pass loss=... instead.")
+    _check_objective(caller, estimator,
+                     "binary:logistic" if classifier else "reg:squarederror")
     if estimator.eval_metric is not None:
         refuse(caller, loss, f"eval_metric={estimator.eval_metric!r}", "on a cluster "
                "XGBoost's built-in metrics see the scores without the start the workers add",
@@ -51,30 +74,25 @@ def _fit(estimator, classifier, X, y, *, sample_weight, base_margin, eval_set,
                      for eval_X, eval_y in eval_sets]
         if len(classes) > 2:
             params["num_class"] = len(classes)
-    client = estimator.client
-    options = {"missing": estimator.missing, "enable_categorical": estimator.enable_categorical,
-               "feature_types": estimator.feature_types}
-    dtrain = xgb_dask.DaskDMatrix(client, X, labels, weight=sample_weight,
-                                  base_margin=base_margin, feature_weights=feature_weights,
-                                  **options)
+    dtrain = _dmatrix(estimator, X, labels, weight=sample_weight, base_margin=base_margin,
+                      feature_weights=feature_weights)
     evals = []
     for index, (eval_X, eval_y) in enumerate(eval_sets):
-        weight_i, margin_i = (None if values is None else values[index]
-                              for values in (sample_weight_eval_set, base_margin_eval_set))
+        weight_i = _entry(sample_weight_eval_set, index)
         same = eval_X is X and eval_set[index][1] is y and weight_i is sample_weight
-        dmatrix = dtrain if same else xgb_dask.DaskDMatrix(
-            client, eval_X, eval_y, weight=weight_i, base_margin=margin_i, **options)
+        dmatrix = dtrain if same else _dmatrix(
+            estimator, eval_X, eval_y, weight=weight_i,
+            base_margin=_entry(base_margin_eval_set, index))
         evals.append((dmatrix, f"validation_{index}"))
     if isinstance(xgb_model, xgb_dask.DaskScikitLearnBase):
         xgb_model = xgb_model.get_booster()
-    result = bx.dask_train(client, loss, params, dtrain, estimator.get_num_boosting_rounds(),
-                           evals=evals, early_stopping_rounds=estimator.early_stopping_rounds,
+    result = bx.dask_train(estimator.client, loss, params, dtrain,
+                           estimator.get_num_boosting_rounds(), evals=evals,
+                           early_stopping_rounds=estimator.early_stopping_rounds,
                            callbacks=estimator.callbacks,
                            renew_leaves=None if classifier else estimator.renew_leaves,
                            xgb_model=xgb_model, verbose_eval=verbose)
-    xgboost_model.set_fitted_booster(estimator, result["booster"])
-    estimator._set_evaluation_result(result["history"])
-    estimator.loss_ = loss
+    _fitted(estimator, loss, result)
     if classifier:
         estimator._boostobj_classes = classes
         estimator.n_classes_ = len(classes)
@@ -133,24 +151,25 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
                     base_margin_eval_set=base_margin_eval_set, verbose=verbose,
                     xgb_model=xgb_model, feature_weights=feature_weights)
 
+    def _margin(self, X, **options):
+        # The regressor's predict: the classifier's own would turn margins into labels.
+        return xgb_dask.DaskXGBRegressor.predict(self, X, output_margin=True, **options)
+
     def predict_proba(self, X, validate_features=True, base_margin=None, iteration_range=None):
         """(n, K) class probabilities of the loss, a dask array."""
-        margin = xgb_dask.DaskXGBRegressor.predict(
-            self, X, output_margin=True, validate_features=validate_features,
-            base_margin=base_margin, iteration_range=iteration_range)
+        margin = self._margin(X, validate_features=validate_features, base_margin=base_margin,
+                              iteration_range=iteration_range)
         loss, n_classes = self.loss_, self.n_classes_
         return map_rows(margin, lambda block: bx._probabilities(loss, block), n_classes)
 
     def predict(self, X, output_margin=False, validate_features=True, base_margin=None,
                 iteration_range=None):
+        options = {"validate_features": validate_features, "base_margin": base_margin,
+                   "iteration_range": iteration_range}
         if output_margin:
-            return xgb_dask.DaskXGBRegressor.predict(
-                self, X, output_margin=True, validate_features=validate_features,
-                base_margin=base_margin, iteration_range=iteration_range)
+            return self._margin(X, **options)
         classes = self.classes_
-        probability = self.predict_proba(X, validate_features=validate_features,
-                                         base_margin=base_margin,
-                                         iteration_range=iteration_range)
+        probability = self.predict_proba(X, **options)
         return probability.map_blocks(lambda block: classes[np.argmax(block, axis=1)],
                                       drop_axis=1, dtype=classes.dtype)
 
@@ -177,37 +196,28 @@ class DaskXGBRanker(xgb_dask.DaskXGBRanker):
             verbose=False, xgb_model=None, feature_weights=None):
         caller = "boostobj.xgboost.DaskXGBRanker.fit"
         loss = estimator_loss(self.loss, False, caller, y, ranker=True)
-        renews_leaves = bx.renews_leaves(loss, self.renew_leaves, caller)  # refuses True
-        if self.objective not in (None, "rank:ndcg"):
-            raise ValueError(f"{caller}: objective={self.objective!r}; the objective is set "
-                             "from loss: pass loss=... instead.")
+        _check_objective(caller, self, "rank:ndcg")
         params = self.get_xgb_params()
         params.pop("objective", None)
         if self.eval_metric is not None:
             params["eval_metric"] = self.eval_metric  # XGBoost's ranking metrics see scores
-        client = self.client
-        options = {"missing": self.missing, "enable_categorical": self.enable_categorical,
-                   "feature_types": self.feature_types}
         check_whole_groups(qid, caller)
-        dtrain = xgb_dask.DaskDMatrix(client, X, y, qid=qid, weight=sample_weight,
-                                      base_margin=base_margin,
-                                      feature_weights=feature_weights, **options)
+        dtrain = _dmatrix(self, X, y, qid=qid, weight=sample_weight, base_margin=base_margin,
+                          feature_weights=feature_weights)
         evals = []
         for index, (eval_X, eval_y) in enumerate(eval_set or []):
             if eval_qid is None:
                 raise ValueError(f"{caller}: eval_set needs eval_qid, the query ids of each "
                                  "evaluation set.")
             check_whole_groups(eval_qid[index], caller)
-            weight_i, margin_i = (None if values is None else values[index]
-                                  for values in (sample_weight_eval_set, base_margin_eval_set))
-            evals.append((xgb_dask.DaskDMatrix(client, eval_X, eval_y, qid=eval_qid[index],
-                                               weight=weight_i, base_margin=margin_i,
-                                               **options), f"validation_{index}"))
-        result = bx.dask_train(client, loss, params, dtrain, self.get_num_boosting_rounds(),
-                               evals=evals, early_stopping_rounds=self.early_stopping_rounds,
-                               callbacks=self.callbacks, renew_leaves=renews_leaves,
+            evals.append((_dmatrix(self, eval_X, eval_y, qid=eval_qid[index],
+                                   weight=_entry(sample_weight_eval_set, index),
+                                   base_margin=_entry(base_margin_eval_set, index)),
+                          f"validation_{index}"))
+        # dask_train refuses renew_leaves=True for a ranking loss
+        result = bx.dask_train(self.client, loss, params, dtrain,
+                               self.get_num_boosting_rounds(), evals=evals,
+                               early_stopping_rounds=self.early_stopping_rounds,
+                               callbacks=self.callbacks, renew_leaves=self.renew_leaves,
                                xgb_model=xgb_model, verbose_eval=verbose)
-        xgboost_model.set_fitted_booster(self, result["booster"])
-        self._set_evaluation_result(result["history"])
-        self.loss_ = loss
-        return self
+        return _fitted(self, loss, result)

@@ -167,10 +167,12 @@ def _total_weight(loss, y, weight):
     return total_weight(y, weight) if total_weight is not None else float(np.sum(weight))
 
 
-def _fixed_scale(loss, y, raw):
+def _fixed_scale(loss, y, raw, weight=None):
     """The loss with an "auto" scale fixed for these residuals, or None (no "auto" scale)."""
     fix_scale = getattr(loss, "fix_scale", None)
-    fixed = fix_scale(y, raw) if fix_scale is not None else loss
+    if fix_scale is None:
+        return None
+    fixed = fix_scale(y, raw) if weight is None else fix_scale(y, raw, weight)
     return None if fixed is loss else fixed
 
 
@@ -758,9 +760,8 @@ def _check_partitions(loss, y, raw, weight, rng, n_classes=None):
     def statistics(y, raw, weight, leaf):
         found = [("init score", loss.init_score(y, weight, **start)),
                  ("metric", loss.metric(y, raw, weight))]
-        fixed = _fixed_scale(loss, y, raw) if n_classes is None else None
+        fixed = _fixed_scale(loss, y, raw, weight) if n_classes is None else None
         if fixed is not None:
-            fixed = loss.fix_scale(y, raw, weight)
             found.append(("'auto' scale", [float(v) for v in fixed.get_params().values()
                                            if not isinstance(v, str)]))
         if n_classes is None and getattr(loss, "renews_leaves", False):

@@ -207,14 +207,13 @@ class Objective:
 
     def __call__(self, predictions, dtrain):
         if self._worker is None:
-            return self._gradient_hessian(predictions, dtrain, 0.0)
+            return self._gradient_hessian(predictions, dtrain, self._targets(dtrain), 0.0)
         with self._worker.reducing():
             targets = self._targets(dtrain)
-            return self._gradient_hessian(predictions, dtrain,
+            return self._gradient_hessian(predictions, dtrain, targets,
                                           self._worker.start_of(targets, dtrain))
 
-    def _gradient_hessian(self, predictions, dtrain, start):
-        targets = self._targets(dtrain)
+    def _gradient_hessian(self, predictions, dtrain, targets, start):
         if self._renewal is None:
             return targets.gradient_hessian(predictions, start)
         self._renewal.add_dataset(dtrain, dtrain, targets.n_rows)
@@ -308,6 +307,19 @@ def _check_modes(caller, loss, params, renewal):
                "grows no vector-leaf trees", "use booster='gbtree'")
 
 
+def _setup(caller, loss, params, renew_leaves):
+    """``train``'s and ``dask_train``'s loss, leaf renewal (or None) and a copy of
+    ``params``, refused where XGBoost cannot train them correctly."""
+    loss = get_loss(loss)
+    renewal = _XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
+    params = dict(params or {})
+    if "objective" in params:
+        raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
+                         f"{caller} sets the objective from the loss.")
+    _check_modes(caller, loss, params, renewal)
+    return loss, renewal, params
+
+
 def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_rounds=None,
           extra_metrics=None, stopping_metric=None, callbacks=None, renew_leaves=None,
           xgb_model=None, **kwargs):
@@ -332,14 +344,7 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
 
     Other keyword arguments go to ``xgb.train``.
     """
-    caller = "boostobj.xgboost.train"
-    loss = get_loss(loss)
-    renewal = _XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
-    params = dict(params or {})
-    if "objective" in params:
-        raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
-                         "boostobj.xgboost.train sets the objective from the loss.")
-    _check_modes(caller, loss, params, renewal)
+    loss, renewal, params = _setup("boostobj.xgboost.train", loss, params, renew_leaves)
     targets = CheckedTargets(loss, _fetch, threads=thread_count(first_param(params,
                                                                             _THREAD_KEYS)))
     train_targets = targets(dtrain)
@@ -375,9 +380,6 @@ def train(loss, params, dtrain, num_boost_round=10, *, evals=(), early_stopping_
     callbacks = ([renewal] if renewal else []) + list(callbacks or [])
     callbacks += _early_stopping(loss, early_stopping_rounds, evals, stopping_metric,
                                  extra_metrics)
-    if renewal is not None:
-        for dmatrix in [dtrain, *(dmatrix for dmatrix, _ in evals)]:
-            renewal.add_dataset(dmatrix, dmatrix, targets(dmatrix).n_rows)
     booster = xgb.train(params, dtrain, num_boost_round, evals=list(evals),
                         obj=Objective(loss, targets, renewal),
                         custom_metric=Metric(loss, extra_metrics, targets, renewal),
@@ -419,13 +421,7 @@ def dask_train(client, loss, params, dtrain, num_boost_round=10, *, evals=(),
     from xgboost import dask as xgb_dask
 
     caller = "boostobj.xgboost.dask_train"
-    loss = get_loss(loss)
-    renewal = _XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
-    params = dict(params or {})
-    if "objective" in params:
-        raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
-                         f"{caller} sets the objective from the loss.")
-    _check_modes(caller, loss, params, renewal)
+    loss, renewal, params = _setup(caller, loss, params, renew_leaves)
     objective_name = _LINK_OBJECTIVES.get(loss.link.name, "reg:squarederror")
     n_classes = None
     if isinstance(loss, MulticlassLoss):

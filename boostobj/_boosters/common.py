@@ -509,31 +509,27 @@ class LeafRenewal:
         entry[2] = len(self._trees)
         return correction
 
-    def training_raw_score(self, key, targets, predictions, start=0.0):
-        """The objective's raw scores: the booster's ``predictions`` plus ``start`` and the
-        corrections, after renewing the tree grown since the last call. The tree about to be
-        grown starts from them (kept as a copy: the boosters reuse their buffers)."""
-        self.flush()
-        if self._tracks_scores:
-            if self._scores is None:
-                self._scores = (np.full(targets.n_rows, float(self.start)) if self.start
-                                is not None else np.array(targets.raw_score(predictions, start),
-                                                          dtype=np.float64))
-            raw_score = self._scores
-        else:
-            raw_score = targets.raw_score(predictions, start + self.correction(key))
-        scores = np.array(predictions, dtype=np.float64) if self._keeps_scores else None
-        self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores, None)
-        return raw_score
-
     def training_gradient_hessian(self, key, targets, predictions, start=0.0):
-        """The objective's gradient and hessian at ``training_raw_score``'s scores. An
-        "auto" scale is fixed once for them, and the tree grown from them is renewed with
-        that same loss (on a cluster each fixing is two selections over every worker)."""
-        raw_score = self.training_raw_score(key, targets, predictions, start)
+        """The objective's gradient and hessian, after renewing the tree grown since the
+        last call, at the booster's ``predictions`` plus ``start`` and the corrections. The
+        tree about to be grown starts from these scores (kept as a copy: the boosters reuse
+        their buffers); an "auto" scale is fixed once for them, and that tree is renewed
+        with the same loss (on a cluster each fixing is two selections over every worker)."""
+        self.flush()
+        raw_score = self._training_raw_score(key, targets, predictions, start)
         fixed = self.loss.fix_scale(targets.y, raw_score, targets.weight)
-        self._pending = self._pending[:4] + (fixed,)
+        scores = np.array(predictions, dtype=np.float64) if self._keeps_scores else None
+        self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores, fixed)
         return targets.gradient_hessian_of(raw_score, fixed)
+
+    def _training_raw_score(self, key, targets, predictions, start):
+        if not self._tracks_scores:
+            return targets.raw_score(predictions, start + self.correction(key))
+        if self._scores is None:
+            self._scores = (np.full(targets.n_rows, float(self.start)) if self.start
+                            is not None else np.array(targets.raw_score(predictions, start),
+                                                      dtype=np.float64))
+        return self._scores
 
     def evaluation_correction(self, key):
         """The metric's correction for dataset ``key``, the newest tree renewed first."""
@@ -548,9 +544,8 @@ class LeafRenewal:
         """Renew the newest tree if it has not been (the objective or the metric calls this)."""
         if self._pending is None or self.booster is None:
             return
-        key, targets, raw_score, scores_before, fixed = self._pending
+        key, targets, raw_score, scores_before, loss = self._pending
         self._pending = None
-        loss = self.loss if fixed is None else fixed
         tree = self._newest_tree()
         leaf_ids = np.asarray(self._training_leaves(self._datasets[key][0], tree, scores_before),
                               dtype=np.intp)
