@@ -379,7 +379,19 @@ class LossMetrics:
 
     @property
     def names(self):
+        """The names of the metrics reported, the loss's own first."""
         return (self.loss.name,) + self.extra_metrics
+
+    def stopping_metric(self, name=None):
+        """The metric early stopping follows: the loss's own (``name`` None), or one of the
+        metrics reported beside it (``ValueError`` for any other)."""
+        if name is None:
+            return self.loss.name
+        if name not in self.names:
+            raise ValueError(f"{self.loss.name}: stopping_metric={name!r} is not reported; "
+                             f"the reported metrics are {list(self.names)} (add it to "
+                             "extra_metrics).")
+        return name
 
     def evaluate(self, y, raw_score, sample_weight, group=None):
         """Unchecked: ``y``, ``sample_weight`` (and ``group``) were validated by the caller.

@@ -17,7 +17,7 @@ import xgboost as xgb
 
 import boostobj
 import boostobj.xgboost as bx
-from boostobj._boosters import common, xgboost_model
+from boostobj._boosters import collective, targets, xgboost_model
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -103,7 +103,7 @@ def test_start_is_the_single_process_init_score(client, spec, weighted):
     dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d, weight=w_d)
     booster = bx.dask_train(client, spec, PARAMS, dtrain, 2)["booster"]
     loss = boostobj.get_loss(spec)
-    expected = common.loss_start(loss, y, weight)
+    expected = targets.loss_start(loss, y, weight)
     np.testing.assert_allclose(start_of(booster), expected, rtol=1e-9, atol=0)
     # the saved intercept is that start (as float32), and plain XGBoost predicts with it
     assert xgboost_model.base_margin(booster) == pytest.approx(expected, rel=1e-6)
@@ -120,7 +120,7 @@ def test_every_leaf_is_the_learning_rate_times_the_minimiser_over_all_rows(clien
     booster = bx.dask_train(client, spec, PARAMS, dtrain, 4)["booster"]
     loss = boostobj.get_loss(spec)
     gathered = xgb.DMatrix(X)
-    before = np.full(len(y), common.loss_start(loss, y, weight))
+    before = np.full(len(y), targets.loss_start(loss, y, weight))
     for tree in range(4):
         after = booster.predict(gathered, iteration_range=(0, tree + 1)).astype(float)
         ids, leaf = np.unique(booster[tree:tree + 1].predict(gathered, pred_leaf=True),
@@ -165,7 +165,7 @@ def test_a_worker_without_training_rows_takes_part(client):
     result = bx.dask_train(client, "quantile:alpha=0.3", PARAMS, dtrain, 3,
                            evals=[(dvalid, "valid")])
     loss = boostobj.get_loss("quantile:alpha=0.3")
-    np.testing.assert_allclose(start_of(result["booster"]), common.loss_start(loss, y, None),
+    np.testing.assert_allclose(start_of(result["booster"]), targets.loss_start(loss, y, None),
                                rtol=1e-9)
     margin = result["booster"].predict(xgb.DMatrix(X[:300]), output_margin=True)
     assert result["history"]["valid"]["quantile"][-1] == pytest.approx(
@@ -187,7 +187,7 @@ def test_regressor_on_a_dataframe_with_categorical_columns(client):
     model.fit(frame_d, y_d, eval_set=[(frame_d, y_d)])
     prediction = model.predict(frame_d).compute()
     assert np.mean(np.abs(prediction - y)) < np.mean(np.abs(y - np.median(y))) / 2
-    expected = common.loss_start(boostobj.get_loss("absolute_error"), y, None)
+    expected = targets.loss_start(boostobj.get_loss("absolute_error"), y, None)
     assert start_of(model.get_booster()) == pytest.approx(expected, rel=1e-9)
     assert model.loss_.name == "absolute_error"
     history = model.evals_result()["validation_0"]["absolute_error"]
@@ -276,8 +276,8 @@ def test_start_over_workers_is_the_single_process_init_score(client, spec):
     elif spec == "softmax":
         y, n_classes = np.digitize(y, [39, 42]).astype(float), 3
     _, y_d, w_d = on_workers(client, X, y, weight)
-    start = bx.start_over_workers(client, loss, y_d, w_d, n_classes)
-    np.testing.assert_allclose(start, common.loss_start(loss, y, weight, n_classes),
+    start = collective.start_over_workers(client, loss, y_d, w_d, n_classes)
+    np.testing.assert_allclose(start, targets.loss_start(loss, y, weight, n_classes),
                                rtol=1e-9, atol=1e-12)
 
 
@@ -302,7 +302,7 @@ def test_lightgbm_model_holds_the_global_start_and_predicts_alone(client, spec):
     still = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss=spec, n_estimators=1,
                                learning_rate=1e-12, renew_leaves=False)
     still.fit(X_d, y_d, sample_weight=w_d)
-    expected = loss.predict(np.array([common.loss_start(loss, y, weight)]))[0]
+    expected = loss.predict(np.array([targets.loss_start(loss, y, weight)]))[0]
     np.testing.assert_allclose(still.predict(X_d).compute(), expected, rtol=1e-9)
     model = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss=spec, renew_leaves=False)
     model.fit(X_d, y_d, sample_weight=w_d)

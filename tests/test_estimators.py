@@ -344,7 +344,7 @@ def test_kernels_use_the_boosters_thread_count_and_no_more(booster, monkeypatch)
 def test_non_finite_booster_scores_are_refused_by_the_adapters():
     # LightGBM clips an infinite init_score to 1e300 itself; a NaN or inf that reaches the
     # adapter (a diverged model, a bad base_margin) stops training with the loss's message.
-    from boostobj._boosters.common import Targets
+    from boostobj._boosters.targets import Targets
 
     rng = np.random.default_rng(0)
     for spec, shape in (("huber", (100,)), ("softmax", (100, 3))):

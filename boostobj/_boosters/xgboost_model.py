@@ -11,6 +11,8 @@ training silently wrong models. Relied on (checked against XGBoost 2.1 - 3.2):
 - the config JSON: ``learner.gradient_booster.tree_train_param.eta``;
 - the scikit-learn estimators keep their booster in ``_Booster``;
 - ``Booster.eval_set`` calls a custom metric once per evaluation set, in the order given;
+- a DMatrix's query groups are its ``group_ptr`` (``get_uint_info``), its weights one per
+  group where it has groups;
 - distributed training (``xgboost.dask``) calls the objective, the metric and the callbacks
   on every worker inside ``xgboost.collective``, the same number of times on each, and
   averages a custom metric over the workers (``callback._allreduce_metric``).
@@ -24,6 +26,7 @@ import numpy as np
 import xgboost as xgb
 
 from .._numerics import expit, logit, safe_exp
+from ..losses import Groups
 
 # Objectives whose base_score XGBoost reads on the response scale, and the link that takes
 # it to a margin.
@@ -35,6 +38,17 @@ _RESPONSE_SCALE = {
 
 class ModelFormChanged(RuntimeError):
     """XGBoost's model form is not what boostobj relies on (a new release changed it)."""
+
+
+def dmatrix_targets(dmatrix):
+    """What a loss needs of a DMatrix: (labels, weights or None, query groups or None).
+
+    Weights are one per group where the DMatrix has groups (``group_ptr``), as XGBoost
+    keeps them."""
+    weight = dmatrix.get_weight()
+    group_ptr = dmatrix.get_uint_info("group_ptr")
+    groups = Groups.from_ptr(group_ptr, caller="XGBoost DMatrix") if group_ptr.size else None
+    return dmatrix.get_label(), (weight if weight.size else None), groups
 
 
 def _model(booster):
@@ -164,32 +178,6 @@ def with_base_margin(booster, margin):
                                "learner_model_param; boostobj writes the intercept "
                                "there.") from error
     return _load(model)
-
-
-class Collective:
-    """The reducer of ``boostobj._numerics.summed_over_workers`` for XGBoost's distributed
-    training: ``xgboost.collective`` all-reduces (every worker gets the same sums)."""
-
-    @property
-    def rank(self):
-        return xgb.collective.get_rank()
-
-    @property
-    def world_size(self):
-        return xgb.collective.get_world_size()
-
-    def _allreduce(self, values, op):
-        values = np.array(values, dtype=np.float64)  # a contiguous copy, 0-d stays 0-d
-        if self.world_size <= 1:
-            return values
-        shape = values.shape
-        return np.asarray(xgb.collective.allreduce(values.reshape(-1), op)).reshape(shape)
-
-    def sum(self, values):
-        return self._allreduce(values, xgb.collective.Op.SUM)
-
-    def max(self, values):
-        return self._allreduce(values, xgb.collective.Op.MAX)
 
 
 def with_objective(booster, objective):

@@ -161,8 +161,8 @@ class BaseLoss:
     - ``builtin_twins``: per booster ("xgboost", "lightgbm"), the built-in objective that
       is the same loss, as the loss table shows it: ``*`` both renew leaves (the built-ins
       interpolate between order statistics), ``†`` the built-in gives its trees h = 1 and
-      keeps a fixed scale, ``‡`` the same with ``hessian="doubled"``. The adapters'
-      ``BUILTIN_TWINS`` hold the exact parameters their parity tests train with.
+      keeps a fixed scale, ``‡`` the same with ``hessian="doubled"``. The boosters' parity
+      tests hold the exact parameters each twin trains with.
     """
 
     name = "base"

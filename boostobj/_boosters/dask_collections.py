@@ -1,5 +1,6 @@
-"""What both dask adapters share: class labels of a dask collection, label encoding and
-row-wise maps, done on the partitions where they are (nothing is gathered)."""
+"""What both boosters' dask estimators share: class labels of a dask collection, label
+encoding, row-wise maps and the whole-group check, done on the partitions where they are
+(nothing is gathered)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 
 
 def _is_frame(values):
-    return hasattr(values, "map_partitions")  # a dask DataFrame or Series
+    """Whether ``values`` is a dask DataFrame or Series (else a dask Array)."""
+    return hasattr(values, "map_partitions")
 
 
 def class_labels(y):

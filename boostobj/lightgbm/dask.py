@@ -1,4 +1,4 @@
-"""LightGBM's dask estimators trained on a boostobj loss (``boostobj.lightgbm.DaskLGBM*``).
+"""LightGBM on a dask cluster with a boostobj loss: the dask estimators.
 
 Imported on first use of those names, so that ``boostobj.lightgbm`` needs no dask.
 
@@ -7,9 +7,10 @@ in C++, and calls the objective on each worker with that worker's rows only. Wha
 computes row by row (its gradients) is then right; a statistic of all the rows is not,
 and LightGBM gives Python no all-reduce to compute one during training. So:
 
-- the start is computed before training over every partition (``boostobj.xgboost.
-  start_over_workers``: exact, through XGBoost's collective), given to LightGBM as the
-  ``init_score`` and folded into the first tree afterwards, so the model predicts alone;
+- the start is computed before training over every partition (``boostobj._boosters.
+  collective.start_over_workers``: exact, through XGBoost's collective), given to LightGBM
+  as the ``init_score`` and folded into the first tree afterwards, so the model predicts
+  alone;
 - leaf renewal and an ``"auto"`` scale, which need all the rows every round, are refused
   (``ValueError`` naming the alternatives), as are evaluation sets: ``lightgbm.dask``
   reports the first worker's metric on its own rows and cannot stop early.
@@ -17,21 +18,39 @@ and LightGBM gives Python no all-reduce to compute one during training. So:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import distributed
 import numpy as np
 from lightgbm import dask as lgb_dask
 
-from . import lightgbm as bl
-from ._boosters import lightgbm_model
-from ._boosters.common import estimator_doc, estimator_loss, refuse, renews_leaves
-from ._dask_data import class_labels, encode_classes_of
-from .xgboost import start_over_workers
+from .._boosters import lightgbm_model
+from .._boosters.collective import start_over_workers
+from .._boosters.dask_collections import class_labels, encode_classes_of
+from .._boosters.estimators import estimator_doc, estimator_loss, with_parent_signature
+from .._boosters.options import refuse
+from .._boosters.renewal import renews_leaves
+from .engine import check_modes
+from .sklearn import (
+    NOT_PASSED,
+    SklearnObjective,
+    booster_params,
+    fitted,
+    hidden_boostobj_params,
+)
+
+if TYPE_CHECKING:
+    from ..losses import BaseLoss
+
+__all__ = ["DaskLGBMClassifier", "DaskLGBMRegressor"]
 
 _ALTERNATIVE = ("use boostobj.xgboost.DaskXGBRegressor, which computes it over every "
                 "worker's rows")
 
 
 def _refuse_global_statistics(caller, loss, estimator, fit_params):
+    """Refuse (``ValueError``) what needs every worker's rows during training: leaf renewal,
+    an ``"auto"`` scale, evaluation sets."""
     if renews_leaves(loss, getattr(estimator, "renew_leaves", None), caller):
         refuse(caller, loss, "leaf renewal", "each worker's LightGBM would set its leaves "
                "from its own rows (LightGBM gives Python no all-reduce)",
@@ -69,6 +88,8 @@ def _init_score_like(y, start):
 
 def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_score=None,
          **fit_params):
+    """The dask estimators' ``fit``: the start over every partition as ``init_score``,
+    LightGBM's own dask training with the loss's objective, then the start folded in."""
     caller = f"boostobj.lightgbm.{type(estimator).__name__}.fit"
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
@@ -80,7 +101,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
     _refuse_global_statistics(caller, loss, estimator, fit_params)
     params = estimator.get_params()
     params["boosting"] = estimator.boosting_type
-    bl._check_modes(caller, loss, params, None)
+    check_modes(caller, loss, params, None)
     if classifier and estimator.class_weight is not None:
         refuse(caller, loss, "class_weight", "the start would be computed without the "
                "class weights", "pass the weights as sample_weight")
@@ -94,14 +115,14 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
         start = start_over_workers(client, loss, labels, sample_weight,
                                    n_classes if n_classes and n_classes > 2 else None)
         init_score = _init_score_like(labels, start)
-    objective = bl.SklearnObjective(loss)
+    objective = SklearnObjective(loss)
     objective._fit_targets = {}  # each worker checks its labels once, not every round
     overrides = {"objective": objective, "metric": "None", "feature_pre_filter": False}
-    with lightgbm_model.temporary_params(estimator, overrides), \
-            bl._hidden_boostobj_params(estimator):
+    with (lightgbm_model.temporary_params(estimator, overrides),
+          hidden_boostobj_params(estimator)):
         # The labels as given: LightGBM's classifier encodes them (sorted, as boostobj).
         parent_fit(X, y, sample_weight=sample_weight, init_score=init_score, **fit_params)
-    return bl._fitted(estimator, loss, start, n_classes, classifier)
+    return fitted(estimator, loss, start, n_classes, classifier)
 
 
 _DOC = """
@@ -113,46 +134,58 @@ _DOC = """
     worker's rows for Python (``boostobj.xgboost``'s dask estimators do all three)."""
 
 
+@with_parent_signature
 class DaskLGBMRegressor(lgb_dask.DaskLGBMRegressor):
     __doc__ = estimator_doc("""``lightgbm.dask.DaskLGBMRegressor`` trained on a boostobj
-    loss. ``predict`` is on the response scale.""" + _DOC, bl._NOT_PASSED)
+    loss. ``predict`` is on the response scale.""" + _DOC, NOT_PASSED)
 
-    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
+    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loss = loss
         self.renew_leaves = renew_leaves
 
-    def get_params(self, deep=True):
-        return bl._booster_params(self, super().get_params(deep=deep))
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
+        return booster_params(self, super().get_params(deep=deep))
 
     def _process_params(self, stage):
-        with bl._hidden_boostobj_params(self):
+        with hidden_boostobj_params(self):
             return super()._process_params(stage)
 
-    def fit(self, X, y, sample_weight=None, init_score=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, init_score=None,
+            **fit_params) -> DaskLGBMRegressor:
+        """Train on the dask collections from the start over every partition; returns
+        ``self``."""
         return _fit(self, super().fit, False, X, y, sample_weight, init_score=init_score,
                     **fit_params)
 
 
+@with_parent_signature
 class DaskLGBMClassifier(lgb_dask.DaskLGBMClassifier):
     __doc__ = estimator_doc("""``lightgbm.dask.DaskLGBMClassifier`` trained on a boostobj
     classification loss: any class labels, and ``predict_proba`` gives the loss's
     probabilities (the model records the loss's link, as ``boostobj.lightgbm.
-    LGBMClassifier``'s).""" + _DOC, bl._NOT_PASSED)
+    LGBMClassifier``'s).""" + _DOC, NOT_PASSED)
 
-    def __init__(self, *, loss=None, renew_leaves=None, **kwargs):
+    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loss = loss
         self.renew_leaves = renew_leaves
 
-    def get_params(self, deep=True):
-        return bl._booster_params(self, super().get_params(deep=deep))
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
+        return booster_params(self, super().get_params(deep=deep))
 
     def _process_params(self, stage):
-        with bl._hidden_boostobj_params(self):
+        with hidden_boostobj_params(self):
             return super()._process_params(stage)
 
-    def fit(self, X, y, sample_weight=None, init_score=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, init_score=None,
+            **fit_params) -> DaskLGBMClassifier:
+        """Train on the dask collections (``y`` holds any class labels) from the start over
+        every partition; returns ``self``."""
         if self.renew_leaves:
             raise ValueError(f"boostobj.lightgbm.DaskLGBMClassifier.fit: renew_leaves="
                              f"{self.renew_leaves!r}; leaf renewal is for regression losses.")

@@ -1,0 +1,248 @@
+"""What the drop-in estimators of both boosters share: the loss an estimator trains (refused
+where the estimator cannot serve it), class encoding, class probabilities, the callables
+handed to the boosters' scikit-learn API, and the docstring of the parameters they add.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+
+import numpy as np
+
+from .._numerics import expit
+from ..losses import MulticlassLoss, get_loss
+from ..losses._base import BinaryLabels
+from ..metrics import LossMetrics
+from .targets import Targets
+
+# The drop-in estimators' own parameters: boostobj's, never handed to the booster.
+ESTIMATOR_PARAMS = ("loss", "renew_leaves")
+
+
+def estimator_doc(summary, not_passed="``objective`` (set from ``loss``)"):
+    """A drop-in estimator's docstring: its summary, then the parameters it adds."""
+    return f"""{summary}
+
+    Parameters
+    ----------
+    loss : str, loss object or None, default None
+        A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
+        None: ``squared_error`` in a regressor; in a classifier ``logistic`` for two
+        classes and ``softmax`` for more.
+    renew_leaves : bool or None, default None
+        Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
+        asks for it (quantile, absolute_error, huber, ...).
+    **kwargs
+        Every parameter of the parent estimator except {not_passed}.
+    """
+
+
+def with_parent_signature(cls):
+    """Class decorator: ``cls.__init__``'s signature lists the parent estimator's parameters
+    after its own (``loss``, ``renew_leaves``), so ``help()``, IPython and editors that
+    inspect the live class show every booster parameter, not ``**kwargs``.
+
+    Each parameter is taken from the first class along the parent's MRO that names it
+    (``XGBRegressor``'s ``objective`` default over ``XGBModel``'s), keyword-only, with
+    ``**kwargs`` last. scikit-learn's ``get_params`` reads this signature too: every name
+    in it is an attribute the parent's ``__init__`` sets.
+    """
+    own = inspect.signature(cls.__init__)
+    parameters = [p for p in own.parameters.values() if p.kind != p.VAR_KEYWORD]
+    seen = {p.name for p in parameters}
+    var_keyword = [p for p in own.parameters.values() if p.kind == p.VAR_KEYWORD]
+    for parent in cls.__mro__[1:]:
+        init = parent.__dict__.get("__init__")
+        if init is None:
+            continue
+        for parameter in inspect.signature(init).parameters.values():
+            if parameter.name in seen or parameter.kind in (parameter.VAR_POSITIONAL,
+                                                             parameter.VAR_KEYWORD):
+                continue
+            if parameter.kind == parameter.POSITIONAL_ONLY:
+                continue
+            seen.add(parameter.name)
+            parameters.append(parameter.replace(kind=parameter.KEYWORD_ONLY))
+    cls.__init__.__signature__ = own.replace(parameters=parameters + var_keyword)
+    return cls
+
+
+def is_classification_loss(loss):
+    return isinstance(loss, MulticlassLoss) or isinstance(loss.target_domain, BinaryLabels)
+
+
+def estimator_loss(loss, classifier, caller, y=None, *, ranker=False):
+    """The loss of a drop-in estimator, refused where the estimator cannot serve it.
+
+    None is the estimator's default: ``squared_error`` for a regressor; for a classifier
+    ``logistic`` on two classes of ``y`` and ``softmax`` on more (as the boosters pick
+    ``binary`` or ``multiclass``); ``listwise_softmax`` for a ranker.
+    """
+    if loss is None:
+        if ranker:
+            loss = "listwise_softmax"
+        elif not classifier:
+            loss = "squared_error"
+        else:
+            loss = "softmax" if len(np.unique(np.asarray(y))) > 2 else "logistic"
+    loss = get_loss(loss)
+    grouped = getattr(loss, "grouped", False)
+    if ranker and not grouped:
+        raise ValueError(f"{caller}: loss={loss.spec!r} is not a ranking loss; use "
+                         "listwise_softmax, pairwise_logistic or pairwise_hinge, or the "
+                         "regressor / classifier.")
+    if grouped and not ranker:
+        raise ValueError(f"{caller}: loss={loss.spec!r} is a ranking loss over query groups; "
+                         "use the ranker (XGBRanker / LGBMRanker) with group=.")
+    if ranker:
+        return loss
+    if classifier and not is_classification_loss(loss):
+        raise ValueError(f"{caller}: loss={loss.spec!r} is not a classification loss; use "
+                         "the regressor, or one of logistic, focal, hinge, softmax, ....")
+    if not classifier and is_classification_loss(loss):
+        kind = "multiclass" if isinstance(loss, MulticlassLoss) else "binary"
+        raise ValueError(f"{caller}: loss={loss.spec!r} is a {kind} classification loss; use "
+                         "the classifier (predict_proba gives its probabilities).")
+    return loss
+
+
+def encode_classes(loss, y, caller):
+    """Class labels as 0 .. K-1 in sorted order, as scikit-learn classifiers encode them.
+
+    Returns the classes, the encoded labels (float64) and K. A binary loss needs K = 2, a
+    multiclass loss K > 2 (scikit-learn classifiers keep one score per row for two classes).
+    """
+    classes, encoded = np.unique(np.asarray(y), return_inverse=True)
+    n_classes = len(classes)
+    multiclass = isinstance(loss, MulticlassLoss)
+    if multiclass and n_classes <= 2:
+        raise ValueError(f"{caller}: {loss.name} needs K > 2 classes, y has {n_classes}; "
+                         "for two classes use logistic.")
+    if not multiclass and n_classes != 2:
+        raise ValueError(f"{caller}: {loss.name} is a binary loss, y has {n_classes} "
+                         f"class{'es' if n_classes != 1 else ''}; for more use softmax.")
+    return classes, encoded.astype(np.float64), n_classes
+
+
+def encode_like(classes, y, caller):
+    """``y`` encoded with the classes of the training labels (an evaluation set's)."""
+    y = np.asarray(y)
+    position = np.searchsorted(classes, y)
+    position = np.minimum(position, len(classes) - 1)
+    unknown = classes[position] != y
+    if np.any(unknown):
+        raise ValueError(f"{caller}: eval_set labels {np.unique(y[unknown])[:5].tolist()} "
+                         f"are not among the training classes {classes.tolist()}.")
+    return position.astype(np.float64)
+
+
+class SklearnObjectiveBase:
+    """Holds a loss; a subclass's ``__call__`` has the booster's scikit-learn signature.
+
+    The drop-in estimators set ``_start`` (added to the booster's scores), ``_threads`` and,
+    with leaf renewal, ``_renewal`` (the training set's key is ``"train"``) while they fit.
+    """
+
+    _renewal = None
+    _start = 0.0
+    _threads = None
+    _layout = "C"
+    # Within one fit the booster hands over the same training labels every round: the
+    # drop-ins set a dict here, so they are checked (and the buffers allocated) once.
+    _fit_targets = None
+
+    def __init__(self, loss):
+        self.loss = loss  # resolved: a loss instance (``sklearn_objective`` resolves a spec)
+
+    def gradient_hessian(self, y_true, y_pred, weight, group=None):
+        targets = None if self._fit_targets is None else self._fit_targets.get("train")
+        if targets is None or targets.n_rows != len(y_true):
+            targets = Targets(self.loss, y_true, weight, group=group, threads=self._threads,
+                              layout=self._layout)
+            if self._fit_targets is not None:
+                self._fit_targets["train"] = targets
+        if self._renewal is None:
+            return targets.gradient_hessian(y_pred, self._start)
+        return self._renewal.training_gradient_hessian("train", targets, y_pred, self._start)
+
+
+class SklearnMetricBase:
+    """Holds a loss and its metric; named after the loss, as boosters read ``__name__``.
+
+    ``_start`` and ``_renewal`` as for ``SklearnObjectiveBase``. A scikit-learn metric gets
+    labels but no dataset, so with renewal ``_order`` names the dataset of each call: the
+    boosters evaluate their sets in a fixed order every round (``xgboost_model`` and
+    ``lightgbm_model`` say which), and the calls go round it.
+    """
+
+    _renewal = None
+    _start = 0.0
+    _order = None
+
+    def __init__(self, loss, extra_metrics=None):
+        self.loss = loss  # resolved: a loss instance (``sklearn_metric`` resolves a spec)
+        self.metrics = LossMetrics(loss, extra_metrics)
+        self.__name__ = loss.name
+
+    def value(self, y_true, y_pred, weight, group=None):
+        targets = Targets(self.loss, y_true, weight, group=group)
+        start = self._start
+        if self._renewal is not None:
+            key = self._order.next(targets.n_rows)
+            start = start + self._renewal.evaluation_correction(key)
+        return targets.metric(targets.raw_score(y_pred, start))
+
+
+class EvaluationOrder:
+    """The keys of the datasets a booster evaluates, in the order of its metric calls.
+
+    ``next(n_rows)`` gives the key of the next call, and fails loudly when that dataset's
+    row count is not ``n_rows``: the booster then no longer evaluates in the order assumed.
+    """
+
+    def __init__(self, keys, n_rows, booster):
+        self.keys, self.n_rows, self.booster = list(keys), dict(n_rows), booster
+        self._position = 0
+
+    def next(self, n_rows):
+        key = self.keys[self._position % len(self.keys)]
+        self._position += 1
+        if self.n_rows[key] != n_rows:
+            raise RuntimeError(f"boostobj: {self.booster} evaluated a set of {n_rows} rows "
+                               f"where {self.n_rows[key]} ({key!r}) were expected; this "
+                               f"{self.booster} release evaluates its eval sets in another "
+                               "order than boostobj relies on.")
+        return key
+
+
+@contextlib.contextmanager
+def attached(holders, **state):
+    """Inside the block each holder (objective or metric) carries ``state``; afterwards it is
+    plain again, so a fitted estimator pickles without the training state."""
+    holders = [holder for holder in holders if isinstance(holder, (SklearnObjectiveBase,
+                                                                   SklearnMetricBase))]
+    for holder in holders:
+        for name, value in state.items():
+            setattr(holder, name, value)
+    try:
+        yield
+    finally:
+        for holder in holders:
+            for name in state:
+                vars(holder).pop(name, None)
+
+
+def class_probabilities(loss, margin):
+    """(n, K) class probabilities of a classification loss from a model's margins.
+
+    A multiclass loss's inverse link gives them from (n, K) margins; a binary loss's gives
+    the positive class's from (n,) margins, and the negative class's is the rest. A margin
+    loss (hinge: sign link) has no probability: σ(margin) stands in, as a score.
+    """
+    margin = np.asarray(margin, dtype=np.float64)
+    if margin.ndim == 2 and margin.shape[1] > 1:
+        return loss.predict(margin)
+    margin = margin.reshape(-1)
+    positive = expit(margin) if loss.link.name == "sign" else loss.predict(margin)
+    return np.column_stack([1.0 - positive, positive])

@@ -1,0 +1,168 @@
+"""LightGBM's training callbacks: leaf renewal (``LightGBMRenewal``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._boosters import lightgbm_model
+from .._boosters.options import first_param
+from .._boosters.renewal import LeafRenewal
+from .basic import LEARNING_RATE_KEYS
+
+__all__ = ["LightGBMRenewal"]
+
+
+class LightGBMRenewal(LeafRenewal):
+    """Leaf renewal for LightGBM (the bookkeeping is ``LeafRenewal``'s).
+
+    ``Booster.set_leaf_output`` writes a renewed value into the model at once, but LightGBM's
+    training and validation scores were already updated with the tree's own values, so the
+    objective and metric add the corrections. Each row's leaf in the newest tree comes from
+    ``predict(pred_leaf=True)`` for that one iteration on the dataset's raw data (``train``
+    keeps it: ``free_raw_data=False``).
+    """
+
+    _keeps_scores = True
+    _training = False  # whether the booster still holds its training scores
+
+    def __init__(self, loss, datasets=(), caller="boostobj.lightgbm.train"):
+        """``datasets``: ``lgb.train``'s Datasets, registered at once, their features kept in
+        memory (``free_raw_data=False``) for the leaf lookups; ``ValueError`` naming
+        ``caller`` for a Dataset built from a file."""
+        super().__init__(loss)
+        for dataset in datasets:
+            data = raw_data(loss, dataset, caller)
+            self.add_dataset(dataset, data, data.shape[0] if hasattr(data, "shape")
+                             else len(data))
+
+    def before_iteration(self, env):
+        self.booster = env.model
+        self._training = True
+
+    before_iteration.before_iteration = True
+    before_iteration.order = 0
+
+    def after_iteration(self, env):
+        # Renew now, while the booster has its training scores: lgb.train frees them at the
+        # end, and the objective would otherwise renew the tree only at the next call.
+        self.flush()
+
+    after_iteration.order = 0
+
+    @property
+    def callbacks(self):
+        return [self.before_iteration, self.after_iteration]
+
+    def finish(self):
+        """Renew the last tree if it has not been, after training."""
+        self._training = False
+        self.flush()
+
+    def _newest_tree(self):
+        return self.booster.num_trees() - 1
+
+    def _leaves(self, data, tree):
+        leaves = self.booster.predict(data, pred_leaf=True, start_iteration=tree,
+                                      num_iteration=1)
+        return np.asarray(leaves, dtype=np.intp).reshape(-1)
+
+    def _training_leaves(self, data, tree, scores_before):
+        """The training rows' leaves, read off the change of LightGBM's training scores.
+
+        LightGBM added the tree's value at each row's leaf to its training scores, so the
+        change since the objective's last call names the leaf, up to rounding, wherever the
+        tree's leaf values differ. Only the rows of leaves that share a value (frequent for
+        pinball and L1, whose gradients take two values) go through ``predict(pred_leaf)``;
+        all rows do when a change matches no leaf.
+        """
+        scores_after = (lightgbm_model.training_scores(self.booster, scores_before.size)
+                        if self._training else None)
+        if scores_after is None:
+            return self._leaves(data, tree)
+        values = np.asarray(self._leaf_outputs(tree, range(lightgbm_model.num_leaves(
+            self.booster, tree))))
+        order = np.argsort(values)
+        sorted_values = values[order]
+        change = np.subtract(scores_after, scores_before, out=scores_after)
+        # (a + v) - a is v within a few units in the last place of a + v.
+        largest = max(-np.min(scores_before), np.max(scores_before)) + np.max(np.abs(values))
+        tolerance = 16 * np.finfo(np.float64).eps * largest
+        position = _nearest(sorted_values, change, tolerance)
+        error = np.subtract(change, sorted_values[position], out=change)
+        if max(-np.min(error), np.max(error)) > 3 * tolerance:  # 1, + 2 for shared values
+            return self._leaves(data, tree)
+        leaf = order[position]
+        close = np.diff(sorted_values) <= 2 * tolerance
+        if np.any(close):
+            shared = np.zeros(values.size, dtype=bool)
+            shared[:-1] |= close
+            shared[1:] |= close
+            rows = np.flatnonzero(shared[position])
+            subset = _take_rows(data, rows)
+            if subset is None:
+                return self._leaves(data, tree)
+            leaf[rows] = self._leaves(subset, tree)
+        return leaf
+
+    def _leaf_outputs(self, tree, ids):
+        return [self.booster.get_leaf_output(tree, int(leaf)) for leaf in ids]
+
+    def _set_leaf_outputs(self, tree, ids, values):
+        for leaf, value in zip(ids, values, strict=True):
+            self.booster.set_leaf_output(tree, int(leaf), float(value))
+
+    def _learning_rate(self):
+        return float(first_param(self.booster.params, LEARNING_RATE_KEYS, 0.1))
+
+
+# Cells of the lookup table in _nearest, at most (int32).
+_MAX_CELLS = 1 << 18
+
+
+def _nearest(sorted_values, x, tolerance):
+    """Index of the value of ``sorted_values`` nearest each x (which lie within
+    ``tolerance`` of one of them, or the caller finds out).
+
+    A binary search per row costs more than the rest of a renewal, so where the values are
+    far apart compared with the tolerance, a table over cells of a quarter of the smallest
+    gap looks them up: each value owns its cell and the two beside it. Values within
+    2 x ``tolerance`` of each other are not told apart (the caller looks those rows up).
+    """
+    gaps = np.diff(sorted_values)
+    distinct = gaps[gaps > 2 * tolerance]  # values closer than that share a leaf lookup
+    if distinct.size == 0:
+        return np.zeros(x.shape, dtype=np.intp)
+    cell = distinct.min() / 4
+    n_cells = int((sorted_values[-1] - sorted_values[0]) / cell) + 4
+    if tolerance < cell / 8 and n_cells <= _MAX_CELLS:
+        origin = sorted_values[0] - 1.5 * cell
+        table = np.zeros(n_cells, dtype=np.int32)
+        owned = ((sorted_values - origin) / cell).astype(np.intp)
+        for offset in (-1, 0, 1):
+            table[owned + offset] = np.arange(sorted_values.size)
+        index = np.subtract(x, origin)
+        index /= cell
+        np.clip(index, 0, n_cells - 1, out=index)
+        return table[index.astype(np.intp)]
+    return np.searchsorted((sorted_values[1:] + sorted_values[:-1]) / 2, x)
+
+
+def _take_rows(data, rows):
+    """``data[rows]`` for an array, sparse matrix or DataFrame; None for other inputs."""
+    if hasattr(data, "iloc"):
+        return data.iloc[rows]
+    if isinstance(data, np.ndarray) or hasattr(data, "tocsr"):
+        return data[rows]
+    return None
+
+
+def raw_data(loss, dataset, caller):
+    """The features of ``dataset``, kept for leaf lookups (LightGBM frees them by default)."""
+    data = getattr(dataset, "data", None)
+    if data is None or isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        raise ValueError(f"{caller}: leaf renewal for {loss.name} needs each Dataset's features "
+                         "in memory: build it from an array or DataFrame and pass it "
+                         "unconstructed (or with free_raw_data=False); or pass "
+                         "renew_leaves=False.")
+    dataset.free_raw_data = False
+    return data

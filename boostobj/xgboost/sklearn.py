@@ -1,0 +1,438 @@
+"""XGBoost's scikit-learn estimators trained on a boostobj loss.
+
+- ``XGBRegressor(loss=...)`` / ``XGBClassifier(loss=...)``: XGBoost's own estimators with one
+  more parameter. ``fit`` starts from the loss's init score, renews leaves where the loss
+  asks, reports the loss's metric on ``eval_set`` (and stops early on it), encodes any class
+  labels; ``predict`` is on the response scale, ``predict_proba`` gives probabilities.
+- ``XGBRanker(loss=...)``: a ranker for the ranking losses (XGBoost's own refuses custom
+  objectives): ``fit(X, y, group=|qid=, ...)`` trains through ``boostobj.xgboost.train``.
+- ``sklearn_objective`` / ``sklearn_metric``: the bare callables for XGBoost's own
+  estimators' ``objective=`` / ``eval_metric=``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xgboost as xgb
+
+from .._boosters import xgboost_model
+from .._boosters.estimators import (
+    ESTIMATOR_PARAMS,
+    EvaluationOrder,
+    SklearnMetricBase,
+    SklearnObjectiveBase,
+    attached,
+    class_probabilities,
+    encode_classes,
+    encode_like,
+    estimator_doc,
+    estimator_loss,
+    with_parent_signature,
+)
+from .._boosters.options import first_param, refuse
+from .._boosters.renewal import renews_leaves
+from .._boosters.targets import loss_start, thread_count
+from ..losses import Groups, get_loss
+from .callback import XGBoostRenewal
+from .training import LINK_OBJECTIVES, THREAD_KEYS, as_booster, check_modes, train
+
+if TYPE_CHECKING:
+    from ..losses import BaseLoss
+
+__all__ = ["SklearnMetric", "SklearnObjective", "XGBClassifier", "XGBRanker", "XGBRegressor",
+           "sklearn_metric", "sklearn_objective"]
+
+
+class SklearnObjective(SklearnObjectiveBase):
+    """``XGBRegressor(objective=...)``: ``(y_true, y_pred, *, sample_weight=None) ->
+    (gradient, hessian)``. Built by ``sklearn_objective(loss)``."""
+
+    def __call__(self, y_true, y_pred, *, sample_weight=None):
+        return self.gradient_hessian(y_true, y_pred, sample_weight)
+
+
+class SklearnMetric(SklearnMetricBase):
+    """``XGBRegressor(eval_metric=...)``: ``(y_true, y_pred, sample_weight=None) -> float``.
+    Built by ``sklearn_metric(loss)``."""
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return self.value(y_true, y_pred, sample_weight)
+
+
+def sklearn_objective(loss: str | BaseLoss) -> SklearnObjective:
+    """The loss as ``xgboost.XGBRegressor(objective=...)``: gradients only.
+
+    Parameters
+    ----------
+    loss : str or BaseLoss
+        A loss name or spec, or a loss instance.
+
+    Returns
+    -------
+    SklearnObjective
+        XGBoost's estimator then starts from its default ``base_score`` and predicts raw
+        margins; ``boostobj.xgboost.XGBRegressor(loss=...)`` does the rest.
+    """
+    return SklearnObjective(get_loss(loss))
+
+
+def sklearn_metric(loss: str | BaseLoss) -> SklearnMetric:
+    """The loss's metric as ``xgboost.XGBRegressor(eval_metric=...)``.
+
+    Parameters
+    ----------
+    loss : str or BaseLoss
+        A loss name or spec, or a loss instance.
+
+    Returns
+    -------
+    SklearnMetric
+        ``(y_true, y_pred, sample_weight=None) -> float`` on raw margins; its ``__name__``
+        is the loss's name.
+    """
+    return SklearnMetric(get_loss(loss))
+
+
+def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None,
+                  base_margin=None, eval_set=None, xgb_model=None, **fit_params):
+    """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
+    metric and renewal for the duration of the call."""
+    caller = f"boostobj.xgboost.{type(estimator).__name__}.fit"
+    if y is None:
+        raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
+    loss = estimator_loss(estimator.loss, classifier, caller, y)
+    default_objective = "binary:logistic" if classifier else "reg:squarederror"
+    if estimator.objective not in (None, default_objective):
+        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
+                         "from loss: pass loss=... instead.")
+    params = estimator.get_xgb_params()
+    renewal = None
+    if not classifier and renews_leaves(loss, estimator.renew_leaves, caller):
+        renewal = XGBoostRenewal(loss)
+    check_modes(caller, loss, params, renewal)
+    eval_set = list(eval_set or [])
+    labels, eval_labels, n_classes = y, [eval_y for _, eval_y in eval_set], None
+    if classifier:
+        classes, labels, n_classes = encode_classes(loss, y, caller)
+        eval_labels = [encode_like(classes, eval_y, caller) for eval_y in eval_labels]
+    # What XGBoost's estimators train a custom objective as, and so how base_score reads.
+    training_objective = ("multi:softprob" if n_classes and n_classes > 2 else
+                          "binary:logistic" if classifier else "reg:squarederror")
+    metric = SklearnMetric(loss)
+    eval_metric = _eval_metrics(caller, loss, estimator.eval_metric, metric, renewal,
+                                training_objective)
+    base_score = estimator.base_score
+    if base_score is None and base_margin is None:
+        if xgb_model is not None:
+            margin = xgboost_model.base_margin(as_booster(xgb_model))
+        else:
+            margin = loss_start(loss, labels, sample_weight, n_classes)
+            if renewal is not None:
+                renewal.start = margin
+        base_score = xgboost_model.from_margin(training_objective, margin)
+        base_score = (float(base_score) if np.ndim(base_score) == 0
+                      else [float(v) for v in base_score])
+    objective = SklearnObjective(loss)
+    state = {"_threads": thread_count(first_param(params, THREAD_KEYS)), "_fit_targets": {}}
+    callbacks = estimator.callbacks
+    if renewal is not None:
+        n_rows = renewal.add_estimator_sets(X, y, eval_set, _lookup_dmatrix(estimator))
+        state.update(_renewal=renewal, _order=EvaluationOrder(
+            xgboost_model.evaluation_order(eval_set, X, y), n_rows, "XGBoost"))
+        callbacks = [renewal] + list(callbacks or [])
+    fit_set = [(eval_X, eval_y) for (eval_X, _), eval_y in zip(eval_set, eval_labels,
+                                                               strict=True)]
+    saved = {name: getattr(estimator, name) for name in ("objective", "eval_metric",
+                                                          "base_score", "callbacks")}
+    try:
+        vars(estimator).update(objective=objective, eval_metric=eval_metric,
+                               base_score=base_score, callbacks=callbacks)
+        if not isinstance(eval_metric, list):  # the loss's metric alone
+            estimator._boostobj_fit_params = {"disable_default_eval_metric": 1}
+        if classifier:
+            estimator._boostobj_classes = None
+        with attached([objective, metric], **state):
+            parent_fit(X, labels, sample_weight=sample_weight, base_margin=base_margin,
+                       eval_set=fit_set or None, xgb_model=xgb_model, **fit_params)
+    finally:
+        vars(estimator).update(saved)
+        vars(estimator).pop("_boostobj_fit_params", None)
+    booster = estimator.get_booster()
+    if renewal is not None:
+        booster = renewal.apply(booster)
+    link_objective = LINK_OBJECTIVES.get(loss.link.name)
+    if not classifier and link_objective != training_objective:
+        booster = xgboost_model.with_objective(booster, link_objective)
+    xgboost_model.set_fitted_booster(estimator, booster)
+    estimator.loss_ = loss
+    if classifier:
+        estimator._boostobj_classes = classes
+    return estimator
+
+
+def _eval_metrics(caller, loss, eval_metric, metric, renewal, training_objective):
+    """The loss's metric, after the user's built-in ones where those see correct scores."""
+    if eval_metric is None:
+        return metric
+    given = ([eval_metric] if isinstance(eval_metric, str) or callable(eval_metric)
+             else list(eval_metric))
+    if any(callable(item) for item in given):
+        refuse(caller, loss, "a callable eval_metric", "XGBoost takes one custom metric, "
+               "and the loss's own is it", "evaluate other metrics on predict's output")
+    link = {"reg:squarederror": "identity", "binary:logistic": "logit",
+            "multi:softprob": "softmax"}[training_objective]
+    if renewal is not None or loss.link.name != link:
+        why = ("XGBoost's built-in metrics would not see the renewed leaves" if renewal
+               else f"XGBoost's built-in metrics would see {link} scores where the loss's "
+                    f"link is {loss.link.name}")
+        refuse(caller, loss, f"eval_metric={eval_metric!r}", why, "the loss's own metric is "
+               "reported; evaluate others on predict's output")
+    return [*given, metric]
+
+
+def _lookup_dmatrix(estimator):
+    """A function making the DMatrix of features that renewal looks leaves up in."""
+    def dmatrix(features):
+        return xgb.DMatrix(features, missing=estimator.missing,
+                           enable_categorical=estimator.enable_categorical,
+                           feature_types=estimator.feature_types)
+    return dmatrix
+
+
+def booster_params(estimator, params):
+    """The booster's parameters of a drop-in estimator: without boostobj's own, with what
+    ``fit`` sets for its duration."""
+    params.update(estimator.__dict__.get("_boostobj_fit_params", {}))
+    for name in ESTIMATOR_PARAMS:
+        params.pop(name, None)
+    return params
+
+
+_FIT_DOC = """{what}
+
+        As the parent's ``fit``, with the loss's start (the model's ``base_score``, unless
+        ``base_score``, ``base_margin`` or ``xgb_model`` is given), its metric reported on
+        ``eval_set`` (``evals_result()``; ``early_stopping_rounds`` follows it) and, where
+        the loss asks, its leaves renewed.
+
+        Returns
+        -------
+        self
+            The fitted estimator; ``loss_`` is the loss it trained.
+
+        Raises
+        ------
+        ValueError
+            ``y`` outside the loss's domain, an ``objective``, or an option the loss cannot
+            train correctly with (named, with the alternative).
+        """
+
+
+@with_parent_signature
+class XGBRegressor(xgb.XGBRegressor):
+    __doc__ = estimator_doc("""``xgboost.XGBRegressor`` trained on a boostobj loss.
+
+    ``fit`` starts from the loss's init score (the model's ``base_score``), renews leaves
+    where the loss asks, and reports the loss's metric on ``eval_set`` (``evals_result()``;
+    ``early_stopping_rounds`` follows it). ``predict`` is on the response scale: a log-link
+    loss (poisson, gamma, tweedie) records ``reg:gamma`` in the model, so the saved model
+    predicts the same with plain XGBoost. ``xgb_model=`` continues training: the loaded
+    model's intercept is kept and only the new trees are renewed.""")
+
+    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self) -> dict[str, Any]:
+        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
+        return booster_params(self, super().get_xgb_params())
+
+    def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
+            xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
+            feature_weights=None) -> XGBRegressor:
+        return fit_with_loss(self, super().fit, False, X, y, sample_weight=sample_weight,
+                             base_margin=base_margin, eval_set=eval_set, verbose=verbose,
+                             xgb_model=xgb_model, sample_weight_eval_set=sample_weight_eval_set,
+                             base_margin_eval_set=base_margin_eval_set,
+                             feature_weights=feature_weights)
+
+    fit.__doc__ = _FIT_DOC.format(what="Train the regressor on the loss.")
+
+
+@with_parent_signature
+class XGBClassifier(xgb.XGBClassifier):
+    __doc__ = estimator_doc("""``xgboost.XGBClassifier`` trained on a boostobj classification loss.
+
+    Takes any class labels (strings, ±1, {{3, 7}}, ...): ``classes_`` holds them sorted and
+    ``predict`` returns them. A binary loss needs two classes, a multiclass loss (softmax,
+    softmax_focal) more. ``predict_proba`` is the loss's probability: σ(f) for logistic,
+    focal and weighted_logistic, σ(2f) for exponential, softmax for the multiclass losses;
+    for hinge and squared_hinge, which have none, σ(margin), a score. The model records
+    ``binary:logistic`` / ``multi:softprob``, so plain XGBoost gives the same probabilities
+    except for exponential (σ(f) there).""")
+
+    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self) -> dict[str, Any]:
+        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
+        return booster_params(self, super().get_xgb_params())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A boostobj classification loss has one label per row: no multilabel targets.
+        tags.classifier_tags.multi_label = False
+        return tags
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The class labels seen in ``fit``, sorted."""
+        classes = self.__dict__.get("_boostobj_classes")
+        return np.arange(self.n_classes_) if classes is None else classes
+
+    def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
+            xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
+            feature_weights=None) -> XGBClassifier:
+        if self.renew_leaves:
+            raise ValueError(f"boostobj.xgboost.XGBClassifier.fit: renew_leaves="
+                             f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
+        return fit_with_loss(self, super().fit, True, X, y, sample_weight=sample_weight,
+                             base_margin=base_margin, eval_set=eval_set, verbose=verbose,
+                             xgb_model=xgb_model, sample_weight_eval_set=sample_weight_eval_set,
+                             base_margin_eval_set=base_margin_eval_set,
+                             feature_weights=feature_weights)
+
+    fit.__doc__ = _FIT_DOC.format(what="Train the classifier on the loss; ``y`` holds any "
+                                  "class labels.")
+
+    def predict_proba(self, X, validate_features=True, base_margin=None,
+                      iteration_range=None) -> np.ndarray:
+        """(n, K) class probabilities of the loss (σ(margin) for a margin loss)."""
+        margin = super().predict(X, output_margin=True, validate_features=validate_features,
+                                 base_margin=base_margin, iteration_range=iteration_range)
+        return class_probabilities(self.loss_, margin)
+
+    def predict(self, X, *, output_margin=False, validate_features=True, base_margin=None,
+                iteration_range=None) -> np.ndarray:
+        """The most probable class label of each row (the margins with ``output_margin``)."""
+        if output_margin:
+            return super().predict(X, output_margin=True, validate_features=validate_features,
+                                   base_margin=base_margin, iteration_range=iteration_range)
+        probability = self.predict_proba(X, validate_features=validate_features,
+                                         base_margin=base_margin,
+                                         iteration_range=iteration_range)
+        return self.classes_[np.argmax(probability, axis=1)]
+
+
+@with_parent_signature
+class XGBRanker(xgb.XGBRanker):
+    __doc__ = estimator_doc("""``xgboost.XGBRanker`` trained on a boostobj ranking loss.
+
+    XGBoost's own ranker refuses a callable objective; this one trains the loss through
+    ``boostobj.xgboost.train`` on the DMatrix XGBoost's ranker would build:
+    ``fit(X, y, group=|qid=, sample_weight=, eval_set=, eval_group=|eval_qid=)`` as
+    XGBoost's (a ``qid`` column of a DataFrame counts as ``qid``; weights are one per
+    group). The loss's metric is reported on ``eval_set`` (``evals_result()``) after
+    XGBoost's own ranking metrics where ``eval_metric`` names them ("ndcg@5", "map@5":
+    they see the model's scores, since a ranking loss starts from 0);
+    ``early_stopping_rounds`` follows the loss's metric. ``predict`` gives the scores.
+    ``loss=None`` is ``listwise_softmax``.""")
+
+    # The regressor's methods again: XGBoost's get_params walks each class's first base,
+    # so a mixin placed first cannot carry them.
+    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    def get_xgb_params(self) -> dict[str, Any]:
+        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
+        return booster_params(self, super().get_xgb_params())
+
+    def fit(self, X, y, *, group=None, qid=None, sample_weight=None, base_margin=None,
+            eval_set=None, eval_group=None, eval_qid=None, verbose=False, xgb_model=None,
+            sample_weight_eval_set=None, base_margin_eval_set=None,
+            feature_weights=None) -> XGBRanker:
+        """Train the ranker on the loss over the query groups (``group=`` or ``qid=``).
+
+        Returns
+        -------
+        self
+            The fitted ranker; ``loss_`` is the loss it trained.
+
+        Raises
+        ------
+        ValueError
+            No query groups, weights that are not one per group, a loss that is not a
+            ranking loss, or ``renew_leaves=True``.
+        """
+        caller = "boostobj.xgboost.XGBRanker.fit"
+        if y is None:
+            raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
+        loss = estimator_loss(self.loss, False, caller, y, ranker=True)
+        renews_leaves(loss, self.renew_leaves, caller)  # refuses renew_leaves=True
+        if self.objective not in (None, "rank:ndcg"):
+            raise ValueError(f"{caller}: objective={self.objective!r}; the objective is set "
+                             "from loss: pass loss=... instead.")
+        params = self.get_xgb_params()
+        params.pop("objective", None)
+        if callable(self.eval_metric) or (isinstance(self.eval_metric, (list, tuple)) and
+                                          any(callable(item) for item in self.eval_metric)):
+            refuse(caller, loss, "a callable eval_metric", "XGBoost takes one custom metric, "
+                   "and the loss's own is it", "pass XGBoost's metric names (ndcg@5, map@5)")
+        if self.eval_metric is not None:
+            params["eval_metric"] = self.eval_metric
+        dtrain = self._ranking_dmatrix(X, y, group, qid, sample_weight, base_margin, caller)
+        if feature_weights is not None:
+            dtrain.set_info(feature_weights=feature_weights)
+        evals = []
+        for index, (eval_X, eval_y) in enumerate(eval_set or []):
+            group_i, qid_i, weight_i, margin_i = (
+                None if values is None else values[index]
+                for values in (eval_group, eval_qid, sample_weight_eval_set,
+                               base_margin_eval_set))
+            same = eval_X is X and eval_y is y
+            dmatrix = dtrain if same else self._ranking_dmatrix(
+                eval_X, eval_y, group_i, qid_i, weight_i, margin_i, caller)
+            evals.append((dmatrix, f"validation_{index}"))
+        evals_result = {}
+        booster = train(loss, params, dtrain, self.get_num_boosting_rounds(), evals=evals,
+                        early_stopping_rounds=self.early_stopping_rounds,
+                        callbacks=self.callbacks, xgb_model=xgb_model, verbose_eval=verbose,
+                        evals_result=evals_result)
+        xgboost_model.set_fitted_booster(self, booster)
+        if evals_result:
+            self.evals_result_ = evals_result
+        self.loss_ = loss
+        return self
+
+    def _ranking_dmatrix(self, X, y, group, qid, weight, base_margin, caller):
+        """The DMatrix XGBoost's ranker builds: groups from ``group``, ``qid`` or a ``qid``
+        column of a DataFrame."""
+        if hasattr(X, "columns") and "qid" in X.columns:
+            if qid is not None:
+                raise ValueError(f"{caller}: both a qid column in X and qid= were given.")
+            qid, X = X["qid"], X.drop(columns="qid")
+        if group is None and qid is None:
+            raise ValueError(f"{caller}: a ranker needs query groups: pass group= (the size "
+                             "of each group) or qid= (a query id per row, rows of a query "
+                             "contiguous) for X and each eval_set entry.")
+        # contiguous, else a clear error
+        groups = (Groups.from_qid(np.asarray(qid), caller) if qid is not None
+                  else Groups.from_sizes(group, caller=caller))
+        if weight is not None and np.size(weight) != groups.n_groups:
+            raise ValueError(f"{caller}: sample_weight has {np.size(weight)} values for "
+                             f"{groups.n_groups} query groups; XGBoost's rankers take one "
+                             "weight per group.")
+        return xgb.DMatrix(X, label=y, group=group, qid=qid, weight=weight,
+                           base_margin=base_margin, missing=self.missing,
+                           enable_categorical=self.enable_categorical,
+                           feature_types=self.feature_types, nthread=self.n_jobs)
