@@ -26,7 +26,7 @@ import xgboost as xgb
 import boostobj
 import boostobj.lightgbm as bl
 import boostobj.xgboost as bx
-from boostobj._boosters.common import LeafRenewal
+from boostobj._boosters.renewal import LeafRenewal
 
 N_CLASSES = 10
 # Multiclass cases grow ten trees a round: they run a fifth of the rounds (the ratio is per

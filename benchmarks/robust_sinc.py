@@ -1,6 +1,6 @@
 """Robust regression on noisy sinc data (Natekin & Knoll 2013): the README's full tables.
 
-The study itself is ``boostobj._robust_study`` (``boostobj compare`` runs it with fewer
+The study itself is ``boostobj.cli.robust_study`` (``boostobj compare`` runs it with fewer
 seeds); this script runs 10 seeds of both contaminations on both boosters and writes the
 panels.
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from boostobj import _robust_study as study
+from boostobj.cli import robust_study as study
 
 
 def main(argv=None):
@@ -23,12 +23,12 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--png", default="robust_sinc.png", help="'' for no plot")
     args = parser.parse_args(argv)
-    summaries = study.run(args.seeds, study.CONTAMINATIONS, args.rounds, study.BOOSTERS,
+    summaries = study.run_study(args.seeds, study.CONTAMINATIONS, args.rounds, study.BOOSTERS,
                           jobs=args.jobs)
     for contamination, summary in summaries.items():
         print(study.table(summary, contamination))
     if args.png:
-        from boostobj.plots import sinc_figure
+        from boostobj.cli.pictures import sinc_figure
 
         sinc_figure(args.png, *study.panels(args.rounds))
         print(f"wrote {args.png}")

@@ -9,6 +9,7 @@ import boostobj
 from boostobj.losses import BaseLoss
 from boostobj.losses.regression import SquaredError
 from boostobj.testing import ALL_CHECKS, check_loss
+from boostobj.testing._common import sample_targets
 
 LOSSES = all_losses()
 
@@ -31,7 +32,7 @@ def test_check_loss(loss, seed):
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
 def test_gradient_hessian_are_float64_and_weighted(loss, rng):
-    y = boostobj.testing._sample_targets(loss, 50, rng)
+    y = sample_targets(loss, 50, rng)
     shape = loss.raw_score_shape(y)
     groups = grouping(loss, 50)
     raw = np.broadcast_to(loss.init_score(y, **groups), shape) + rng.normal(size=shape) * 0.1
@@ -48,7 +49,7 @@ def test_gradient_hessian_are_float64_and_weighted(loss, rng):
 def test_no_overflow_error_anywhere_in_the_float64_range(loss, size, rng):
     # Values past the float range are inf (the loss itself can be that large); gradients,
     # hessians, starts and leaf values stay finite, and nothing raises.
-    y = boostobj.testing._sample_targets(loss, 40, rng)
+    y = sample_targets(loss, 40, rng)
     shape = loss.raw_score_shape(y)
     raw = np.where(rng.uniform(size=shape) < 0.5, -size, size)
     groups = grouping(loss, 40)
@@ -69,7 +70,7 @@ def test_no_overflow_error_anywhere_in_the_float64_range(loss, size, rng):
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.spec)
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
 def test_non_finite_raw_scores_are_refused(loss, bad, rng):
-    y = boostobj.testing._sample_targets(loss, 10, rng)
+    y = sample_targets(loss, 10, rng)
     raw = np.zeros(loss.raw_score_shape(y))
     raw.reshape(-1)[3] = bad
     with pytest.raises(ValueError, match=rf"{loss.name}: raw_score must be finite, got "

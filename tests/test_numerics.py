@@ -4,6 +4,7 @@ import pytest
 import boostobj
 import boostobj.testing
 from boostobj import _numerics as nm
+from boostobj.testing._common import sample_targets
 
 
 def test_log1pexp_matches_naive_where_safe_and_is_finite_in_tails():
@@ -51,7 +52,7 @@ def test_row_blocks_in_threads_give_the_single_call_result(spec):
     loss = boostobj.get_loss(spec)
     rng = np.random.default_rng(3)
     n = 2 * ROW_BLOCK + 123  # three blocks, the last one short
-    y = boostobj.testing._sample_targets(loss, n, rng)
+    y = sample_targets(loss, n, rng)
     if spec == "soft_label":
         y = rng.dirichlet(np.ones(4), size=n)
     raw = rng.normal(size=loss.raw_score_shape(y))

@@ -230,7 +230,7 @@ def test_robust_sinc_benchmark_runs(tmp_path):
 def test_scale_equivariant_losses_give_the_same_model_at_x1_and_x1000(booster, spec):
     # The robust sinc study's setting, where XGBoost's float32 scores used to flip the
     # gradient sign of rows sitting at their leaf's quantile differently at each scale.
-    from boostobj import _robust_study as study
+    from boostobj.cli import robust_study as study
 
     X, y, grid, _ = study.make_data(0, "two-sided")
     clean = study.sinc(grid[:, 0])

@@ -20,12 +20,12 @@ def test_readme_loss_table_is_current():
     readme = (ROOT / "README.md").read_text()
     table = re.search(r"<!-- loss-table:start -->\n(.*?)<!-- loss-table:end -->", readme, re.S)
     assert table, "README has no loss-table markers"
-    assert table.group(1) == cli.loss_table_markdown(), (
+    assert table.group(1) == cli.losses.loss_table_markdown(), (
         "README loss table is stale: paste the output of `boostobj losses` between the markers")
 
 
 def test_loss_table_lists_every_loss():
-    table = cli.loss_table_markdown()
+    table = cli.losses.loss_table_markdown()
     for name in boostobj.available_losses():
         assert f"| `{name}` |" in table
 

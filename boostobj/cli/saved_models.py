@@ -164,7 +164,7 @@ class SavedModel:
         return classes[np.argmax(probability, axis=1)], probability
 
     def loss(self):
-        from .losses import get_loss
+        from ..losses import get_loss
 
         try:
             return get_loss(self.meta["loss"])

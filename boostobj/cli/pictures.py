@@ -1,5 +1,5 @@
-"""Pictures: loss curves, prediction intervals against the truth, the robust-loss study, and a
-trained model's learning curve and feature importance.
+"""The pictures the command line draws: loss curves, prediction intervals against the
+truth, the robust-loss study, and a trained model's learning curve and feature importance.
 
 matplotlib is an optional extra (``pip install 'boostobj[plot]'``); every function here
 raises :class:`PlottingUnavailable` with that instruction when it is missing. Figures are
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import MulticlassLoss, get_loss, loss_class
-from .losses.multiclass import ProbabilityRows
-from .metrics import coverage
+from ..losses import MulticlassLoss, get_loss, loss_class
+from ..losses.multiclass import ProbabilityRows
+from ..metrics import coverage
 
 INSTALL_HINT = "pip install 'boostobj[plot]'"
 

@@ -8,7 +8,7 @@ boostobj regression loss runs on both boosters beside the built-in objectives, a
 scale ×1 and ×1000 (scores divided by the scale, so the two columns should agree).
 
 ``boostobj compare`` runs it (a few seeds by default), ``benchmarks/robust_sinc.py`` the
-full study behind the README's tables.
+full study behind the benchmark tables.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import lightgbm as lgb
 import numpy as np
 import xgboost as xgb
 
-from . import lightgbm as bl
-from . import xgboost as bx
+from .. import lightgbm as bl
+from .. import xgboost as bx
 
 N_TRAIN, N_GRID = 1000, 2000
 ROUNDS, LEARNING_RATE, DEPTH, MIN_ROWS = 500, 0.05, 3, 20
@@ -65,8 +65,8 @@ def make_data(seed, contamination):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-10, 10, size=N_TRAIN)
     grid = np.linspace(-10, 10, N_GRID)
-    return x[:, None], noisy_targets(x, contamination, rng), grid[:, None], \
-        noisy_targets(grid, contamination, rng)
+    return (x[:, None], noisy_targets(x, contamination, rng), grid[:, None],
+            noisy_targets(grid, contamination, rng))
 
 
 def fit_predict(booster, objective, X, y, X_grid, rounds, builtin=None):
@@ -159,8 +159,8 @@ def table(summary, contamination):
     return "\n".join(lines)
 
 
-def run(seeds=10, contaminations=CONTAMINATIONS, rounds=ROUNDS, boosters=BOOSTERS, jobs=1,
-        progress=None):
+def run_study(seeds=10, contaminations=CONTAMINATIONS, rounds=ROUNDS, boosters=BOOSTERS,
+              jobs=1, progress=None):
     """{contamination: summary} over ``seeds`` seeds; ``progress.advance()`` per seed done."""
     tasks = [(seed, contamination, rounds, tuple(boosters)) for contamination in contaminations
              for seed in range(seeds)]
@@ -188,7 +188,7 @@ def panels(rounds=ROUNDS, seed=0):
     """The curves of the study's picture: one seed, two-sided impulses, boostobj on LightGBM.
 
     Returns (x, y, grid, clean sinc, [(title, [(label, prediction on grid), ...]), ...],
-    the picture's title): the arguments of ``boostobj.plots.sinc_figure`` after its path.
+    the picture's title): the arguments of ``boostobj.cli.pictures.sinc_figure`` after its path.
     """
     X, y, X_grid, _ = make_data(seed, "two-sided")
     groups = [

@@ -1,5 +1,6 @@
-"""``boostobj demo``: 90% prediction intervals on the shipped diamonds data, boostobj's
-``QuantileIntervalRegressor`` against the boosters' built-in quantile objectives.
+"""The study behind ``boostobj demo``: 90% prediction intervals on the shipped diamonds
+data, boostobj's ``QuantileIntervalRegressor`` against the boosters' built-in quantile
+objectives.
 
 Each split is random: 80% to fit, 20% held out for the report. Every model has 400 trees at
 learning rate 0.05 and sees the same 80%:
@@ -25,10 +26,10 @@ import lightgbm as lgb
 import numpy as np
 import xgboost as xgb
 
-from . import datasets
-from ._numerics import conformal_quantile
-from .intervals import QuantileIntervalRegressor
-from .metrics import coverage, coverage_by_bin, interval_score, mean_width
+from .. import datasets
+from .._numerics import conformal_quantile
+from ..intervals import QuantileIntervalRegressor
+from ..metrics import coverage, coverage_by_bin, interval_score, mean_width
 
 LEVELS = (0.05, 0.95)
 TREES, LEARNING_RATE = 400, 0.05
@@ -88,7 +89,7 @@ METHODS = {
 }
 
 
-def run(splits=3, rows=None, threads=2, progress=None):
+def run_demo(splits=3, rows=None, threads=2, progress=None):
     """Fit every method on each split.
 
     Returns (per-method mean of ``COLUMNS`` over the splits, the first split's held-out

@@ -1,0 +1,71 @@
+"""The ``boostobj`` command (also ``python -m boostobj``): the parser of every command and
+``main``, which runs one and turns every failure into one line and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .. import __version__
+from . import compare, demo, fit, intervals, losses, plot_losses, predict
+from .errors import CommandError
+
+# The commands, in the order ``boostobj --help`` lists them; each module adds its parser.
+COMMANDS = (losses, intervals, fit, predict, compare, plot_losses, demo)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (``boostobj CMD: error: ...``), exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    """The parser of ``boostobj``: ``--traceback``, ``--version`` and a subparser per command,
+    whose ``run`` default carries it out."""
+    parser = _Parser(
+        prog="boostobj", description="Loss functions for gradient boosting with XGBoost and "
+        "LightGBM. `boostobj COMMAND --help` describes each command.")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an error, show the full traceback instead of one line")
+    parser.add_argument("--version", action="version", version=f"boostobj {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_Parser)
+    for command in COMMANDS:
+        command.add_command(commands)
+    return parser
+
+
+def main(argv=None):
+    """Run ``boostobj`` with ``argv`` (default: the process's arguments).
+
+    Returns the exit status: 0 on success, 2 for any failure (printed as one line
+    ``boostobj COMMAND: error: ...`` unless ``--traceback``), 130 when interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code
+
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `boostobj ... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"boostobj {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure is one line and exit status 2
+        if args.traceback:
+            raise
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        known = isinstance(error, (CommandError, ValueError, OSError, ImportError))
+        text = lines[0] if lines else type(error).__name__
+        if not known:  # not one of ours: say what it is, and how to see more
+            text = (f"{type(error).__name__}: {text} (an unexpected error: --traceback shows "
+                    "where)")
+        print(f"boostobj {args.command}: error: {text}", file=sys.stderr)
+        return 2
