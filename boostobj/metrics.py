@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ._numerics import weighted_mean
-from .losses.ranking import as_groups
+from .losses.groups import as_groups
 
 
 def _weighted_mean(values, sample_weight):

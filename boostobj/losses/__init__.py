@@ -8,10 +8,12 @@ from .._numerics import all_max, all_sum, dot, total, weighted_mean, weighted_qu
 from ._base import BaseLoss, Interval, check_number
 from .binary import BINARY_LOSSES
 from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
-from .ranking import RANKING_LOSSES, Groups, RankingLoss
+from .groups import Groups
+from .ranking import RANKING_LOSSES, RankingLoss
 from .regression import REGRESSION_LOSSES
+from .robust import ROBUST_LOSSES
 
-_ALL = REGRESSION_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES + RANKING_LOSSES
+_ALL = REGRESSION_LOSSES + ROBUST_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES + RANKING_LOSSES
 _CLASSES = {cls.name: cls for cls in _ALL}
 _ALIASES = {alias: cls.name for cls in _ALL for alias in cls.aliases}
 _BUILT_IN = frozenset(_CLASSES) | frozenset(_ALIASES)

@@ -429,4 +429,3 @@ def _minimize_constant_vector(loss, y, weight, start, max_iter=500):
 
 
 MULTICLASS_LOSSES = (Softmax, SoftLabel, KLDivergence, SoftmaxFocal)
-
