@@ -9,6 +9,7 @@ __all__ = ["BaseLoss", "MulticlassLoss", "QuantileIntervalRegressor", "__version
 
 
 def __getattr__(name):
+    """``boostobj.QuantileIntervalRegressor``, imported on first use (it imports the boosters)."""
     # The estimator imports the boosters; `import boostobj` alone does not.
     if name == "QuantileIntervalRegressor":
         from .intervals import QuantileIntervalRegressor

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = ["available", "Dataset", "load", "MISSING", "path", "read_csv", "read_header",
+           "suspicious_features"]
+
 # Ordered categorical columns, in the order of their R factor levels.
 _CATEGORIES = {
     "diamonds": {

@@ -67,6 +67,8 @@ from sklearn.utils.validation import (
 
 from ._numerics import conformal_quantile
 
+__all__ = ["MAX_BINS", "MIN_BIN_ROWS", "QuantileIntervalRegressor"]
+
 _BOOSTERS = ("lightgbm", "xgboost")
 _CALIBRATIONS = ("mondrian", "conformal", "scaled", "cv+", None)
 _SPLIT_CALIBRATIONS = ("mondrian", "conformal", "scaled")
@@ -155,11 +157,17 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
 
     # Booster parameters are parameters of this estimator, as LightGBM's estimators do it.
     def get_params(self, deep=True):
+        """The estimator's parameters, the booster parameters given to ``__init__`` among
+        them.
+        """
         params = super().get_params(deep=deep)
         params.update(self._booster_params)
         return params
 
     def set_params(self, **params):
+        """Set parameters: the estimator's own, or booster parameters (passed to each
+        model). Returns ``self``.
+        """
         own = set(self._get_param_names())
         for key, value in params.items():
             if key in own:
@@ -176,6 +184,9 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
     # -- fitting -----------------------------------------------------------------------
 
     def _check_params(self):
+        """``ValueError`` naming the estimator and the parameter for a bad level list,
+        booster, calibration, calibration share, bin count or cv.
+        """
         name = type(self).__name__
         try:
             levels = np.asarray(self.levels, dtype=np.float64)
@@ -278,6 +289,9 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _fit_split(self, X, y, sample_weight, rng):
+        """The split modes: the level models fit on ``1 - calibration_size`` of the rows,
+        calibrated on the rest (one shift per level, per bin or scaled by the width).
+        """
         n = len(y)
         n_calibration = int(round(self.calibration_size * n))
         if n < 2 or not 1 <= n_calibration < n:
@@ -322,6 +336,9 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
                          for j, level in enumerate(self.levels_)])
 
     def _fit_cv_plus(self, X, y, sample_weight, rng):
+        """CV+: the level models fit on each fold's complement; every row's score comes from
+        the models that did not see it.
+        """
         n = len(y)
         name = type(self).__name__
         if isinstance(self.cv, numbers.Integral):

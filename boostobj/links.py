@@ -12,6 +12,8 @@ import numpy as np
 
 from ._numerics import expit, logit, safe_exp, softmax
 
+__all__ = ["HalfLogitLink", "IdentityLink", "LogitLink", "LogLink", "SignLink", "SoftmaxLink"]
+
 
 class IdentityLink:
     """raw_score = prediction."""
@@ -19,9 +21,11 @@ class IdentityLink:
     name = "identity"
 
     def link(self, prediction):
+        """raw score = prediction."""
         return np.asarray(prediction, dtype=np.float64)
 
     def inverse(self, raw_score):
+        """prediction = raw score."""
         return np.asarray(raw_score, dtype=np.float64)
 
 
@@ -31,9 +35,11 @@ class LogLink:
     name = "log"
 
     def link(self, prediction):
+        """raw score = log(prediction)."""
         return np.log(np.asarray(prediction, dtype=np.float64))
 
     def inverse(self, raw_score):
+        """prediction = exp(raw score), overflow-safe."""
         return safe_exp(np.asarray(raw_score, dtype=np.float64))
 
 
@@ -43,9 +49,11 @@ class LogitLink:
     name = "logit"
 
     def link(self, prediction):
+        """raw score = log(p / (1 - p))."""
         return logit(prediction)
 
     def inverse(self, raw_score):
+        """p = σ(raw score)."""
         return expit(raw_score)
 
 
@@ -55,9 +63,11 @@ class HalfLogitLink:
     name = "half_logit"
 
     def link(self, prediction):
+        """raw score = ½ log(p / (1 - p))."""
         return 0.5 * logit(prediction)
 
     def inverse(self, raw_score):
+        """p = σ(2 raw score)."""
         return expit(2.0 * np.asarray(raw_score, dtype=np.float64))
 
 
@@ -70,9 +80,11 @@ class SignLink:
     name = "sign"
 
     def link(self, prediction):
+        """A label's margin: +1 for y = 1, -1 for y = 0."""
         return 2.0 * np.asarray(prediction, dtype=np.float64) - 1.0
 
     def inverse(self, raw_score):
+        """The predicted class, 1 where the raw score > 0, else 0."""
         return (np.asarray(raw_score) > 0).astype(np.float64)
 
 
@@ -86,8 +98,10 @@ class SoftmaxLink:
     name = "softmax"
 
     def link(self, prediction):
+        """raw scores = log(p) per class (up to a constant per row)."""
         return np.log(np.maximum(np.asarray(prediction, dtype=np.float64), 1e-15))
 
     def inverse(self, raw_score):
+        """p = softmax of each row's (K,) raw scores."""
         raw_score = np.asarray(raw_score, dtype=np.float64)
         return softmax(raw_score, out=np.empty_like(raw_score))

@@ -14,6 +14,11 @@ import numpy as np
 from ._numerics import weighted_mean
 from .losses.groups import as_groups
 
+__all__ = ["average_precision", "coverage", "coverage_by_bin", "error_rate", "get_metric",
+           "higher_is_better", "interval_score", "INTERVAL_SCORERS", "IntervalScorer", "log_loss",
+           "LossMetrics", "mape", "mean_bias_error", "mean_width", "METRICS", "ndcg",
+           "pinball_loss", "ranking_metric", "recall", "reciprocal_rank", "rmse"]
+
 
 def _weighted_mean(values, sample_weight):
     # over every worker's rows in a distributed training (boostobj._numerics)

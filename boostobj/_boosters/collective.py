@@ -31,10 +31,12 @@ class Collective:
 
     @property
     def rank(self):
+        """This worker's rank in the collective."""
         return xgb.collective.get_rank()
 
     @property
     def world_size(self):
+        """The number of workers in the collective (1 outside one)."""
         return xgb.collective.get_world_size()
 
     def _allreduce(self, values, op):
@@ -45,9 +47,11 @@ class Collective:
         return np.asarray(xgb.collective.allreduce(values.reshape(-1), op)).reshape(shape)
 
     def sum(self, values):
+        """The elementwise sum of ``values`` over the workers (float64)."""
         return self._allreduce(values, xgb.collective.Op.SUM)
 
     def max(self, values):
+        """The elementwise maximum of ``values`` over the workers (float64)."""
         return self._allreduce(values, xgb.collective.Op.MAX)
 
 
@@ -71,6 +75,7 @@ class WorkerTraining(xgb.callback.TrainingCallback):
         self.start = None
 
     def reducing(self):
+        """The context in which the loss's statistics are over every worker's rows."""
         return summed_over_workers(Collective())
 
     def start_of(self, targets, dtrain):
@@ -84,6 +89,7 @@ class WorkerTraining(xgb.callback.TrainingCallback):
         return self.start
 
     def after_iteration(self, model, epoch, evals_log):
+        """Renew the newest tree's leaves over every worker's rows."""
         # The renewal's own callback, after this one, then finds the tree renewed.
         if self.renewal is not None:
             self.renewal.booster = model
@@ -92,6 +98,7 @@ class WorkerTraining(xgb.callback.TrainingCallback):
         return False
 
     def after_training(self, model):
+        """The model with the renewed leaves written and the start as its intercept."""
         if self.renewal is not None:
             with self.reducing():
                 model = self.renewal.apply(model)

@@ -69,6 +69,7 @@ def with_parent_signature(cls):
 
 
 def is_classification_loss(loss):
+    """Whether ``loss`` is a classification loss (binary labels or K classes)."""
     return isinstance(loss, MulticlassLoss) or isinstance(loss.target_domain, BinaryLabels)
 
 
@@ -156,6 +157,10 @@ class SklearnObjectiveBase:
         self.loss = loss  # resolved: a loss instance (``sklearn_objective`` resolves a spec)
 
     def gradient_hessian(self, y_true, y_pred, weight, group=None):
+        """The weighted gradient and hessian of the booster's ``y_pred`` (plus the start,
+        after renewing the newest tree where renewal is on), the training labels checked once
+        per fit.
+        """
         targets = None if self._fit_targets is None else self._fit_targets.get("train")
         if targets is None or targets.n_rows != len(y_true):
             targets = Targets(self.loss, y_true, weight, group=group, threads=self._threads,
@@ -186,6 +191,9 @@ class SklearnMetricBase:
         self.__name__ = loss.name
 
     def value(self, y_true, y_pred, weight, group=None):
+        """The loss's metric of ``y_pred`` (plus the start and the renewal's correction of
+        the dataset evaluated).
+        """
         targets = Targets(self.loss, y_true, weight, group=group)
         start = self._start
         if self._renewal is not None:
@@ -206,6 +214,9 @@ class EvaluationOrder:
         self._position = 0
 
     def next(self, n_rows):
+        """The key of the dataset the booster evaluates now (``RuntimeError`` where its row
+        count is not ``n_rows``).
+        """
         key = self.keys[self._position % len(self.keys)]
         self._position += 1
         if self.n_rows[key] != n_rows:

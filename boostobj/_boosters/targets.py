@@ -126,6 +126,9 @@ class Targets:
         return self._gradient, self._hessian
 
     def metrics(self, metrics, raw_score):
+        """The values of ``metrics`` (a ``LossMetrics``) of these raw scores: (name, value)
+        pairs.
+        """
         return metrics.evaluate(self.y, raw_score, self.weight, self.groups)
 
     def metric(self, raw_score):

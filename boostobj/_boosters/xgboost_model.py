@@ -128,6 +128,7 @@ def _base_scores(learner):
 
 
 def objective_name(booster):
+    """The name of the booster's objective (``learner.objective.name`` of its config)."""
     return _learner(json.loads(booster.save_config()), "objective")["objective"]["name"]
 
 

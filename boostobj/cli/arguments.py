@@ -10,6 +10,10 @@ import numpy as np
 
 from .errors import CommandError
 
+__all__ = ["add_command_parser", "add_data_arguments", "add_loss_module_argument",
+           "add_out_argument", "booster_params", "check_plotting", "DEFAULT_OUT", "leaf_params",
+           "load_loss_modules", "number_type", "out_dir", "POSITIVE_INT"]
+
 DEFAULT_OUT = "boostobj-out"
 
 
@@ -59,6 +63,7 @@ def check_plotting(args):
 def number_type(kind, low, inclusive):
     """An argparse type: a finite number of ``kind`` above (or from) ``low``."""
     def convert(text):
+        """``text`` as the number, or the argparse error saying why not."""
         try:
             value = kind(text)
         except ValueError:

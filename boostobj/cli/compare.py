@@ -8,6 +8,8 @@ import os
 from .arguments import POSITIVE_INT, add_command_parser, add_out_argument, check_plotting, out_dir
 from .progress import Progress
 
+__all__ = ["add_command", "run"]
+
 
 def add_command(commands):
     """The ``compare`` command's parser."""

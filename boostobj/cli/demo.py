@@ -13,6 +13,8 @@ from .arguments import (
 )
 from .progress import Progress
 
+__all__ = ["add_command", "run"]
+
 
 def add_command(commands):
     """The ``demo`` command's parser."""

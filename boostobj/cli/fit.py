@@ -35,6 +35,8 @@ from .tables import (
     write_predictions,
 )
 
+__all__ = ["add_command", "run"]
+
 
 def add_command(commands):
     """The ``fit`` command's parser."""

@@ -31,6 +31,8 @@ from .._numerics import conformal_quantile
 from ..intervals import QuantileIntervalRegressor
 from ..metrics import coverage, coverage_by_bin, interval_score, mean_width
 
+__all__ = ["LEVELS", "METHODS", "run_demo", "table"]
+
 LEVELS = (0.05, 0.95)
 TREES, LEARNING_RATE = 400, 0.05
 COLUMNS = ("coverage", "lowest decile coverage", "highest decile coverage", "mean width",

@@ -21,6 +21,8 @@ from .progress import Progress
 from .saved_models import save_estimator
 from .tables import number_text, numeric_target, read_data, split_rows, write_predictions
 
+__all__ = ["add_command", "run"]
+
 
 def add_command(commands):
     """The ``intervals`` command's parser."""

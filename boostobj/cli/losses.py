@@ -8,6 +8,8 @@ import inspect
 from ..losses import available_losses, example_loss, loss_class
 from .arguments import add_command_parser
 
+__all__ = ["add_command", "loss_table_markdown", "run"]
+
 
 def add_command(commands):
     """The ``losses`` command's parser."""

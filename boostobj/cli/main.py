@@ -11,6 +11,8 @@ from .. import __version__
 from . import compare, demo, fit, intervals, losses, plot_losses, predict
 from .errors import CommandError
 
+__all__ = ["build_parser", "COMMANDS", "main"]
+
 # The commands, in the order ``boostobj --help`` lists them; each module adds its parser.
 COMMANDS = (losses, intervals, fit, predict, compare, plot_losses, demo)
 

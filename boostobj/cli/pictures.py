@@ -15,6 +15,10 @@ from ..losses import MulticlassLoss, get_loss, loss_class
 from ..losses.multiclass import ProbabilityRows
 from ..metrics import coverage
 
+__all__ = ["check_available", "DEFAULT_CURVES", "importance_figure", "intervals_figure",
+           "learning_curve_figure", "loss_curves", "loss_figure", "PlottingUnavailable",
+           "sinc_figure"]
+
 INSTALL_HINT = "pip install 'boostobj[plot]'"
 
 # What `plot-losses` draws without names: the regression losses, then the binary ones.

@@ -13,6 +13,8 @@ from .arguments import (
     out_dir,
 )
 
+__all__ = ["add_command", "run"]
+
 
 def add_command(commands):
     """The ``plot-losses`` command's parser."""

@@ -16,6 +16,8 @@ from .errors import CommandError
 from .saved_models import SavedModel
 from .tables import csv_file, write_predictions
 
+__all__ = ["add_command", "run"]
+
 
 def add_command(commands):
     """The ``predict`` command's parser."""

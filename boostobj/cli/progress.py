@@ -7,6 +7,8 @@ import sys
 import threading
 import time
 
+__all__ = ["lightgbm_callback", "Progress", "xgboost_callback"]
+
 _WIDTH = 24
 # Seconds between two progress lines when stderr is not a terminal.
 LOG_EVERY = 10.0
@@ -48,18 +50,21 @@ class Progress:
         self.close()
 
     def advance(self, steps=1):
+        """Count ``steps`` more done."""
         with self._lock:
             self.done += steps
         if self.terminal:
             self._draw()
 
     def set_label(self, label):
+        """Show ``label`` from now on."""
         with self._lock:
             self.label = label
         if self.terminal:
             self._draw()
 
     def close(self):
+        """Stop redrawing and end the line (on a terminal), or write the last line."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()

@@ -31,6 +31,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 
+__all__ = ["booster_feature_names", "metadata_path", "save", "save_estimator", "SavedModel",
+           "write_atomically"]
+
 FORMAT, VERSION = "boostobj-model", 1
 METADATA_SUFFIX = ".boostobj.json"
 
@@ -125,6 +128,7 @@ class SavedModel:
 
     @property
     def features(self):
+        """The CSV's feature column names, in the model's order."""
         return self.meta["features"]
 
     def columns(self):
@@ -164,6 +168,7 @@ class SavedModel:
         return classes[np.argmax(probability, axis=1)], probability
 
     def loss(self):
+        """The model's loss (``ValueError`` naming ``--loss-module`` for an unknown one)."""
         from ..losses import get_loss
 
         try:

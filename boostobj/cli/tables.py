@@ -13,6 +13,9 @@ from .. import datasets
 from .errors import CommandError
 from .saved_models import write_atomically
 
+__all__ = ["csv_file", "number_text", "numeric_target", "read_data", "sizes_of", "split_groups",
+           "split_rows", "write_predictions"]
+
 
 def read_data(args):
     """The CSV as a Dataset without the rows whose target is missing, and their row numbers.

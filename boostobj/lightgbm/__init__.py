@@ -47,6 +47,7 @@ __all__ = ["LGBMClassifier", "LGBMRanker", "LGBMRegressor", "Metric", "Objective
 
 
 def __getattr__(name):
+    """The dask names, imported from ``.dask`` on first use."""
     if name in _DASK_NAMES:
         from . import dask
 
@@ -55,4 +56,5 @@ def __getattr__(name):
 
 
 def __dir__():
+    """The public names (``__all__``)."""
     return sorted(__all__)

@@ -36,6 +36,7 @@ class LightGBMRenewal(LeafRenewal):
                              else len(data))
 
     def before_iteration(self, env):
+        """Keep the booster being trained (the training scores are still there)."""
         self.booster = env.model
         self._training = True
 
@@ -43,6 +44,7 @@ class LightGBMRenewal(LeafRenewal):
     before_iteration.order = 0
 
     def after_iteration(self, env):
+        """Renew the tree just grown while the booster holds its training scores."""
         # Renew now, while the booster has its training scores: lgb.train frees them at the
         # end, and the objective would otherwise renew the tree only at the next call.
         self.flush()
@@ -51,6 +53,7 @@ class LightGBMRenewal(LeafRenewal):
 
     @property
     def callbacks(self):
+        """The callbacks ``lgb.train`` takes: ``before_iteration`` and ``after_iteration``."""
         return [self.before_iteration, self.after_iteration]
 
     def finish(self):

@@ -7,8 +7,8 @@ import difflib
 from .._numerics import all_max, all_sum, dot, total, weighted_mean, weighted_quantile
 from ._base import BaseLoss, Interval, check_number
 from .binary import BINARY_LOSSES
-from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
 from .groups import Groups
+from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
 from .ranking import RANKING_LOSSES, RankingLoss
 from .regression import REGRESSION_LOSSES
 from .robust import ROBUST_LOSSES

@@ -41,11 +41,13 @@ class Interval:
     high_inclusive: bool = False
 
     def includes(self, values):
+        """Whether each value lies inside the interval (a boolean array)."""
         above = values >= self.low if self.low_inclusive else values > self.low
         below = values <= self.high if self.high_inclusive else values < self.high
         return above & below
 
     def describe(self):
+        """The interval in words, for error messages ("> 0", ">= 0 and <= 1")."""
         if self.low == -np.inf and self.high == np.inf:
             return "finite"
         parts = []
@@ -70,12 +72,15 @@ class BinaryLabels:
     low, high, low_inclusive, high_inclusive = 0.0, 1.0, True, True
 
     def includes(self, values):
+        """Whether each value is 0 or 1."""
         return (values == 0.0) | (values == 1.0)
 
     def describe(self):
+        """The labels in words, for error messages."""
         return "0 or 1 (or -1 and +1 throughout)"
 
     def sample(self, rng, n):
+        """Random 0/1 labels with both classes present, for the property checks."""
         labels = (rng.uniform(size=n) < 0.35).astype(np.float64)
         labels[:2] = (0.0, 1.0)  # both classes present
         return labels
@@ -235,6 +240,9 @@ class BaseLoss:
         return gradient, hessian
 
     def _weighted_kernel(self, start, y, raw_score, sample_weight, gradient, hessian):
+        """The kernel's weighted gradient and hessian written into ``gradient`` and
+        ``hessian`` (the booster's float32 buffers or float64), of ``raw_score`` plus ``start``.
+        """
         if raw_score.ndim == 2 and (gradient.dtype != np.float64 or start is not None):
             # (n, K) kernels compute probabilities in place: in float64 for this block of
             # rows, column-major (each per-row reduction then runs over K contiguous
@@ -281,6 +289,9 @@ class BaseLoss:
         return loss._leaf_values(y, raw_score, sample_weight, np.asarray(leaf), n_leaves)
 
     def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, max_iter=100):
+        """Each leaf's minimiser of its rows' weighted loss, all leaves at once: Newton steps
+        with the loss's own hessian from the leaf's median residual.
+        """
         # Every leaf at once: Newton steps with the loss's own hessian from the leaf's
         # median residual (IRLS for the secant stand-ins, which never increases the loss).
         residual = np.subtract(y, raw_score)
@@ -319,6 +330,7 @@ class BaseLoss:
         return self.unchecked_metric(y, raw_score, sample_weight)
 
     def unchecked_metric(self, y, raw_score, sample_weight):
+        """``metric`` without the input checks (the caller checked them)."""
         values = self.fix_scale(y, raw_score, sample_weight)._loss(y, raw_score)
         return weighted_mean(values, sample_weight)
 
@@ -347,6 +359,9 @@ class BaseLoss:
         return y
 
     def check_sample_weight(self, sample_weight, n_samples):
+        """``sample_weight`` as float64 1-D of ``n_samples`` (or None), or ``ValueError``
+        naming the loss and the offending values.
+        """
         if sample_weight is None:
             return None
         weight = as_1d_float(self.name, "sample_weight", sample_weight)
@@ -364,6 +379,7 @@ class BaseLoss:
         return weight
 
     def check_inputs(self, y, raw_score, sample_weight):
+        """(y, raw_score, sample_weight) checked: ``ValueError`` naming the loss otherwise."""
         y = self.check_target(y)
         raw_score = self.check_raw_scores_of(y, raw_score)
         return y, raw_score, self.check_sample_weight(sample_weight, y.size)
@@ -396,6 +412,7 @@ class BaseLoss:
     # --- identity -----------------------------------------------------------------------------
 
     def get_params(self):
+        """The loss's parameters, ``{name: value}`` (the spec's)."""
         return {param: getattr(self, param) for param in self.parameters}
 
     @property
@@ -468,6 +485,9 @@ def minimize_constant(loss, y, sample_weight, max_iter=100, start=None):
 
 
 def _polish(summed_gradient, total, c, current):
+    """The root of ``summed_gradient`` near ``current`` to rounding: bracket it by
+    doubling a step, then bisect (the last digits a Newton iteration cannot settle).
+    """
     g = summed_gradient(c)[0]
     if g == 0:
         return c

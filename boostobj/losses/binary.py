@@ -14,12 +14,18 @@ from .._numerics import expit, log1pexp, safe_exp, weighted_mean
 from ..links import HalfLogitLink, LogitLink, SignLink
 from ._base import BaseLoss, BinaryLabels, as_1d_float, check_number, minimize_constant
 
+__all__ = ["BINARY_LOSSES", "Exponential", "Focal", "Hinge", "Logistic", "SquaredHinge",
+           "WeightedLogistic"]
+
 # The hessian floor XGBoost's binary:logistic uses: a confident, correct row still counts a
 # little in its leaf's denominator.
 _MIN_HESSIAN = 1e-16
 
 
 class _BinaryLoss(BaseLoss):
+    """What the binary losses share: 0/1 labels (or -1/+1), the logit link, the prior
+    start.
+    """
     target_domain = BinaryLabels()
 
     def __init__(self):

@@ -8,6 +8,8 @@ import numpy as np
 from .._numerics import over_workers
 from ._base import _describe_bad
 
+__all__ = ["as_groups", "Groups"]
+
 
 class Groups:
     """Contiguous groups of rows: group g holds rows ``ptr[g]`` .. ``ptr[g + 1] - 1``.

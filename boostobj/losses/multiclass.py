@@ -20,6 +20,9 @@ from .._numerics import all_max, all_sum, log_softmax, over_workers, softmax, to
 from ..links import SoftmaxLink
 from ._base import BaseLoss, _describe_bad, check_number
 
+__all__ = ["ClassLabels", "KLDivergence", "MULTICLASS_HESSIANS", "MULTICLASS_LOSSES",
+           "MulticlassLoss", "ProbabilityRows", "SoftLabel", "Softmax", "SoftmaxFocal"]
+
 MULTICLASS_HESSIANS = ("friedman", "exact", "doubled")
 _MIN_HESSIAN = 1e-16
 # Rows of soft labels must sum to 1 within this (labels pass through float32 in boosters).
@@ -33,14 +36,17 @@ class ClassLabels:
         self.n_classes = n_classes
 
     def includes(self, values):
+        """Whether each value is a class id 0 .. K-1."""
         inside = (values >= 0) & (values == np.floor(values))
         return inside & (values < self.n_classes) if self.n_classes else inside
 
     def describe(self):
+        """The class ids in words, for error messages."""
         upper = f" - 1 = {self.n_classes - 1}" if self.n_classes else " - 1"
         return f"integer class ids 0 .. K{upper}"
 
     def sample(self, rng, n):
+        """Random class ids with every class present, for the property checks."""
         n_classes = self.n_classes or 3
         labels = rng.integers(0, n_classes, size=n).astype(np.float64)
         labels[:n_classes] = np.arange(n_classes)  # every class present
@@ -51,9 +57,11 @@ class ProbabilityRows:
     """(n, K) rows of probabilities: each >= 0, each row summing to 1."""
 
     def describe(self):
+        """The rows in words, for error messages."""
         return "an (n, K) matrix of rows >= 0 that sum to 1"
 
     def sample(self, rng, n, n_classes=3):
+        """Random probability rows (Dirichlet), for the property checks."""
         return rng.dirichlet(np.full(n_classes, 0.7), size=n)
 
 
@@ -125,6 +133,7 @@ class MulticlassLoss(BaseLoss):
         return int(all_max(y.max() if y.size else -1)) + 1
 
     def raw_score_shape(self, y):
+        """(n, K): K raw scores per row."""
         return (len(y), self.n_classes_of(y))
 
     def check_n_classes(self, y, n_classes):
@@ -136,6 +145,7 @@ class MulticlassLoss(BaseLoss):
                              f"scores per row), got {_describe_bad(y, bad)}.")
 
     def check_inputs(self, y, raw_score, sample_weight):
+        """(y, raw_score, sample_weight) checked: ``ValueError`` naming the loss otherwise."""
         y = self.check_target(y)
         if raw_score is not None:
             raw_score = np.asarray(raw_score, dtype=np.float64)
@@ -159,6 +169,7 @@ class MulticlassLoss(BaseLoss):
         return np.asarray(self._init_score(y, sample_weight, n_classes), dtype=np.float64)
 
     def unchecked_metric(self, y, raw_score, sample_weight):
+        """``metric`` without the input checks (the caller checked them)."""
         values = self._loss(y, raw_score)
         if sample_weight is not None:
             values = values * sample_weight
@@ -200,11 +211,15 @@ class Softmax(MulticlassLoss):
         _check_hessian_choice(self, hessian)
 
     def n_classes_of(self, y):
+        """K: the number of class weights, else the largest class id + 1."""
         if self.class_weight is not None:
             return len(self.class_weight)
         return super().n_classes_of(y)
 
     def check_n_classes(self, y, n_classes):
+        """``ValueError`` unless ``n_classes`` raw scores per row fit ``y`` (and the class
+        weights).
+        """
         if self.class_weight is not None and n_classes != len(self.class_weight):
             raise ValueError(f"{self.name}: {len(self.class_weight)} class weights but "
                              f"K = {n_classes} raw scores per row.")
@@ -284,9 +299,11 @@ class SoftLabel(MulticlassLoss):
         return q
 
     def n_classes_of(self, y):
+        """K: the number of columns of the probability rows."""
         return y.shape[1]
 
     def check_n_classes(self, y, n_classes):
+        """``ValueError`` unless there is one raw score per column of ``y``."""
         if n_classes != y.shape[1]:
             raise ValueError(f"{self.name}: y has K = {y.shape[1]} columns but there are "
                              f"{n_classes} raw scores per row.")

@@ -25,6 +25,9 @@ from .._numerics import log1pexp, map_tasks, weighted_mean
 from ._base import NON_NEGATIVE, BaseLoss, check_number
 from .groups import as_groups
 
+__all__ = ["ListwiseSoftmax", "PairwiseHinge", "PairwiseLogistic", "PairwiseLoss", "RANKING_LOSSES",
+           "RankingLoss", "RelevanceLabels"]
+
 # Rows per block of the listwise kernel, and pair-matrix cells per block of the pairwise
 # ones. A pairwise block takes some 15 numpy calls of several microseconds each, under the
 # GIL: blocks of a million cells keep that small against their arithmetic (a tenth of the
@@ -40,12 +43,15 @@ class RelevanceLabels:
     low, high, low_inclusive, high_inclusive = 0.0, np.inf, True, False
 
     def includes(self, values):
+        """Whether each value is a relevance label (>= 0)."""
         return NON_NEGATIVE.includes(values)
 
     def describe(self):
+        """The labels in words, for error messages."""
         return ">= 0 (relevance labels)"
 
     def sample(self, rng, n):
+        """Random graded relevance labels 0 .. 3, for the property checks."""
         return rng.choice([0.0, 0.0, 1.0, 2.0, 3.0, 4.0], size=n)
 
 
@@ -128,6 +134,7 @@ class RankingLoss(BaseLoss):
         return self.unchecked_metric(y, raw_score, sample_weight, group=groups)
 
     def unchecked_metric(self, y, raw_score, sample_weight, *, group):
+        """``metric`` without the input checks (the caller checked them)."""
         values = self._group_loss(y, np.asarray(raw_score, dtype=np.float64), group)
         return weighted_mean(values, sample_weight)
 
@@ -137,15 +144,18 @@ class RankingLoss(BaseLoss):
         return float(groups.n_groups if sample_weight is None else np.sum(sample_weight))
 
     def leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves):
+        """Refused: a leaf's rows span groups, so it has no minimiser of its own."""
         raise ValueError(f"{self.name}: a ranking loss has no per-leaf minimiser to renew "
                          "leaves with (a leaf's rows span groups); pass renew_leaves=False.")
 
     # --- input checks -----------------------------------------------------------------------
 
     def check_group(self, group, n_rows):
+        """``group`` (sizes or ``Groups``) as the ``Groups`` of ``n_rows`` rows."""
         return as_groups(group, n_rows, self.name)
 
     def check_inputs(self, y, raw_score, sample_weight, group=None):
+        """(y, raw_score, weights, groups) checked: ``ValueError`` naming the loss otherwise."""
         y = self.check_target(y)
         groups = self.check_group(group, y.size)
         raw_score = self.check_raw_scores_of(y, raw_score)
@@ -319,6 +329,9 @@ class PairwiseLoss(RankingLoss):
     """
 
     def _fill(self, y, score, sample_weight, gradient, hessian, groups, threads):
+        """Fill ``gradient`` and ``hessian`` of every row from its pairs, block by block of
+        groups of similar size on threads.
+        """
         dtype = np.float32 if gradient.dtype == np.float32 else np.float64
         # Small whole labels compare as int8 codes (half the time of floats over the cells).
         small = bool(np.all((y < 127) & (y == np.floor(y))))
@@ -387,6 +400,9 @@ class PairwiseLogistic(PairwiseLoss):
         return log1pexp(-self.sigma * difference)
 
     def _block_derivatives(self, rows, group, dtype):
+        """One block's (n_rows, width) gradient and hessian over every pair, on padded
+        pair matrices.
+        """
         (labels, score, valid), (group_labels, group_score, group_valid) = rows, group
         width = group_labels.shape[1]
         n_padding = (width - group_valid.sum(axis=1))[:, None]
@@ -452,6 +468,9 @@ class PairwiseHinge(PairwiseLoss):
         return np.maximum(self.margin - difference, 0.0)
 
     def _block_derivatives(self, rows, group, dtype):
+        """One block's gradient (the count of violated pairs, signed) and hessian (zero:
+        the hinge is piecewise linear) over every pair.
+        """
         # Row i's pairs: as the higher row with each lower k (violated when d_ik < m, -1)
         # and as the lower row with each higher k (violated when d_ki < m, i.e. d_ik > -m,
         # +1). A padding cell is neither lower nor higher than any label.

@@ -23,6 +23,9 @@ from ._base import (
     check_number,
 )
 
+__all__ = ["AbsoluteError", "Expectile", "Gamma", "Poisson", "Quantile", "REGRESSION_LOSSES",
+           "RENEWAL_NOTE", "SquaredError", "Tweedie"]
+
 RENEWAL_NOTE = """
     Leaf renewal (``renews_leaves``): after each tree the adapters set every leaf to the
     learning rate times the exact minimiser of the loss over that leaf's rows (``leaf_values``),
@@ -55,7 +58,7 @@ class SquaredError(BaseLoss):
 
 
 class AbsoluteError(BaseLoss):
-    """loss = |r|;  g = sign(r);  start: weighted median of y.
+    __doc__ = """loss = |r|;  g = sign(r);  start: weighted median of y.
 
     The true hessian is 0 almost everywhere. Stand-in: h = 1 (as XGBoost's
     ``reg:absoluteerror`` and LightGBM's ``regression_l1`` give their trees to find the
@@ -83,7 +86,7 @@ class AbsoluteError(BaseLoss):
 
 
 class Quantile(BaseLoss):
-    """Pinball loss: α·max(-r, 0) + (1 - α)·max(r, 0);  g = 1 - α if r > 0 else -α.
+    __doc__ = """Pinball loss: α·max(-r, 0) + (1 - α)·max(r, 0);  g = 1 - α if r > 0 else -α.
 
     Start: the weighted α-quantile of y. The true hessian is 0; stand-in h = 1 (as the
     built-in quantile objectives give their trees to find the splits); the leaves are then

@@ -28,6 +28,8 @@ from ._base import (
 )
 from .regression import RENEWAL_NOTE
 
+__all__ = ["Cauchy", "Fair", "Huber", "LogCosh", "PseudoHuber", "ROBUST_LOSSES", "TruncatedSquared"]
+
 _IRLS_NOTE = """
     ``hessian="irls"`` (the default) gives the booster the secant weight g / r instead of the
     exact hessian (``hessian="exact"``). Far beyond the scale the exact hessian vanishes faster
@@ -67,7 +69,7 @@ class _RobustLoss(BaseLoss):
 
 
 class Huber(_RobustLoss):
-    """loss = ½ r² if |r| <= δ else δ(|r| - ½δ);  g = clip(r, -δ, δ);  start: M-estimate.
+    __doc__ = """loss = ½ r² if |r| <= δ else δ(|r| - ½δ);  g = clip(r, -δ, δ);  start: M-estimate.
 
     The true hessian is 1 inside δ and 0 outside. Stand-in: the secant weight
     h = g / r = min(1, δ/|r|), the IRLS weight of the Huber M-estimator. A Newton leaf
@@ -102,7 +104,7 @@ class Huber(_RobustLoss):
 
 
 class PseudoHuber(_RobustLoss):
-    """loss = δ²(√(1 + (r/δ)²) - 1);  g = r / √(1 + (r/δ)²);  h = (1 + (r/δ)²)^(-3/2).
+    __doc__ = """loss = δ²(√(1 + (r/δ)²) - 1);  g = r / √(1 + (r/δ)²);  h = (1 + (r/δ)²)^(-3/2).
 
     Start: M-estimate. Built-in twin: XGBoost ``reg:pseudohubererror`` with
     ``huber_slope = δ`` (same derivatives with ``hessian="exact"`` and a number δ).
@@ -138,7 +140,7 @@ class PseudoHuber(_RobustLoss):
 
 
 class LogCosh(_RobustLoss):
-    """loss = c² log cosh(r/c);  g = c tanh(r/c);  h = sech²(r/c);  start: M-estimate.
+    __doc__ = """loss = c² log cosh(r/c);  g = c tanh(r/c);  h = sech²(r/c);  start: M-estimate.
 
     Computed as |x| + log1p(e^(-2|x|)) - log 2, so it never overflows. The hessian vanishes
     for |r| >> c, so a start far from the data stalls (a known weakness of this loss).
@@ -179,7 +181,7 @@ class LogCosh(_RobustLoss):
 
 
 class Fair(_RobustLoss):
-    """loss = c²(|r|/c - log(1 + |r|/c));  g = c r / (|r| + c);  h = c² / (|r| + c)².
+    __doc__ = """loss = c²(|r|/c - log(1 + |r|/c));  g = c r / (|r| + c);  h = c² / (|r| + c)².
 
     Start: M-estimate. Built-in twin: LightGBM ``fair`` with ``fair_c = c`` (same
     derivatives with ``hessian="exact"`` and a number c). ``c="auto"`` (the default):
@@ -216,7 +218,7 @@ class Fair(_RobustLoss):
 
 
 class Cauchy(_RobustLoss):
-    """loss = ½ c² log(1 + (r/c)²);  g = r / (1 + (r/c)²);  start: M-estimate.
+    __doc__ = """loss = ½ c² log(1 + (r/c)²);  g = r / (1 + (r/c)²);  start: M-estimate.
 
     Non-convex: the true hessian (1 - (r/c)²) / (1 + (r/c)²)² is negative for |r| > c.
     Stand-in: the secant (IRLS) weight h = g / r = 1 / (1 + (r/c)²), positive everywhere,
@@ -277,6 +279,9 @@ class TruncatedSquared(BaseLoss):
         gradient *= hessian
 
     def _init_score(self, y, sample_weight):
+        """The exact global minimiser over constants: a sweep over the 2n breakpoints
+        y ± t.
+        """
         # Exact global minimum. Between consecutive breakpoints y_i ± t the set of inliers is
         # fixed and the total loss is ½ Σ_in w (c - y)² + ½ t² Σ_out w: its minimiser is the
         # inliers' weighted mean, clipped to the segment. Sweep the 2n breakpoints in order.

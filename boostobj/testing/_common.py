@@ -13,10 +13,12 @@ class _Failure(AssertionError):
 
 
 def fail(loss, prop, detail):
+    """Raise the check's failure, naming the loss, the property and what was found."""
     raise _Failure(f"check_loss({loss!r}): {prop}: {detail}")
 
 
 def sample_targets(loss, n, rng):
+    """``n`` targets inside the loss's domain (Student-t around 1 without one)."""
     domain = getattr(loss, "target_domain", None)
     if hasattr(domain, "sample"):
         return domain.sample(rng, n)
@@ -24,11 +26,13 @@ def sample_targets(loss, n, rng):
 
 
 def close(actual, expected, rtol, atol):
+    """(whether ``actual`` is within ``atol + rtol |expected|`` of ``expected``, the error)."""
     error = np.abs(actual - expected)
     return error <= atol + rtol * np.abs(expected), error
 
 
 def expect_value_error(loss, label, call):
+    """Fail unless ``call()`` raises a ``ValueError`` that names the loss."""
     try:
         call()
     except ValueError as error:
@@ -42,6 +46,7 @@ def expect_value_error(loss, label, call):
 
 
 def check_pickle(loss, y, raw):
+    """A pickled and unpickled loss gives the same values and gradients."""
     clone = pickle.loads(pickle.dumps(loss))
     if not np.array_equal(clone.loss(y, raw), loss.loss(y, raw)):
         fail(loss, "pickle", "the unpickled loss computes different values")
@@ -72,6 +77,7 @@ def check_duplicated_row(loss, y, raw, weight, rtol, atol):
 
 
 def total_weight(loss, y, weight):
+    """The metric's denominator for ``y`` and ``weight``."""
     total_weight = getattr(loss, "total_weight", None)
     return total_weight(y, weight) if total_weight is not None else float(np.sum(weight))
 

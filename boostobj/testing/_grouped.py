@@ -49,6 +49,7 @@ def _grouped_numeric_gradient(loss, y, raw, sizes, of="loss"):
 
 
 def _check_grouped_derivatives(loss, y, raw, sizes):
+    """Each row's gradient against finite differences of its group's loss."""
     gradient, hessian = loss.gradient_hessian(y, raw, group=sizes)
     for label, value in (("gradient", gradient), ("hessian", hessian)):
         if np.shape(value) != np.shape(raw) or np.asarray(value).dtype != np.float64:
@@ -139,6 +140,9 @@ def _check_grouped_extremes(loss, y, sizes, rng):
 
 
 def _check_grouped_bad_input(loss, y, raw, sizes):
+    """Missing, empty, fractional groups or groups not covering the rows, bad
+    weights and labels raise a ``ValueError``.
+    """
     with_nan = y.copy()
     with_nan[1] = np.nan
     negative = y.copy()
@@ -167,6 +171,7 @@ def _check_grouped_bad_input(loss, y, raw, sizes):
 
 
 def check_grouped_loss(loss, y, raw, checks, rng, n_samples):
+    """``check_loss`` for a ranking loss over query groups."""
     y, sizes = _sample_groups(loss, n_samples, rng) if y is None else y
     raw = rng.normal(scale=1.5, size=y.size) if raw is None else np.asarray(raw, dtype=float)
     if "derivatives" in checks:

@@ -9,11 +9,13 @@ from ._workers import check_partitions
 
 
 def is_multiclass(loss, y):
+    """Whether the loss keeps K raw scores per row for these targets."""
     raw_score_shape = getattr(loss, "raw_score_shape", None)
     return raw_score_shape is not None and len(raw_score_shape(y)) == 2
 
 
 def _check_multiclass_derivatives(loss, y, raw):
+    """Each class's gradient (and exact hessian) against finite differences."""
     gradient, hessian = loss.gradient_hessian(y, raw)
     for label, value in (("gradient", gradient), ("hessian", hessian)):
         if np.shape(value) != raw.shape or np.asarray(value).dtype != np.float64:
@@ -50,6 +52,7 @@ def _check_multiclass_derivatives(loss, y, raw):
 
 
 def _check_multiclass_init_score(loss, y, weight, rng):
+    """The start minimises the weighted loss over constant (K,) vectors."""
     start = np.asarray(loss.init_score(y, weight), dtype=np.float64)
     n_classes = loss.raw_score_shape(y)[1]
     if start.shape != (n_classes,) or not np.all(np.isfinite(start)):
@@ -84,6 +87,7 @@ def _check_multiclass_weights(loss, y, raw, rng):
 
 
 def _check_multiclass_extremes(loss, y, n_classes):
+    """Finite values at raw scores up to ±1e6."""
     extremes = np.array([1e6, -1e6, 1e3, -1e3, 30.0, -30.0, 0.0])
     rows = np.array([np.roll(np.resize(extremes, n_classes), shift)
                      for shift in range(len(extremes))])
@@ -105,6 +109,7 @@ def _check_multiclass_extremes(loss, y, n_classes):
 
 
 def _check_multiclass_bad_input(loss, y, raw):
+    """Bad class ids, soft-label rows, weights and shapes raise a ``ValueError``."""
     n_classes = raw.shape[1]
     cases = [
         ("mismatched lengths", lambda: loss.gradient_hessian(y, raw[:-1])),
@@ -138,6 +143,7 @@ def _check_multiclass_bad_input(loss, y, raw):
 
 
 def check_multiclass_loss(loss, y, raw, checks, rng):
+    """``check_loss`` for a multiclass loss: (n, K) raw scores."""
     n_classes = loss.raw_score_shape(y)[1]
     if raw is None:
         start = np.asarray(loss.init_score(y), dtype=np.float64)

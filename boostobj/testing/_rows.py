@@ -16,6 +16,7 @@ from ._workers import check_partitions
 
 
 def _check_derivatives(loss, y, raw):
+    """The gradient (and, where exact, the hessian) against central finite differences."""
     gradient, hessian = loss.gradient_hessian(y, raw)
     for label, value in (("gradient", gradient), ("hessian", hessian)):
         if np.shape(value) != np.shape(raw) or np.asarray(value).dtype != np.float64:
@@ -62,6 +63,7 @@ def _check_derivatives(loss, y, raw):
 
 
 def _check_init_score(loss, y, weight):
+    """The init score minimises the weighted loss over constants."""
     start = loss.init_score(y, weight)
     if not np.isfinite(start):
         fail(loss, "init score", f"not finite: {start!r}")
@@ -181,6 +183,7 @@ def _extreme_targets(loss):
 
 
 def _check_extremes(loss):
+    """Finite values, gradients and hessians at raw scores up to ±1e6 and extreme targets."""
     raws = np.array([-1e6, -1e3, -30.0, 0.0, 30.0, 1e3, 1e6])
     targets = _extreme_targets(loss)
     y, raw = (a.ravel() for a in np.meshgrid(targets, raws))
@@ -201,6 +204,9 @@ def _check_extremes(loss):
 
 
 def _check_bad_input(loss, y, raw):
+    """NaN, infinite and out-of-domain targets, bad weights and lengths raise a
+    ``ValueError`` naming the loss.
+    """
     with_nan = y.copy()
     with_nan[1] = np.nan
     with_inf = y.copy()

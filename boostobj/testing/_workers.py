@@ -30,6 +30,7 @@ class SimulatedWorkers:
 
     @property
     def rank(self):
+        """The calling thread's worker rank."""
         return self._local.rank
 
     def _reduce(self, values, combine):
@@ -42,12 +43,17 @@ class SimulatedWorkers:
         return result
 
     def sum(self, values):
+        """The elementwise sum of ``values`` over the workers."""
         return self._reduce(values, np.add)
 
     def max(self, values):
+        """The elementwise maximum of ``values`` over the workers."""
         return self._reduce(values, np.maximum)
 
     def run(self, function, partitions):
+        """``function(*partition)`` on every worker at once, inside
+        ``summed_over_workers``; returns each worker's result, or raises the first error.
+        """
         if len(partitions) != self.world_size:
             raise ValueError(f"SimulatedWorkers: {len(partitions)} partitions for "
                              f"{self.world_size} workers.")
@@ -85,6 +91,7 @@ def _partitions(n_rows, rng):
 
 
 def same(actual, expected):
+    """Fail unless a statistic over partitions equals one process's (to 1e-9)."""
     actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     return actual.shape == expected.shape and np.allclose(
         actual, expected, rtol=1e-9, atol=1e-12 * (1.0 + np.nanmax(np.abs(expected), initial=0)),

@@ -46,6 +46,7 @@ __all__ = ["Metric", "Objective", "SklearnMetric", "SklearnObjective", "XGBClass
 
 
 def __getattr__(name):
+    """The dask names, imported from ``.dask`` on first use."""
     if name in _DASK_NAMES:
         from . import dask
 
@@ -54,4 +55,5 @@ def __getattr__(name):
 
 
 def __dir__():
+    """The public names (``__all__``)."""
     return sorted(__all__)

@@ -34,10 +34,12 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
         self._renewed = {}  # tree index -> (leaf node ids, renewed values)
 
     def before_training(self, model):
+        """Keep the booster being trained."""
         self.booster = model
         return model
 
     def after_iteration(self, model, epoch, evals_log):
+        """Renew the tree just grown; never stops training."""
         self.flush()
         return False
 
