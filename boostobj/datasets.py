@@ -154,8 +154,8 @@ def read_csv(path, target=None, *, categories=None, exclude=(), split_column=Non
         columns[column] = numbers
     feature_names = list(features) if features is not None else [
         c for c in columns if c not in (target, split_column, id_column)]
-    X = np.column_stack([columns[c] for c in feature_names]) if feature_names else \
-        np.empty((len(rows), 0))
+    X = (np.column_stack([columns[c] for c in feature_names]) if feature_names
+         else np.empty((len(rows), 0)))
     data = Dataset(path.stem, X, columns[target] if target is not None else None,
                    feature_names, target,
                    {c: list(v) for c, v in categories.items() if c in columns},

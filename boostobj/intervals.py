@@ -192,8 +192,8 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
             levels = np.asarray(self.levels, dtype=np.float64)
         except (TypeError, ValueError):
             levels = None
-        if levels is None or levels.ndim != 1 or levels.size < 2 or \
-                not np.all((levels > 0) & (levels < 1)) or np.any(np.diff(levels) <= 0):
+        if (levels is None or levels.ndim != 1 or levels.size < 2
+                or not np.all((levels > 0) & (levels < 1)) or np.any(np.diff(levels) <= 0)):
             raise ValueError(f"{name}: levels == {self.levels!r}; must be at least two "
                              "increasing quantile levels in (0, 1), like (0.05, 0.95).")
         if self.booster not in _BOOSTERS:
@@ -315,8 +315,8 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
             self.corrections_ = self._conformal_corrections(scores, weights)
             self._warn_infinite(n_calibration)
             return
-        n_bins = self.n_bins if self.n_bins != "auto" else \
-            int(np.clip(n_calibration // MIN_BIN_ROWS, 1, MAX_BINS))
+        n_bins = (self.n_bins if self.n_bins != "auto"
+                  else int(np.clip(n_calibration // MIN_BIN_ROWS, 1, MAX_BINS)))
         # Edges from the fitting rows, so that a row's bin depends on x alone once the models
         # are fit, and the calibration rows stay exchangeable with new rows within each bin.
         centre_fit = _centre(self._predict_levels(self.models_, X_fit))

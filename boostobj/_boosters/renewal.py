@@ -22,8 +22,8 @@ def renews_leaves(loss, renew_leaves, caller):
         raise ValueError(f"{caller}: renew_leaves=True with the ranking loss {loss.name}: a "
                          "leaf's rows span groups, so it has no minimiser of its own; pass "
                          "renew_leaves=False.")
-    if renew_leaves and not getattr(loss, "renews_leaves", False) and \
-            not hasattr(loss, "leaf_values"):
+    if (renew_leaves and not getattr(loss, "renews_leaves", False)
+            and not hasattr(loss, "leaf_values")):
         raise ValueError(f"{caller}: {loss.name} has no leaf_values to renew leaves with.")
     if renew_leaves and isinstance(loss, MulticlassLoss):
         raise ValueError(f"{caller}: leaf renewal is for one score per row; {loss.name} "

@@ -73,8 +73,8 @@ def learning_curve_figure(path, curves, loss_name, stopped_at=None):
             "data", "axes fraction"), xytext=(-4 if late else 4, -14),
             textcoords="offset points", fontsize=9, color="0.3",
             ha="right" if late else "left")
-    values = np.concatenate([np.asarray(v, dtype=np.float64) for v in curves.values()]) \
-        if curves else np.ones(1)
+    values = (np.concatenate([np.asarray(v, dtype=np.float64) for v in curves.values()])
+              if curves else np.ones(1))
     if np.all(values > 0) and values.max() > 100 * values.min():
         axis.set_yscale("log")  # a loss that falls by decades: the late rounds stay visible
     axis.set_xlabel("boosting round")
@@ -99,8 +99,8 @@ def importance_figure(path, names, gains, top=20):
         axis.annotate(f"{share[j]:.1%}", (share[j], position), xytext=(3, 0),
                       textcoords="offset points", va="center", fontsize=8)
     axis.set_xlabel("share of the total split gain")
-    shown = f"the {len(order)} largest of {len(names)}" if len(names) > len(order) else \
-        f"all {len(names)} features"
+    shown = (f"the {len(order)} largest of {len(names)}" if len(names) > len(order)
+             else f"all {len(names)} features")
     axis.set_title(f"feature importance ({shown})")
     axis.set_xlim(0, max(float(share.max()) * 1.15, 0.05) if share.size else 1)
     return _save(figure, path)

@@ -115,8 +115,8 @@ class SavedModel:
         try:
             self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{meta_path}: not a boostobj model description ({error})") \
-                from None
+            message = f"{meta_path}: not a boostobj model description ({error})"
+            raise ValueError(message) from None
         if self.meta.get("format") != FORMAT:
             raise ValueError(f"{meta_path}: not a boostobj model description")
         if self.meta.get("version") != VERSION:

@@ -16,6 +16,7 @@ import numpy as np
 from .._boosters import lightgbm_model
 from .._boosters.options import first_param, refuse
 from .._boosters.renewal import renews_leaves
+from .._boosters.setup import Setup
 from .._boosters.targets import CheckedTargets, thread_count
 from ..losses import get_loss
 from ..metrics import LossMetrics, higher_is_better
@@ -169,9 +170,14 @@ def check_modes(caller, loss, params, renewal):
                "pass linear_tree=False, or renew_leaves=False")
 
 
-def _checked_params(caller, loss, params, train_set, num_boost_round, renewal):
-    """A copy of ``params`` with boostobj's defaults, refused (``ValueError``) where it sets
-    an objective, a built-in metric or a mode LightGBM cannot train correctly."""
+def setup(caller, loss, params, train_set, valid_sets, num_boost_round, renew_leaves,
+          extra_metrics):
+    """The ``Setup`` of ``train`` for ``loss`` (resolved): a copy of ``params`` with
+    boostobj's defaults, refused (``ValueError``) where it sets an objective, a built-in
+    metric or a mode LightGBM cannot train correctly; renewal over ``train_set`` and
+    ``valid_sets``."""
+    renewal = (LightGBMRenewal(loss, [train_set, *valid_sets], caller)
+               if renews_leaves(loss, renew_leaves, caller) else None)
     params = dict(params or {})
     # On few rows LightGBM's pre-filter drops every feature that cannot be split, and a
     # custom objective then fails ("num_features() > 0"); without it, the trees just have
@@ -192,7 +198,9 @@ def _checked_params(caller, loss, params, train_set, num_boost_round, renewal):
     if num_boost_round < 1:
         raise ValueError(f"{loss.name}: num_boost_round == {num_boost_round!r}, must be >= 1.")
     check_modes(caller, loss, params, renewal)
-    return params
+    targets = CheckedTargets(loss, dataset_targets,
+                             threads=thread_count(first_param(params, THREAD_KEYS)), layout="F")
+    return Setup(loss, params, renewal, targets, LossMetrics(loss, extra_metrics))
 
 
 def train(loss: str | BaseLoss, params: dict[str, Any] | None, train_set: lgb.Dataset,
@@ -267,14 +275,11 @@ def train(loss: str | BaseLoss, params: dict[str, Any] | None, train_set: lgb.Da
         the alternative).
     """
     caller = "boostobj.lightgbm.train"
-    loss = get_loss(loss)
     valid_sets = list(valid_sets or [])
-    renewal = (LightGBMRenewal(loss, [train_set, *valid_sets], caller)
-               if renews_leaves(loss, renew_leaves, caller) else None)
-    params = _checked_params(caller, loss, params, train_set, num_boost_round, renewal)
-    targets = CheckedTargets(loss, dataset_targets,
-                             threads=thread_count(first_param(params, THREAD_KEYS)), layout="F")
-    metrics = LossMetrics(loss, extra_metrics)
+    run = setup(caller, get_loss(loss), params, train_set, valid_sets, num_boost_round,
+                renew_leaves, extra_metrics)
+    loss, params, renewal, targets, metrics = (run.loss, run.params, run.renewal, run.targets,
+                                               run.metrics)
     train_targets = targets(train_set)
     for dataset in valid_sets:
         targets(dataset)

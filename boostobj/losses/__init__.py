@@ -35,8 +35,8 @@ def register_loss(cls, *, replace=False):
     if not (isinstance(cls, type) and issubclass(cls, BaseLoss)):
         raise ValueError(f"register_loss: {cls!r} is not a subclass of boostobj.BaseLoss.")
     name = getattr(cls, "name", None)
-    if not isinstance(name, str) or not name or name == BaseLoss.name or \
-            any(c in name for c in ":,=[] "):
+    if (not isinstance(name, str) or not name or name == BaseLoss.name
+            or any(c in name for c in ":,=[] ")):
         raise ValueError(f"register_loss: {cls.__name__}.name == {name!r}; give the class a "
                          "name without ':', ',', '=', brackets or spaces.")
     for key in (name, *cls.aliases):

@@ -269,8 +269,8 @@ def _pair_blocks(groups):
     for width in np.unique(padded[sizes > 1]).tolist():
         members_all = np.flatnonzero((padded == width) & (sizes > 1))
         per_block = max(1, _CELLS_PER_BLOCK // (width * width))
-        stripe = width if width * width <= _CELLS_PER_BLOCK else \
-            max(8, _CELLS_PER_BLOCK // width)
+        stripe = (width if width * width <= _CELLS_PER_BLOCK
+                  else max(8, _CELLS_PER_BLOCK // width))
         offset = np.arange(width)
         for first in range(0, members_all.size, per_block):
             members = members_all[first:first + per_block]
@@ -360,8 +360,8 @@ class PairwiseLoss(RankingLoss):
     def _group_loss(self, y, raw_score, groups):
         values = np.zeros(groups.n_groups)
         for members, rows, valid, group_rows, group_valid, _ in _pair_blocks(groups):
-            mask = np.where(valid, y[rows], -np.inf)[:, :, None] > \
-                np.where(group_valid, y[group_rows], np.inf)[:, None, :]
+            mask = (np.where(valid, y[rows], -np.inf)[:, :, None]
+                    > np.where(group_valid, y[group_rows], np.inf)[:, None, :])
             difference = raw_score[rows][:, :, None] - raw_score[group_rows][:, None, :]
             np.add.at(values, members, np.sum(self._pair_loss(difference) * mask, axis=(1, 2)))
         return values

@@ -8,7 +8,6 @@ objective and the metric ((n, K) for multiclass losses).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import xgboost as xgb
 from .._boosters import xgboost_model
 from .._boosters.options import first_param, refuse
 from .._boosters.renewal import renews_leaves
+from .._boosters.setup import Setup
 from .._boosters.targets import CheckedTargets, thread_count
 from ..losses import get_loss
 from ..metrics import LossMetrics, higher_is_better
@@ -183,25 +183,9 @@ def check_modes(caller, loss, params, renewal):
                "grows no vector-leaf trees", "use booster='gbtree'")
 
 
-@dataclass
-class Setup:
-    """What ``train`` and ``dask_train`` resolve once from their arguments.
-
-    ``params`` is a copy of the user's; ``targets`` checks each DMatrix's labels for
-    ``loss`` once (on the booster's thread count); ``metrics`` is the loss's metric and
-    those reported beside it; ``renewal`` is None where leaves are not renewed.
-    """
-
-    loss: Any
-    params: dict
-    renewal: XGBoostRenewal | None
-    targets: CheckedTargets
-    metrics: LossMetrics
-
-
 def setup(caller, loss, params, renew_leaves, extra_metrics):
-    """The ``Setup`` of a training of ``loss`` (resolved), refused (``ValueError``) where
-    XGBoost cannot train it correctly."""
+    """The ``Setup`` of ``train`` and ``dask_train`` for ``loss`` (resolved), refused
+    (``ValueError``) where XGBoost cannot train it correctly."""
     renewal = XGBoostRenewal(loss) if renews_leaves(loss, renew_leaves, caller) else None
     params = dict(params or {})
     if "objective" in params:
