@@ -16,8 +16,8 @@ from conftest import write_csv
 
 import boostobj
 from boostobj import cli, datasets
-from boostobj.cli.progress import Progress
 from boostobj.cli.pictures import loss_curves
+from boostobj.cli.progress import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "datasets"

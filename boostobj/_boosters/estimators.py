@@ -12,7 +12,7 @@ import numpy as np
 
 from .._numerics import expit
 from ..losses import MulticlassLoss, get_loss
-from ..losses._base import BinaryLabels
+from ..losses.domains import BinaryLabels
 from ..metrics import LossMetrics
 from .targets import Targets
 

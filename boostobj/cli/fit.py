@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..losses import Groups, MulticlassLoss, get_loss
-from ..losses._base import BinaryLabels
+from ..losses.domains import BinaryLabels
 from ..losses.multiclass import ProbabilityRows
 from .arguments import (
     POSITIVE_INT,

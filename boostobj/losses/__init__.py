@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 
 from .._numerics import all_max, all_sum, dot, total, weighted_mean, weighted_quantile
-from ._base import BaseLoss, Interval, check_number
+from ._base import BaseLoss, check_number
 from .binary import BINARY_LOSSES
+from .domains import Interval
 from .groups import Groups
 from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
 from .ranking import RANKING_LOSSES, RankingLoss

@@ -12,7 +12,8 @@ import numpy as np
 
 from .._numerics import expit, log1pexp, safe_exp, weighted_mean
 from ..links import HalfLogitLink, LogitLink, SignLink
-from ._base import BaseLoss, BinaryLabels, as_1d_float, check_number, minimize_constant
+from ._base import BaseLoss, as_1d_float, check_number, minimize_constant
+from .domains import BinaryLabels
 
 __all__ = ["BINARY_LOSSES", "Exponential", "Focal", "Hinge", "Logistic", "SquaredHinge",
            "WeightedLogistic"]

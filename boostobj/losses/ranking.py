@@ -22,7 +22,8 @@ import threading
 import numpy as np
 
 from .._numerics import log1pexp, map_tasks, weighted_mean
-from ._base import NON_NEGATIVE, BaseLoss, check_number
+from ._base import BaseLoss, check_number
+from .domains import RelevanceLabels
 from .groups import as_groups
 
 __all__ = ["ListwiseSoftmax", "PairwiseHinge", "PairwiseLogistic", "PairwiseLoss", "RANKING_LOSSES",
@@ -35,24 +36,6 @@ __all__ = ["ListwiseSoftmax", "PairwiseHinge", "PairwiseLogistic", "PairwiseLoss
 _ROWS_PER_BLOCK = 65536
 _CELLS_PER_BLOCK = 1 << 20
 _MIN_HESSIAN = 1e-16
-
-
-class RelevanceLabels:
-    """Relevance labels y >= 0 (graded 0, 1, 2, ... or any non-negative number)."""
-
-    low, high, low_inclusive, high_inclusive = 0.0, np.inf, True, False
-
-    def includes(self, values):
-        """Whether each value is a relevance label (>= 0)."""
-        return NON_NEGATIVE.includes(values)
-
-    def describe(self):
-        """The labels in words, for error messages."""
-        return ">= 0 (relevance labels)"
-
-    def sample(self, rng, n):
-        """Random graded relevance labels 0 .. 3, for the property checks."""
-        return rng.choice([0.0, 0.0, 1.0, 2.0, 3.0, 4.0], size=n)
 
 
 class RankingLoss(BaseLoss):

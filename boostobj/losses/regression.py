@@ -16,12 +16,8 @@ from .._numerics import (
     weighted_quantile,
 )
 from ..links import LogLink
-from ._base import (
-    NON_NEGATIVE,
-    POSITIVE,
-    BaseLoss,
-    check_number,
-)
+from ._base import BaseLoss, check_number
+from .domains import NON_NEGATIVE, POSITIVE
 
 __all__ = ["AbsoluteError", "Expectile", "Gamma", "Poisson", "Quantile", "REGRESSION_LOSSES",
            "RENEWAL_NOTE", "SquaredError", "Tweedie"]
