@@ -19,8 +19,12 @@ from boostobj import cli, datasets
 from boostobj.cli.pictures import loss_curves
 from boostobj.cli.progress import Progress
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
 DATA = ROOT / "datasets"
+
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -45,8 +49,6 @@ def diamonds_sample(tmp_path_factory):
     path.write_text("\n".join([lines[0]] + [lines[i] for i in keep]) + "\n")
     return path
 
-
-# --- intervals --------------------------------------------------------------------------
 
 def test_intervals_writes_report_csv_and_png(capsys, tmp_path):
     code, out, err = run(capsys, "intervals", DATA / "mcycle.csv", "--target", "accel",
@@ -94,8 +96,6 @@ def test_intervals_three_levels_text_columns_and_missing_cells(capsys, tmp_path)
     assert not (tmp_path / "noisy_intervals.png").exists()
 
 
-# --- fit ------------------------------------------------------------------------------------
-
 def test_fit_regression_saves_a_model_plain_lightgbm_loads(capsys, tmp_path, diamonds_sample):
     model_path = tmp_path / "huber.txt"
     code, out, err = run(capsys, "fit", diamonds_sample, "--target", "price", "--loss",
@@ -139,8 +139,6 @@ def test_fit_multiclass_names_the_classes(capsys, tmp_path, diamonds_sample):
     assert "classes: 0 = Fair, 1 = Good, 2 = Ideal, 3 = Premium, 4 = Very Good" in out
     assert (tmp_path / "diamonds_sample_softmax.txt").exists()
 
-
-# --- errors: one line, exit status 2 --------------------------------------------------------
 
 ERRORS = [
     (["fit", "no_such.csv", "--target", "y", "--loss", "huber"], "no_such.csv: no such file"),
@@ -212,8 +210,6 @@ def test_missing_matplotlib_is_named_before_any_training(capsys, tmp_path, monke
     assert code == 0 and "coverage" in out
 
 
-# --- help -----------------------------------------------------------------------------------
-
 @pytest.mark.parametrize("command", ["losses", "intervals", "fit", "predict", "compare",
                                      "plot-losses", "demo"])
 def test_every_command_has_help(capsys, command):
@@ -228,8 +224,6 @@ def test_console_script_and_module_agree():
     for command in ("losses", "intervals", "fit", "compare", "plot-losses", "demo"):
         assert command in result.stdout
 
-
-# --- plot-losses, compare, demo -------------------------------------------------------------
 
 def test_plot_losses_png(capsys, tmp_path):
     code, out, err = run(capsys, "plot-losses", "huber:delta=1", "poisson", "softmax",
@@ -278,25 +272,6 @@ def test_demo_at_small_size(capsys, tmp_path):
             assert float(crossing) == 0.0, name
     assert abs(float(rows["boostobj on LightGBM, mondrian"][0]) - 0.9) < 0.05
     assert_png(tmp_path / "demo_intervals.png")
-
-
-# --- the pieces -----------------------------------------------------------------------------
-
-def test_read_csv_types_missing_cells_and_text(tmp_path):
-    path = tmp_path / "mixed.csv"
-    path.write_text("\ufeffa, b ,colour,y\n1.5,NA,red,1\n,2,,2\n3,4,blue,NaN\n")
-    data = datasets.read_csv(path, "y")
-    assert data.feature_names == ["a", "b", "colour"] and data.name == "mixed"
-    assert data.categories == {"colour": ["blue", "red"]}
-    expected = np.array([[1.5, np.nan, 1.0], [np.nan, 2.0, np.nan], [3.0, 4.0, 0.0]])
-    assert np.array_equal(data.X, expected, equal_nan=True)
-    assert np.array_equal(data.y, [1.0, 2.0, np.nan], equal_nan=True)
-    features_only = datasets.read_csv(path)
-    assert features_only.y is None and features_only.X.shape == (3, 4)
-    with pytest.raises(ValueError, match=r"no column 'z'; columns: a, b, colour, y"):
-        datasets.read_csv(path, "z")
-    with pytest.raises(FileNotFoundError):
-        datasets.read_csv(tmp_path / "absent.csv", "y")
 
 
 def test_progress_draws_a_bar_on_a_terminal_and_timestamped_lines_elsewhere():
@@ -377,3 +352,14 @@ def test_fit_ranking_refuses_a_query_column_whose_rows_are_not_contiguous(capsys
     code, out, err = run(capsys, "fit", path, "--target", "relevance", "--group", "qid",
                          "--loss", "listwise_softmax", "--out", tmp_path)
     assert code == 2 and "column 'qid': the rows of each query must be contiguous" in err
+
+
+def test_cli_losses_command(capsys):
+    assert cli.main(["losses"]) == 0
+    assert "`pseudo_huber`" in capsys.readouterr().out
+
+
+def test_python_dash_m_entry_point():
+    result = subprocess.run([sys.executable, "-m", "boostobj", "losses"], capture_output=True,
+                            text=True, check=True)
+    assert "`tweedie`" in result.stdout

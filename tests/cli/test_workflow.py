@@ -16,7 +16,9 @@ from conftest import write_csv
 
 from boostobj import cli, datasets
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
 DATA = ROOT / "datasets"
 
 
@@ -226,8 +228,6 @@ class HalfSquared(boostobj.BaseLoss):
     assert known.returncode == 0, known.stderr
     assert known.stdout.startswith("row,prediction\n")
 
-
-# --- every failure is one line and exit status 2 -----------------------------------------------
 
 def _cases(tmp_path):
     """(argv, text the one line must hold) for malformed files and flags."""

@@ -1,4 +1,5 @@
-"""XGBoost adapters: parity with built-in twins, weights, saved models, early stopping."""
+"""``boostobj.xgboost.train`` and the objective and metric callables: parity with the built-in
+twins, weights, saved models, early stopping, bad input."""
 
 import json
 
@@ -13,6 +14,7 @@ import boostobj.xgboost as bx
 PARAMS = {"max_depth": 4, "eta": 0.1, "tree_method": "hist", "max_bin": 64, "nthread": 2,
           "seed": 0}
 
+
 # boostobj losses and the built-in parameters that train the same loss: each pair trains
 # both and compares the models. count:poisson defaults to max_delta_step = 0.7, which both
 # caps each leaf and inflates the hessian to e^(f + 0.7); with 0 it is exactly Poisson.
@@ -24,6 +26,8 @@ BUILTIN_TWINS = {
     "gamma": {"objective": "reg:gamma"},
     "tweedie:power=1.3": {"objective": "reg:tweedie", "tweedie_variance_power": 1.3},
 }
+
+
 TWINS = list(BUILTIN_TWINS.items())
 
 

@@ -1,3 +1,6 @@
+"""The numeric helpers: stable functions, weighted quantiles, row blocks in threads, conformal
+quantiles, statistics over workers."""
+
 import numpy as np
 import pytest
 

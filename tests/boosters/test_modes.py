@@ -12,8 +12,9 @@ import boostobj
 import boostobj.lightgbm as bl
 import boostobj.xgboost as bx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import booster_modes  # noqa: E402
+
 
 # (booster, mode, loss kind) -> the option the refusal names. Every other case must work.
 REFUSED = {
@@ -56,8 +57,6 @@ def test_linear_trees_hold_the_start():
     assert np.mean(booster.predict(X)) == pytest.approx(np.mean(y), abs=0.05)
     assert np.corrcoef(booster.predict(X), y)[0, 1] > 0.99
 
-
-# --- continued training ------------------------------------------------------------------
 
 CONTINUED = ["squared_error", "quantile:alpha=0.7", "logistic", "softmax"]
 

@@ -24,8 +24,6 @@ def data():
     return X, 5.0 + X[:, 0] + 0.3 * rng.normal(size=400)
 
 
-# --- XGBoost -----------------------------------------------------------------------------
-
 def xgb_model(data, rounds=3, **params):
     X, y = data
     return xgb.train({"max_depth": 2, "eta": 0.3, **params}, xgb.DMatrix(X, y), rounds)
@@ -110,8 +108,6 @@ def test_xgboost_estimator_booster_slot_and_evaluation_order(data):
     xgboost_model.set_fitted_booster(model, other)
     assert model.get_booster() is other
 
-
-# --- LightGBM ----------------------------------------------------------------------------
 
 def lgb_model(data, rounds=3, **params):
     X, y = data

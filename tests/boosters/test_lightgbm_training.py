@@ -1,4 +1,5 @@
-"""LightGBM adapters: parity with built-in twins, weights, saved models, early stopping."""
+"""``boostobj.lightgbm.train`` and the objective and metric callables: parity with the built-in
+twins, weights, saved models, early stopping, bad input."""
 
 import inspect
 
@@ -14,6 +15,7 @@ PARAMS = {"num_leaves": 15, "learning_rate": 0.1, "max_bin": 63, "min_data_in_le
           "num_threads": 2, "deterministic": True, "force_row_wise": True, "verbose": -1,
           "seed": 0}
 
+
 # LightGBM's fair does not boost from the average: it starts at 0 unless given an
 # init_score, so the built-in gets ours.
 # boostobj losses and the built-in parameters that train the same loss: each pair trains
@@ -27,6 +29,8 @@ BUILTIN_TWINS = {
     "tweedie:power=1.3": {"objective": "tweedie", "tweedie_variance_power": 1.3},
     "fair:c=2,hessian=exact": {"objective": "fair", "fair_c": 2.0},
 }
+
+
 TWINS = list(BUILTIN_TWINS.items())
 
 

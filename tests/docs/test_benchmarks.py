@@ -1,11 +1,15 @@
-"""The benchmark scripts the README's tables come from run, at small size."""
+"""The benchmark scripts the documentation's tables come from run, at small size."""
 
+import runpy
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
 sys.path.append(str(BENCHMARKS))
 
 
@@ -53,3 +57,41 @@ def test_ranking_benchmarks_run_at_small_size(capsys):
     contrastive.main(["--seeds", "1", "--queries", "40", "--max-rounds", "3"])
     out = capsys.readouterr().out
     assert "boostobj pairwise_hinge" in out and "x lambdarank" in out and "R@1" in out
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_losses_on_diamonds_benchmark_at_small_size(capsys):
+    module = runpy.run_path(str(ROOT / "benchmarks" / "losses_diamonds.py"))
+    rows = module["run"](rounds=15, rows=3000)
+    rmse = {(spec, booster, label): value for spec, booster, label, value, *_ in rows}
+    # Identical losses give identical models: squared error is its own built-in twin.
+    for booster in ("xgboost", "lightgbm"):
+        assert rmse[("squared_error", booster, "boostobj")] == pytest.approx(
+            rmse[("squared_error", booster, "built-in")], rel=1e-3)
+    assert all(np.isfinite(r[3]) for r in rows)
+    assert "test RMSE" in capsys.readouterr().out
+
+
+def test_intervals_benchmark_runs_at_small_size(capsys):
+    import runpy
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "intervals.py"
+    results = runpy.run_path(str(path))["main"](
+        ["--datasets", "mcycle", "--splits", "1", "--skip-gbr"])
+    rows = results["mcycle"]
+    assert rows["boostobj LightGBM, mondrian"][5] == 0.0  # no crossing
+    assert rows["boostobj LightGBM, cv+"][0] >= 0.9
+    assert "CQR on LightGBM built-in" in capsys.readouterr().out
+
+
+def test_robust_sinc_benchmark_runs(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import robust_sinc
+
+    summaries = robust_sinc.main(["--seeds", "1", "--rounds", "40", "--jobs", "1", "--png", ""])
+    two_sided = summaries["two-sided"]
+    ours = two_sided[("lightgbm", "huber", 1.0)]["rmse"][0]
+    assert ours == pytest.approx(two_sided[("lightgbm", "huber", 1000.0)]["rmse"][0], rel=1e-6)
+    assert ours < two_sided[("lightgbm", "squared_error", 1.0)]["rmse"][0]

@@ -259,47 +259,6 @@ def test_mcycle_small_data_cv_plus():
     assert np.all(np.isfinite(interval)) and coverage(data.y, interval) >= 0.9
 
 
-def test_interval_metrics_on_a_hand_example():
-    from sklearn.metrics import mean_pinball_loss
-
-    from boostobj.metrics import mean_width, pinball_loss
-    y = np.array([0.0, 5.0, 12.0, -3.0])
-    interval = np.array([[-1.0, 1.0], [0.0, 4.0], [10.0, 14.0], [-2.0, 2.0]])
-    assert coverage(y, interval) == 0.5
-    assert coverage(y, interval, sample_weight=[3, 1, 0, 0]) == 0.75
-    assert mean_width(interval) == 3.5
-    # widths 2, 4, 4, 4; misses: 1 above the upper bound, 1 below the lower bound
-    assert interval_score(y, interval, (0.05, 0.95)) == pytest.approx((14 + 20 + 20) / 4)
-    assert interval_score(y, interval, (0.1, 0.8)) == pytest.approx((14 + 5 + 10) / 4)
-    for level, column in [(0.05, 0), (0.95, 1)]:
-        assert pinball_loss(y, interval[:, column], level) == pytest.approx(
-            mean_pinball_loss(y, interval[:, column], alpha=level))
-    # the interval score is the scaled sum of the two pinball losses
-    levels = (0.1, 0.8)
-    assert interval_score(y, interval, levels) == pytest.approx(
-        pinball_loss(y, interval[:, 0], 0.1) / 0.1 + pinball_loss(y, interval[:, 1], 0.8) / 0.2)
-    assert pinball_loss(y, interval, levels) == pytest.approx(
-        (pinball_loss(y, interval[:, 0], 0.1) + pinball_loss(y, interval[:, 1], 0.8)) / 2)
-    with pytest.raises(ValueError, match="shape \\(4, 3\\)"):
-        coverage(y, np.zeros((4, 3)))
-    with pytest.raises(ValueError, match="levels == \\[1.5\\]"):
-        pinball_loss(y, interval[:, 0], 1.5)
-
-
-def test_intervals_benchmark_runs_at_small_size(capsys):
-    import runpy
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "intervals.py"
-    results = runpy.run_path(str(path))["main"](
-        ["--datasets", "mcycle", "--splits", "1", "--skip-gbr"])
-    rows = results["mcycle"]
-    assert rows["boostobj LightGBM, mondrian"][5] == 0.0  # no crossing
-    assert rows["boostobj LightGBM, cv+"][0] >= 0.9
-    assert "CQR on LightGBM built-in" in capsys.readouterr().out
-
-
-# --- conditional coverage, the median, pipelines, persistence -------------------------------
-
 def _spread_with_the_level(n, seed):
     """y = 4x + noise whose sd is 0.1 at x = 0 and 2 at x = 1: a model with few trees
     under-states how fast the spread grows, so one shift per level cannot fit both ends."""
@@ -435,32 +394,3 @@ def test_cv_plus_takes_a_splitter_and_refuses_folds_that_miss_rows():
     with pytest.raises(ValueError, match="hold out every row exactly once"):
         QuantileIntervalRegressor(calibration="cv+", cv=ShuffleSplit(3, random_state=0),
                                   **SMALL).fit(X, y)
-
-
-def test_mean_width_needs_only_the_interval():
-    from boostobj.metrics import mean_width
-
-    interval = np.array([[0.0, 2.0], [1.0, 5.0]])
-    assert mean_width(interval) == 3.0
-    assert mean_width(interval, sample_weight=[3, 1]) == 2.5
-    with pytest.warns(FutureWarning, match="y is not used"):
-        assert mean_width(np.zeros(2), interval, [3, 1]) == 2.5
-    with pytest.raises(ValueError, match="shape \\(2,\\)"):
-        mean_width(np.zeros(2))
-
-
-def test_coverage_by_bin_cuts_at_the_quantiles_of_by():
-    from boostobj.metrics import coverage_by_bin
-
-    y = np.arange(8.0)
-    interval = np.column_stack([y - 1, y + 1])
-    interval[[1, 6, 7], 0] = 100.0  # rows 1, 6 and 7 missed
-    by = np.array([7.0, 6, 5, 4, 3, 2, 1, 0])  # the reverse order of the rows
-    np.testing.assert_allclose(coverage_by_bin(y, interval, by, n_bins=4),
-                               [0.0, 1.0, 1.0, 0.5])
-    np.testing.assert_allclose(coverage_by_bin(y, interval, by, n_bins=4,
-                                               sample_weight=[1, 3, 1, 1, 1, 1, 1, 1]),
-                               [0.0, 1.0, 1.0, 0.25])
-    assert np.isnan(coverage_by_bin(y[:2], interval[:2], [1.0, 1.0], n_bins=3)[0])
-    with pytest.raises(ValueError, match="by has 3 values for 8 targets"):
-        coverage_by_bin(y, interval, [1.0, 2.0, 3.0])
