@@ -3,7 +3,7 @@
 An 80/20 split (seed 0), 300 rounds at learning rate 0.1 (XGBoost depth 6, LightGBM 63
 leaves); prints test RMSE and MAE (USD), the loss's own metric on the test rows and the
 fit seconds. Identical losses must give identical models (squared error, poisson, gamma,
-tweedie); the README's "Every regression loss on diamonds" table is its output.
+tweedie); the "Every regression loss on diamonds" table of docs/benchmarks.md is its output.
 
     python benchmarks/losses_diamonds.py [--rounds N] [--rows N] [--threads N]
 """

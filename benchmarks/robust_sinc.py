@@ -1,4 +1,5 @@
-"""Robust regression on noisy sinc data (Natekin & Knoll 2013): the README's full tables.
+"""Robust regression on noisy sinc data (Natekin & Knoll 2013): the full tables of
+docs/benchmarks.md.
 
 The study itself is ``boostobj.cli.robust_study`` (``boostobj compare`` runs it with fewer
 seeds); this script runs 10 seeds of both contaminations on both boosters and writes the

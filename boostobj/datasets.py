@@ -52,7 +52,7 @@ class Dataset:
     unknown: dict = field(default_factory=dict)  # column -> text values outside its levels
 
 
-def available():
+def available() -> list[str]:
     """Names ``load`` accepts."""
     return sorted([*_TARGETS, *_RANKING])
 
@@ -209,7 +209,7 @@ def _as_numbers(values):
         return None
 
 
-def load(name):
+def load(name: str) -> Dataset:
     """Load a shipped dataset as a :class:`Dataset`.
 
     ``"lambdarank"`` is LightGBM's learning-to-rank example: 3,005 training rows in 201

@@ -1,4 +1,5 @@
-"""The README's quick start, runnable: the same specs through all four APIs on diamonds.
+"""The guide's quick start (docs/guide/objectives.md), runnable: the same specs through all
+four APIs on diamonds.
 
     python examples/quickstart.py [--rows N] [--rounds N]
 """
@@ -30,7 +31,7 @@ def main(argv=None):
 
     results = {}
 
-    # XGBoost, native API (the README's specs)
+    # XGBoost, native API (the guide's specs)
     booster = bx.train("huber:delta=auto", {"max_depth": 6, "eta": 0.1, "nthread": 2},
                        xgb.DMatrix(X_train, y_train), num_boost_round=args.rounds,
                        evals=[(xgb.DMatrix(X_valid, y_valid), "valid")],

@@ -1,4 +1,4 @@
-"""Learning to rank with boostobj: the README's Ranking quick start, runnable.
+"""Learning to rank with boostobj: the guide's ranking snippet (docs/guide/ranking.md), runnable.
 
 LightGBM's learning-to-rank example (graded relevance 0-4, 201 + 50 queries) through the
 four APIs: native ``train`` on each booster with groups in the dataset, and the drop-in

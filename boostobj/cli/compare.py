@@ -19,7 +19,7 @@ def add_command(commands):
         "Natekin & Knoll's (2013) robust-loss study: y = sin(x)/x with noise and 10% gross "
         "impulses, every boostobj regression loss and the built-in objectives on both "
         "boosters, scored against the clean sinc, at target scale x1 and x1000. Prints the "
-        "table (mean ± sd over seeds) and writes the panels as robust_sinc.png. The README's "
+        "table (mean ± sd over seeds) and writes the panels as robust_sinc.png. The benchmark "
         "tables are `python benchmarks/robust_sinc.py` (10 seeds, both contaminations).",
         ["boostobj compare", "boostobj compare --seeds 10 --contamination both"])
     parser.add_argument("--seeds", type=POSITIVE_INT, default=2,

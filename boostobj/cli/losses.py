@@ -1,5 +1,5 @@
-"""``boostobj losses``: the table of every loss, generated from the registry (the README's
-and the docs' loss table is its output)."""
+"""``boostobj losses``: the table of every loss, generated from the registry (the guide's
+loss table, docs/guide/losses.md, is its output)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _defaults(cls):
 
 
 def loss_table_markdown():
-    """The README's loss table, generated from the registry."""
+    """The loss table (Markdown), generated from the registry."""
     lines = ["| loss | aliases | parameters | link | XGBoost twin | LightGBM twin "
              "| hessian given to the booster |",
              "|---|---|---|---|---|---|---|"]

@@ -1,9 +1,9 @@
 """The pictures the command line draws: loss curves, prediction intervals against the
 truth, the robust-loss study, and a trained model's learning curve and feature importance.
 
-matplotlib is an optional extra (``pip install 'boostobj[plot]'``); every function here
-raises :class:`PlottingUnavailable` with that instruction when it is missing. Figures are
-drawn with matplotlib's object API (no pyplot), so nothing here changes the backend of a
+matplotlib is optional (the ``plot`` extra, or ``pip install matplotlib``); every function
+here raises :class:`PlottingUnavailable` with that instruction when it is missing. Figures
+are drawn with matplotlib's object API (no pyplot), so nothing here changes the backend of a
 user's session.
 """
 
@@ -19,7 +19,8 @@ __all__ = ["check_available", "DEFAULT_CURVES", "importance_figure", "intervals_
            "learning_curve_figure", "loss_curves", "loss_figure", "PlottingUnavailable",
            "sinc_figure"]
 
-INSTALL_HINT = "pip install 'boostobj[plot]'"
+# boostobj installs from its repository, not an index: the plot extra is matplotlib alone.
+INSTALL_HINT = "pip install matplotlib (or pip install '.[plot]' in boostobj's folder)"
 
 # What `plot-losses` draws without names: the regression losses, then the binary ones.
 DEFAULT_CURVES = ["squared_error", "absolute_error", "huber", "pseudo_huber", "log_cosh", "fair",

@@ -26,6 +26,7 @@ is leaf renewal with ``linear_tree`` (its leaves are regressions). Continued tra
 (``init_model=``) keeps the loaded model's start and renews only the new trees.
 """
 
+from .._boosters.lazy import lazy_names
 from .basic import soft_label_dataset
 from .engine import Metric, Objective, metric, objective, train
 from .sklearn import (
@@ -46,15 +47,4 @@ __all__ = ["LGBMClassifier", "LGBMRanker", "LGBMRegressor", "Metric", "Objective
            "sklearn_objective", "soft_label_dataset", "train", *_DASK_NAMES]
 
 
-def __getattr__(name):
-    """The dask names, imported from ``.dask`` on first use."""
-    if name in _DASK_NAMES:
-        from . import dask
-
-        return getattr(dask, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The public names (``__all__``)."""
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, "dask", _DASK_NAMES, __all__)

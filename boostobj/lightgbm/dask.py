@@ -18,6 +18,7 @@ and LightGBM gives Python no all-reduce to compute one during training. So:
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import distributed
@@ -119,7 +120,12 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
     objective._fit_targets = {}  # each worker checks its labels once, not every round
     overrides = {"objective": objective, "metric": "None", "feature_pre_filter": False}
     with (lightgbm_model.temporary_params(estimator, overrides),
-          hidden_boostobj_params(estimator)):
+          hidden_boostobj_params(estimator), warnings.catch_warnings()):
+        if estimator.n_jobs is None:
+            # lightgbm.dask sets each worker's threads itself and warns about n_jobs even
+            # when it is the default no one set; a value the user gave still warns.
+            warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored",
+                                    UserWarning)
         # The labels as given: LightGBM's classifier encodes them (sorted, as boostobj).
         parent_fit(X, y, sample_weight=sample_weight, init_score=init_score, **fit_params)
     return fitted(estimator, loss, start, n_classes, classifier)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from .._numerics import all_max, all_sum, dot, total, weighted_mean, weighted_quantile
 from ._base import BaseLoss, check_number
@@ -24,7 +25,7 @@ ENTRY_POINT_GROUP = "boostobj.losses"
 _entry_points_loaded = False
 
 
-def register_loss(cls, *, replace=False):
+def register_loss(cls: type[BaseLoss], *, replace: bool = False) -> type[BaseLoss]:
     """Make the loss class ``cls`` known by its ``name`` (and ``aliases``) to ``get_loss``,
     spec strings and the command line's ``--loss``. Returns ``cls``, so it works as a
     class decorator.
@@ -67,7 +68,7 @@ def _load_entry_points():
         register_loss(entry.load(), replace=True)
 
 
-def available_losses(*, aliases=False):
+def available_losses(*, aliases: bool = False) -> list[str]:
     """Sorted names of every registered loss; with ``aliases=True`` the aliases too."""
     names = list(_CLASSES)
     if aliases:
@@ -75,7 +76,7 @@ def available_losses(*, aliases=False):
     return sorted(names)
 
 
-def loss_class(name):
+def loss_class(name: str) -> type[BaseLoss]:
     """The class registered under ``name`` or one of its aliases."""
     canonical = _ALIASES.get(name, name)
     if canonical not in _CLASSES:
@@ -89,7 +90,7 @@ def loss_class(name):
     return _CLASSES[canonical]
 
 
-def example_loss(name):
+def example_loss(name: str) -> BaseLoss:
     """An instance of the loss registered as ``name``, its required parameters filled in
     from the class's ``example_params``."""
     cls = loss_class(name)
@@ -138,7 +139,7 @@ def parse_spec(spec):
     return name.strip(), params
 
 
-def get_loss(spec, **params):
+def get_loss(spec: str | BaseLoss, **params: Any) -> BaseLoss:
     """A loss instance from a name, a spec string, or a loss (returned as is).
 
     >>> get_loss("huber", delta=2.0)

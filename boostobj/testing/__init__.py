@@ -11,7 +11,11 @@ returns itself with the scale fixed for given residuals), ``renews_leaves`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._common import fail, sample_targets
 from ._grouped import check_grouped_loss
@@ -70,8 +74,9 @@ def _check_protocol(loss):
              + ("returned a value" if returned is not None else "left them unfilled"))
 
 
-def check_loss(loss, *, y=None, raw_score=None, group=None, checks=ALL_CHECKS, n_samples=400,
-               random_state=0):
+def check_loss(loss: Any, *, y: ArrayLike | None = None, raw_score: ArrayLike | None = None,
+               group: ArrayLike | None = None, checks: Sequence[str] = ALL_CHECKS,
+               n_samples: int = 400, random_state: int = 0) -> None:
     """Run the property checks of a loss; raise ``AssertionError`` naming the one that failed.
 
     Checks (select with ``checks``): ``derivatives`` (gradient and, where ``exact_hessian``,

@@ -26,6 +26,7 @@ naming the option) otherwise. Continued training (``xgb_model=``) keeps the load
 intercept and renews only the new trees.
 """
 
+from .._boosters.lazy import lazy_names
 from .sklearn import (
     SklearnMetric,
     SklearnObjective,
@@ -45,15 +46,4 @@ __all__ = ["Metric", "Objective", "SklearnMetric", "SklearnObjective", "XGBClass
            "sklearn_objective", "train", *_DASK_NAMES]
 
 
-def __getattr__(name):
-    """The dask names, imported from ``.dask`` on first use."""
-    if name in _DASK_NAMES:
-        from . import dask
-
-        return getattr(dask, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The public names (``__all__``)."""
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, "dask", _DASK_NAMES, __all__)

@@ -15,7 +15,6 @@ import boostobj.xgboost as bx
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import booster_modes  # noqa: E402
 
-
 # (booster, mode, loss kind) -> the option the refusal names. Every other case must work.
 REFUSED = {
     **{("xgboost", mode, "renewing"): option for mode, option in (

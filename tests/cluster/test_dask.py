@@ -333,14 +333,13 @@ def test_lightgbm_refuses_what_needs_every_row_each_round(client):
             model.fit(X_d, y_d, **fit_params)
 
 
-def test_readme_cluster_snippet_runs_as_written(capsys):
+def test_guide_cluster_snippet_runs_as_written(capsys):
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("### Training on a cluster"):]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    exec(compile(code, "README cluster snippet", "exec"), {"__name__": "__main__"})
+    page = (Path(__file__).resolve().parents[2] / "docs" / "guide" / "cluster.md").read_text()
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    exec(compile(code, "guide cluster snippet", "exec"), {"__name__": "__main__"})
     out = capsys.readouterr().out
     below = float(re.search(r"share below the 0.9 quantile: ([0-9.]+)", out).group(1))
     assert 0.85 < below < 0.95
