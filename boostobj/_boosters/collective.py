@@ -21,6 +21,7 @@ import numpy as np
 import xgboost as xgb
 
 from .._numerics import all_max, summed_over_workers
+from ..losses import get_loss
 from . import xgboost_model
 from .targets import CheckedTargets
 
@@ -130,10 +131,12 @@ def start_over_workers(client, loss, label, weight=None, n_classes=None):
     LightGBM gives Python no all-reduce, so ``boostobj.lightgbm``'s dask estimators find
     their start this way: one XGBoost round on the labels alone (a one-column DaskDMatrix),
     whose objective computes the start through ``xgboost.collective`` and takes no step.
-    Returns a float, or a (K,) array for a multiclass loss (``n_classes`` K).
+    ``loss`` is a loss name, spec or instance. Returns a float, or a (K,) array for a
+    multiclass loss (``n_classes`` K).
     """
     from xgboost import dask as xgb_dask
 
+    loss = get_loss(loss)
     column = label.to_frame() if hasattr(label, "to_frame") else label.reshape(-1, 1)
     dmatrix = xgb_dask.DaskDMatrix(client, column, label, weight=weight)
     worker = WorkerTraining(loss, None, n_classes, True)

@@ -14,7 +14,8 @@ estimators); ``callback`` holds leaf renewal.
   of ``xgb.train`` (raw margins in, no start, no renewal); ``sklearn_objective`` /
   ``sklearn_metric``: the same for XGBoost's own estimators.
 - ``dask_train`` and ``DaskXGBRegressor``, ``DaskXGBClassifier``, ``DaskXGBRanker``: the
-  same on a dask cluster, loaded on first use (only they need dask).
+  same on a dask cluster, loaded on first use (only they need dask); ``start_over_workers``:
+  a loss's start over every partition of dask collections, through XGBoost's collective.
 
 Soft labels (``soft_label``, ``kl_divergence``): give the (n, K) probability matrix as the
 label, ``xgb.DMatrix(X, label=probabilities)``; ``train`` returns a ``multi:softprob`` model.
@@ -39,7 +40,8 @@ from .sklearn import (
 from .training import Metric, Objective, metric, objective, train
 
 # Loaded from .dask on first use: they need dask, the rest of the package does not.
-_DASK_NAMES = ("DaskXGBClassifier", "DaskXGBRanker", "DaskXGBRegressor", "dask_train")
+_DASK_NAMES = ("DaskXGBClassifier", "DaskXGBRanker", "DaskXGBRegressor", "dask_train",
+               "start_over_workers")
 
 __all__ = ["Metric", "Objective", "SklearnMetric", "SklearnObjective", "XGBClassifier",
            "XGBRanker", "XGBRegressor", "metric", "objective", "sklearn_metric",

@@ -18,7 +18,7 @@ import xgboost as xgb
 from xgboost import dask as xgb_dask
 
 from .._boosters import xgboost_model
-from .._boosters.collective import WorkerTraining
+from .._boosters.collective import WorkerTraining, start_over_workers
 from .._boosters.dask_collections import (
     check_whole_groups,
     class_labels,
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 
     from ..losses import BaseLoss
 
-__all__ = ["DaskXGBClassifier", "DaskXGBRanker", "DaskXGBRegressor", "dask_train"]
+__all__ = ["DaskXGBClassifier", "DaskXGBRanker", "DaskXGBRegressor", "dask_train",
+           "start_over_workers"]
 
 
 def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[str, Any] | None,

@@ -16,7 +16,7 @@ import xgboost as xgb
 
 import boostobj
 import boostobj.xgboost as bx
-from boostobj._boosters import collective, targets, xgboost_model
+from boostobj._boosters import targets, xgboost_model
 
 da = pytest.importorskip("dask.array")
 
@@ -264,7 +264,7 @@ def test_start_over_workers_is_the_single_process_init_score(client, spec):
     elif spec == "softmax":
         y, n_classes = np.digitize(y, [39, 42]).astype(float), 3
     _, y_d, w_d = on_workers(client, X, y, weight)
-    start = collective.start_over_workers(client, loss, y_d, w_d, n_classes)
+    start = bx.start_over_workers(client, loss, y_d, w_d, n_classes)
     np.testing.assert_allclose(start, targets.loss_start(loss, y, weight, n_classes),
                                rtol=1e-9, atol=1e-12)
 
