@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from typing import Any
 
 import numpy as np
 
 from .._numerics import expit
-from ..losses import MulticlassLoss, get_loss
+from ..losses import BaseLoss, MulticlassLoss, get_loss
 from ..losses.domains import BinaryLabels
 from ..metrics import LossMetrics
 from .targets import Targets
@@ -38,33 +39,42 @@ def estimator_doc(summary, not_passed="``objective`` (set from ``loss``)"):
     """
 
 
-def with_parent_signature(cls):
-    """Class decorator: ``cls.__init__``'s signature lists the parent estimator's parameters
-    after its own (``loss``, ``renew_leaves``), so ``help()``, IPython and editors that
-    inspect the live class show every booster parameter, not ``**kwargs``.
+def add_boostobj_parameters(cls):
+    """Give ``cls``, a subclass of a booster's scikit-learn estimator, boostobj's two
+    parameters: its ``__init__`` takes ``loss`` and ``renew_leaves`` and hands every other
+    keyword to the parent. Each booster's ``drop_in`` decorator calls this.
 
-    Each parameter is taken from the first class along the parent's MRO that names it
-    (``XGBRegressor``'s ``objective`` default over ``XGBModel``'s), keyword-only, with
-    ``**kwargs`` last. scikit-learn's ``get_params`` reads this signature too: every name
-    in it is an attribute the parent's ``__init__`` sets.
+    Set on the class itself rather than inherited from a mixin: the boosters'
+    ``get_params`` walks each class's first base, so a mixin placed first would be asked
+    for the parent's parameters, and one placed last would come after the parent's methods.
+
+    ``__init__``'s signature lists the parent's parameters after boostobj's two, so
+    ``help()``, IPython and editors that inspect the live class show every booster
+    parameter, not ``**kwargs``. Each comes from the first class along the parent's MRO that
+    names it (``XGBRegressor``'s ``objective`` default over ``XGBModel``'s), keyword-only,
+    with ``**kwargs`` last. scikit-learn's ``get_params`` reads this signature too: every
+    name in it is an attribute the parent's ``__init__`` sets.
     """
-    own = inspect.signature(cls.__init__)
+
+    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
+                 **kwargs: Any) -> None:
+        super(cls, self).__init__(**kwargs)
+        self.loss = loss
+        self.renew_leaves = renew_leaves
+
+    own = inspect.signature(__init__)
     parameters = [p for p in own.parameters.values() if p.kind != p.VAR_KEYWORD]
     seen = {p.name for p in parameters}
-    var_keyword = [p for p in own.parameters.values() if p.kind == p.VAR_KEYWORD]
     for parent in cls.__mro__[1:]:
         init = parent.__dict__.get("__init__")
-        if init is None:
-            continue
-        for parameter in inspect.signature(init).parameters.values():
-            if parameter.name in seen or parameter.kind in (parameter.VAR_POSITIONAL,
-                                                             parameter.VAR_KEYWORD):
-                continue
-            if parameter.kind == parameter.POSITIONAL_ONLY:
-                continue
-            seen.add(parameter.name)
-            parameters.append(parameter.replace(kind=parameter.KEYWORD_ONLY))
-    cls.__init__.__signature__ = own.replace(parameters=parameters + var_keyword)
+        for parameter in inspect.signature(init).parameters.values() if init else ():
+            if parameter.name not in seen and parameter.kind in (parameter.KEYWORD_ONLY,
+                                                                 parameter.POSITIONAL_OR_KEYWORD):
+                seen.add(parameter.name)
+                parameters.append(parameter.replace(kind=parameter.KEYWORD_ONLY))
+    __init__.__signature__ = own.replace(parameters=[*parameters, own.parameters["kwargs"]])
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = __init__
     return cls
 
 

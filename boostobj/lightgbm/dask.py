@@ -19,7 +19,7 @@ and LightGBM gives Python no all-reduce to compute one during training. So:
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import distributed
 import numpy as np
@@ -28,20 +28,14 @@ from lightgbm import dask as lgb_dask
 from .._boosters import lightgbm_model
 from .._boosters.collective import start_over_workers
 from .._boosters.dask_collections import class_labels, encode_classes_of
-from .._boosters.estimators import estimator_doc, estimator_loss, with_parent_signature
+from .._boosters.estimators import estimator_doc, estimator_loss
 from .._boosters.options import refuse
 from .._boosters.renewal import renews_leaves
 from .engine import check_modes
-from .sklearn import (
-    NOT_PASSED,
-    SklearnObjective,
-    booster_params,
-    fitted,
-    hidden_boostobj_params,
-)
+from .sklearn import NOT_PASSED, SklearnObjective, drop_in, fitted, hidden_boostobj_params
 
 if TYPE_CHECKING:
-    from ..losses import BaseLoss
+    pass
 
 __all__ = ["DaskLGBMClassifier", "DaskLGBMRegressor"]
 
@@ -140,24 +134,10 @@ _DOC = """
     worker's rows for Python (``boostobj.xgboost``'s dask estimators do all three)."""
 
 
-@with_parent_signature
+@drop_in
 class DaskLGBMRegressor(lgb_dask.DaskLGBMRegressor):
     __doc__ = estimator_doc("""``lightgbm.dask.DaskLGBMRegressor`` trained on a boostobj
     loss. ``predict`` is on the response scale.""" + _DOC, NOT_PASSED)
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
-        return booster_params(self, super().get_params(deep=deep))
-
-    def _process_params(self, stage):
-        with hidden_boostobj_params(self):
-            return super()._process_params(stage)
 
     def fit(self, X, y, sample_weight=None, init_score=None,
             **fit_params) -> DaskLGBMRegressor:
@@ -167,26 +147,12 @@ class DaskLGBMRegressor(lgb_dask.DaskLGBMRegressor):
                     **fit_params)
 
 
-@with_parent_signature
+@drop_in
 class DaskLGBMClassifier(lgb_dask.DaskLGBMClassifier):
     __doc__ = estimator_doc("""``lightgbm.dask.DaskLGBMClassifier`` trained on a boostobj
     classification loss: any class labels, and ``predict_proba`` gives the loss's
     probabilities (the model records the loss's link, as ``boostobj.lightgbm.
     LGBMClassifier``'s).""" + _DOC, NOT_PASSED)
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
-        return booster_params(self, super().get_params(deep=deep))
-
-    def _process_params(self, stage):
-        with hidden_boostobj_params(self):
-            return super()._process_params(stage)
 
     def fit(self, X, y, sample_weight=None, init_score=None,
             **fit_params) -> DaskLGBMClassifier:

@@ -25,11 +25,11 @@ from .._boosters.estimators import (
     EvaluationOrder,
     SklearnMetricBase,
     SklearnObjectiveBase,
+    add_boostobj_parameters,
     attached,
     encode_classes,
     estimator_doc,
     estimator_loss,
-    with_parent_signature,
 )
 from .._boosters.options import first_param, refuse
 from .._boosters.renewal import renews_leaves
@@ -144,6 +144,26 @@ def booster_params(estimator, params):
         for name in ESTIMATOR_PARAMS:
             params.pop(name, None)
     return params
+
+
+def drop_in(cls):
+    """``cls``, a subclass of a LightGBM estimator, as boostobj's drop-in for it: ``loss``
+    and ``renew_leaves`` (``add_boostobj_parameters``), among the estimator's parameters
+    (``get_params``) but hidden while LightGBM reads them (``_process_params``: "loss" is
+    LightGBM's alias of its objective)."""
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
+        return booster_params(self, super(cls, self).get_params(deep=deep))
+
+    def _process_params(self, stage):
+        with hidden_boostobj_params(self):
+            return super(cls, self)._process_params(stage)
+
+    for method in (get_params, _process_params):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
+    return add_boostobj_parameters(cls)
 
 
 @contextlib.contextmanager
@@ -283,7 +303,7 @@ def fitted(estimator, loss, start, n_classes, classifier, ranker=False):
     return estimator
 
 
-@with_parent_signature
+@drop_in
 class LGBMRegressor(lgb.LGBMRegressor):
     __doc__ = estimator_doc("""``lightgbm.LGBMRegressor`` trained on a boostobj loss.
 
@@ -294,27 +314,13 @@ class LGBMRegressor(lgb.LGBMRegressor):
     plain LightGBM. ``init_model=`` continues training: the loaded model's start is kept
     and only the new trees are renewed.""", NOT_PASSED)
 
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
-        return booster_params(self, super().get_params(deep=deep))
-
-    def _process_params(self, stage):
-        with hidden_boostobj_params(self):
-            return super()._process_params(stage)
-
     def fit(self, X, y, sample_weight=None, **fit_params) -> LGBMRegressor:
         return fit_with_loss(self, super().fit, False, X, y, sample_weight, **fit_params)
 
     fit.__doc__ = _FIT_DOC.format(what="Train the regressor on the loss.")
 
 
-@with_parent_signature
+@drop_in
 class LGBMClassifier(lgb.LGBMClassifier):
     __doc__ = estimator_doc("""``lightgbm.LGBMClassifier`` trained on a boostobj classification
     loss.
@@ -326,20 +332,6 @@ class LGBMClassifier(lgb.LGBMClassifier):
     LightGBM. For hinge and squared_hinge, which have no probability, ``predict_proba`` is
     σ(margin), a score.""", NOT_PASSED)
 
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
-        return booster_params(self, super().get_params(deep=deep))
-
-    def _process_params(self, stage):
-        with hidden_boostobj_params(self):
-            return super()._process_params(stage)
-
     def fit(self, X, y, sample_weight=None, **fit_params) -> LGBMClassifier:
         if self.renew_leaves:
             raise ValueError(f"boostobj.lightgbm.LGBMClassifier.fit: renew_leaves="
@@ -350,7 +342,7 @@ class LGBMClassifier(lgb.LGBMClassifier):
                                   "class labels.")
 
 
-@with_parent_signature
+@drop_in
 class LGBMRanker(lgb.LGBMRanker):
     __doc__ = estimator_doc("""``lightgbm.LGBMRanker`` trained on a boostobj ranking loss.
 
@@ -361,22 +353,6 @@ class LGBMRanker(lgb.LGBMRanker):
     ranking loss starts from 0). Row weights must be equal within a group (the group's
     weight). ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""",
                             "``objective`` (set from ``loss``)")
-
-    # The regressor's three methods again: LightGBM's get_params walks each class's first
-    # base, so a mixin placed first cannot carry them.
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The estimator's parameters, ``loss`` and ``renew_leaves`` among them."""
-        return booster_params(self, super().get_params(deep=deep))
-
-    def _process_params(self, stage):
-        with hidden_boostobj_params(self):
-            return super()._process_params(stage)
 
     def fit(self, X, y, sample_weight=None, **fit_params) -> LGBMRanker:
         return fit_with_loss(self, super().fit, False, X, y, sample_weight, ranker=True,

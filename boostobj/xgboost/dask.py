@@ -29,12 +29,11 @@ from .._boosters.estimators import (
     class_probabilities,
     estimator_doc,
     estimator_loss,
-    with_parent_signature,
 )
 from .._boosters.options import refuse
 from ..losses import MulticlassLoss, get_loss
 from ..losses.multiclass import SoftLabel
-from .sklearn import booster_params
+from .sklearn import drop_in
 from .training import LINK_OBJECTIVES, Metric, Objective, early_stopping, setup
 
 if TYPE_CHECKING:
@@ -258,21 +257,11 @@ def _fit(estimator, classifier, X, y, *, sample_weight, base_margin, eval_set,
     return estimator
 
 
-@with_parent_signature
+@drop_in
 class DaskXGBRegressor(xgb_dask.DaskXGBRegressor):
     __doc__ = estimator_doc("""``xgboost.dask.DaskXGBRegressor`` trained on a boostobj loss.""" +
                             _FIT_DOC + """ ``predict`` is on the response scale, as
     ``boostobj.xgboost.XGBRegressor``'s.""")
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
-        return booster_params(self, super().get_xgb_params())
 
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
             xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
@@ -284,22 +273,12 @@ class DaskXGBRegressor(xgb_dask.DaskXGBRegressor):
                     xgb_model=xgb_model, feature_weights=feature_weights)
 
 
-@with_parent_signature
+@drop_in
 class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
     __doc__ = estimator_doc("""``xgboost.dask.DaskXGBClassifier`` trained on a boostobj
     classification loss: any class labels (``classes_`` holds them sorted, ``predict``
     returns them), the loss's probabilities from ``predict_proba`` (dask arrays).""" +
                             _FIT_DOC)
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
-        return booster_params(self, super().get_xgb_params())
 
     @property
     def classes_(self) -> np.ndarray:
@@ -345,7 +324,7 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
                                       drop_axis=1, dtype=classes.dtype)
 
 
-@with_parent_signature
+@drop_in
 class DaskXGBRanker(xgb_dask.DaskXGBRanker):
     __doc__ = estimator_doc("""``xgboost.dask.DaskXGBRanker`` trained on a boostobj ranking
     loss (XGBoost's own refuses custom objectives): ``fit(X, y, qid=, sample_weight=,
@@ -354,16 +333,6 @@ class DaskXGBRanker(xgb_dask.DaskXGBRanker):
     weights are one per group, as XGBoost's rankers take them. The loss's metric over every
     group is reported (``evals_result()``) and ``early_stopping_rounds`` follows it;
     ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""")
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
-        return booster_params(self, super().get_xgb_params())
 
     def fit(self, X, y, *, qid, sample_weight=None, base_margin=None, eval_set=None,
             eval_qid=None, sample_weight_eval_set=None, base_margin_eval_set=None,

@@ -23,13 +23,13 @@ from .._boosters.estimators import (
     EvaluationOrder,
     SklearnMetricBase,
     SklearnObjectiveBase,
+    add_boostobj_parameters,
     attached,
     class_probabilities,
     encode_classes,
     encode_like,
     estimator_doc,
     estimator_loss,
-    with_parent_signature,
 )
 from .._boosters.options import first_param, refuse
 from .._boosters.renewal import renews_leaves
@@ -201,6 +201,20 @@ def _lookup_dmatrix(estimator):
     return dmatrix
 
 
+def drop_in(cls):
+    """``cls``, a subclass of an XGBoost estimator, as boostobj's drop-in for it:
+    ``loss`` and ``renew_leaves`` (``add_boostobj_parameters``), kept out of the parameters
+    XGBoost reads (``get_xgb_params``)."""
+
+    def get_xgb_params(self) -> dict[str, Any]:
+        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
+        return booster_params(self, super(cls, self).get_xgb_params())
+
+    get_xgb_params.__qualname__ = f"{cls.__qualname__}.get_xgb_params"
+    cls.get_xgb_params = get_xgb_params
+    return add_boostobj_parameters(cls)
+
+
 def booster_params(estimator, params):
     """The booster's parameters of a drop-in estimator: without boostobj's own, with what
     ``fit`` sets for its duration."""
@@ -230,7 +244,7 @@ _FIT_DOC = """{what}
         """
 
 
-@with_parent_signature
+@drop_in
 class XGBRegressor(xgb.XGBRegressor):
     __doc__ = estimator_doc("""``xgboost.XGBRegressor`` trained on a boostobj loss.
 
@@ -240,16 +254,6 @@ class XGBRegressor(xgb.XGBRegressor):
     loss (poisson, gamma, tweedie) records ``reg:gamma`` in the model, so the saved model
     predicts the same with plain XGBoost. ``xgb_model=`` continues training: the loaded
     model's intercept is kept and only the new trees are renewed.""")
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
-        return booster_params(self, super().get_xgb_params())
 
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
             xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
@@ -263,7 +267,7 @@ class XGBRegressor(xgb.XGBRegressor):
     fit.__doc__ = _FIT_DOC.format(what="Train the regressor on the loss.")
 
 
-@with_parent_signature
+@drop_in
 class XGBClassifier(xgb.XGBClassifier):
     __doc__ = estimator_doc("""``xgboost.XGBClassifier`` trained on a boostobj classification loss.
 
@@ -274,16 +278,6 @@ class XGBClassifier(xgb.XGBClassifier):
     for hinge and squared_hinge, which have none, σ(margin), a score. The model records
     ``binary:logistic`` / ``multi:softprob``, so plain XGBoost gives the same probabilities
     except for exponential (σ(f) there).""")
-
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
-        return booster_params(self, super().get_xgb_params())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -331,7 +325,7 @@ class XGBClassifier(xgb.XGBClassifier):
         return self.classes_[np.argmax(probability, axis=1)]
 
 
-@with_parent_signature
+@drop_in
 class XGBRanker(xgb.XGBRanker):
     __doc__ = estimator_doc("""``xgboost.XGBRanker`` trained on a boostobj ranking loss.
 
@@ -344,18 +338,6 @@ class XGBRanker(xgb.XGBRanker):
     they see the model's scores, since a ranking loss starts from 0);
     ``early_stopping_rounds`` follows the loss's metric. ``predict`` gives the scores.
     ``loss=None`` is ``listwise_softmax``.""")
-
-    # The regressor's methods again: XGBoost's get_params walks each class's first base,
-    # so a mixin placed first cannot carry them.
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.loss = loss
-        self.renew_leaves = renew_leaves
-
-    def get_xgb_params(self) -> dict[str, Any]:
-        """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
-        return booster_params(self, super().get_xgb_params())
 
     def fit(self, X, y, *, group=None, qid=None, sample_weight=None, base_margin=None,
             eval_set=None, eval_group=None, eval_qid=None, verbose=False, xgb_model=None,
