@@ -21,7 +21,8 @@ from .targets import Targets
 ESTIMATOR_PARAMS = ("loss", "renew_leaves")
 
 
-def estimator_doc(summary, not_passed="``objective`` (set from ``loss``)"):
+def estimator_doc(summary, not_passed="``objective`` is None, the parent's default or the "
+                  "loss's built-in twin (``reg:squarederror`` for ``squared_error``)"):
     """A drop-in estimator's docstring: its summary, then the parameters it adds."""
     return f"""{summary}
 
@@ -29,13 +30,13 @@ def estimator_doc(summary, not_passed="``objective`` (set from ``loss``)"):
     ----------
     loss : str, loss object or None, default None
         A boostobj loss: a name or spec string (``"huber:delta=2"``) or a loss instance.
-        None: ``squared_error`` in a regressor; in a classifier ``logistic`` for two
-        classes and ``softmax`` for more.
+        None: the parent estimator exactly (its ``objective``, metrics, model and
+        messages), so changing the import changes nothing.
     renew_leaves : bool or None, default None
         Re-fit each new tree's leaves to the loss's exact minimiser; None: where the loss
-        asks for it (quantile, absolute_error, huber, ...).
+        asks for it (quantile, absolute_error, huber, ...). Needs a ``loss``.
     **kwargs
-        Every parameter of the parent estimator except {not_passed}.
+        Every parameter of the parent estimator. With a ``loss``, {not_passed}.
     """
 
 
@@ -56,14 +57,17 @@ def add_boostobj_parameters(cls):
     name in it is an attribute the parent's ``__init__`` sets.
     """
 
-    def __init__(self, *, loss: str | BaseLoss | None = None, renew_leaves: bool | None = None,
-                 **kwargs: Any) -> None:
-        super(cls, self).__init__(**kwargs)
+    def __init__(self, *args: Any, loss: str | BaseLoss | None = None,
+                 renew_leaves: bool | None = None, **kwargs: Any) -> None:
+        # Positional arguments go to the parent, which warns (XGBoost) or refuses
+        # (LightGBM) as it does alone; the signature below names keywords only.
+        super(cls, self).__init__(*args, **kwargs)
         self.loss = loss
         self.renew_leaves = renew_leaves
 
     own = inspect.signature(__init__)
-    parameters = [p for p in own.parameters.values() if p.kind != p.VAR_KEYWORD]
+    parameters = [p for p in own.parameters.values()
+                  if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     seen = {p.name for p in parameters}
     for parent in cls.__mro__[1:]:
         init = parent.__dict__.get("__init__")
@@ -76,6 +80,53 @@ def add_boostobj_parameters(cls):
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = __init__
     return cls
+
+
+def without_loss(estimator, caller):
+    """``loss=None``: the parent estimator trains, exactly as it would alone. ``loss_`` is
+    None (a ``loss_`` of an earlier fit must not outlive it); ``renew_leaves=True`` is
+    refused, since renewal fits leaves to a boostobj loss."""
+    if estimator.renew_leaves:
+        raise ValueError(f"{caller}: renew_leaves={estimator.renew_leaves!r} needs a boostobj "
+                         "loss: pass loss=... (with loss=None the parent estimator trains "
+                         "its own objective, as it would alone).")
+    estimator.loss_ = None
+
+
+def response(loss, raw_score, classifier):
+    """What the parent's metric callables see for a model trained on ``loss``: the response
+    scale (a binary classifier's positive-class probability, (n, K) probabilities for
+    multiclass)."""
+    if not classifier:
+        return loss.predict(raw_score)
+    probability = class_probabilities(loss, raw_score)
+    return probability[:, 1] if probability.shape[1] == 2 else probability
+
+
+# Losses the boosters' estimators train exactly as their own default objective (the same
+# gradient, hessian and start), by the objective's name: the drop-in then costs what the
+# parent costs. Softmax is not among them: XGBoost's and LightGBM's multiclass hessians are
+# not boostobj's (``hessian=friedman``).
+SAME_AS_BUILTIN = ("squared_error", "logistic")
+
+
+def trains_as_builtin(loss, renewal):
+    """Whether the estimator may train ``loss`` as the booster's own objective: one of
+    ``SAME_AS_BUILTIN`` with its default parameters, no leaf renewal."""
+    if renewal is not None or loss.name not in SAME_AS_BUILTIN:
+        return False
+    reference = get_loss(loss.name)  # a subclass may compute otherwise
+    return type(loss) is type(reference) and loss.spec == reference.spec
+
+
+def raw_from_response(loss, predictions):
+    """A built-in objective's predictions (its response scale) back as the loss's raw scores,
+    as a metric of a fit on the built-in objective needs them; probabilities are clipped
+    into (0, 1) first, since the booster rounds them (float32) to 0 or 1 at large margins."""
+    predictions = np.asarray(predictions, dtype=np.float64)
+    if loss.link.name == "logit":
+        predictions = np.clip(predictions, 1e-15, 1.0 - 1e-15)
+    return loss.link.link(predictions)
 
 
 def is_classification_loss(loss):
@@ -204,12 +255,25 @@ class SklearnMetricBase:
         """The loss's metric of ``y_pred`` (plus the start and the renewal's correction of
         the dataset evaluated).
         """
+        targets, raw_score = self.raw_score(y_true, y_pred, weight, group)
+        return targets.metric(raw_score)
+
+    # Set where the booster trains its own twin objective and hands the metric predictions
+    # on that objective's response scale (``trains_as_builtin``).
+    _response_scale = False
+
+    def raw_score(self, y_true, y_pred, weight, group=None):
+        """The checked targets and the model's raw score of the evaluated set: the
+        booster's ``y_pred`` plus the start and the renewal's correction of that set (once
+        per evaluated set: the renewal's order advances)."""
+        if self._response_scale:
+            y_pred = raw_from_response(self.loss, y_pred)
         targets = Targets(self.loss, y_true, weight, group=group)
         start = self._start
         if self._renewal is not None:
             key = self._order.next(targets.n_rows)
             start = start + self._renewal.evaluation_correction(key)
-        return targets.metric(targets.raw_score(y_pred, start))
+        return targets, targets.raw_score(y_pred, start)
 
 
 class EvaluationOrder:

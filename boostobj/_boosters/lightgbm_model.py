@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import re
+import warnings
 
 import lightgbm as lgb
 import numpy as np
@@ -91,7 +92,8 @@ def add_to_first_iteration(booster, value):
     values = np.atleast_1d(np.asarray(value, dtype=np.float64))
     if booster.num_trees() == 0:
         raise ValueError("the booster has no trees to hold the init score.")
-    lines = booster.model_to_string(num_iteration=-1).split("\n")
+    # The first iteration's trees are enough to find their leaves (a much shorter text).
+    lines = booster.model_to_string(num_iteration=1).split("\n")
     blocks = _tree_blocks(lines)
     if len(blocks) < values.size:
         raise ValueError(f"the model has {len(blocks)} trees for {values.size} start values.")
@@ -106,6 +108,8 @@ def add_to_first_iteration(booster, value):
             for leaf in range(int(lines[first + count].split("=", 1)[1])):
                 booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + start)
         return booster
+    lines = booster.model_to_string(num_iteration=-1).split("\n")
+    blocks = _tree_blocks(lines)
     sizes = _field(lines[:blocks[0][0]], "tree_sizes")
     if sizes is not None and lines[sizes] != _tree_sizes(lines, blocks):
         raise ModelFormChanged("LightGBM's model text has tree_sizes= that are not the "
@@ -133,8 +137,14 @@ def _tree_sizes(lines, blocks):
                                     for first, end in blocks)
 
 
-def _rebuilt(booster, model_text):
+def _rebuilt(booster, model_text, objective=None):
+    """A Booster loaded from ``model_text`` that keeps ``booster``'s training parameters
+    (``params``: loading would give the model file's parsed config instead), its best
+    iteration and score; ``objective`` replaces the trained one among the parameters."""
     rebuilt = lgb.Booster(model_str=model_text)
+    rebuilt.params = dict(booster.params)
+    if objective is not None:
+        rebuilt.params["objective"] = objective
     rebuilt.best_iteration = booster.best_iteration
     rebuilt.best_score = booster.best_score
     return rebuilt
@@ -153,7 +163,7 @@ def with_output_link(booster, objective):
             raise ModelFormChanged("LightGBM's model text has no max_feature_idx= line; "
                                    "boostobj names the objective after it.")
         lines.insert(header + 1, f"objective={objective}")
-    return _rebuilt(booster, "\n".join(lines))
+    return _rebuilt(booster, "\n".join(lines), objective.split()[0])
 
 
 def _first_tree(lines):
@@ -215,3 +225,16 @@ def temporary_params(estimator, params):
             else:
                 setattr(estimator, name, value)
         estimator._other_params = others
+
+
+def eval_pairs(eval_set, eval_X, eval_y):
+    """The evaluation sets of LightGBM's scikit-learn ``fit`` arguments as a list of (X, y)
+    pairs (or None), with the parent's errors for a malformed combination
+    (``lightgbm.sklearn._validate_eval_set_Xy``; its deprecation warning for ``eval_set`` is
+    the parent's to give, once, when it fits)."""
+    validate = getattr(lgb.sklearn, "_validate_eval_set_Xy", None)
+    if validate is None:  # LightGBM before 4.7 takes eval_set only
+        return [eval_set] if isinstance(eval_set, tuple) else eval_set
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lgb.basic.LGBMDeprecationWarning)
+        return validate(eval_set=eval_set, eval_X=eval_X, eval_y=eval_y)

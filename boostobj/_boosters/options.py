@@ -4,6 +4,8 @@ why, and the alternative)."""
 
 from __future__ import annotations
 
+from ..losses import get_loss
+
 
 def first_param(params, keys, default=None):
     """The value of the first of ``keys`` set in ``params`` (the boosters' aliases)."""
@@ -16,3 +18,53 @@ def first_param(params, keys, default=None):
 def refuse(caller, loss, option, why, alternative):
     """The ``ValueError`` for a booster option boostobj cannot serve correctly."""
     raise ValueError(f"{caller}: {option} with loss {loss.spec!r}: {why}; {alternative}.")
+
+
+def check_objective(caller, loss, objective, twins, option="objective"):
+    """Accept ``objective`` beside ``loss`` where it is None or the loss's built-in twin;
+    otherwise the ``ValueError`` naming both.
+
+    ``twins`` maps a booster's objective names (lower case) to the boostobj loss each one
+    is: a bare name matches a loss of that name whatever its parameters (the loss's are
+    trained), a spec with parameters (``pairwise_logistic:hessian=doubled``) only that spec.
+    """
+    if objective is None:
+        return
+    twin = None if callable(objective) else twins.get(str(objective).strip().lower())
+    if twin is not None:
+        expected = get_loss(twin)
+        if (expected.spec == loss.spec) if ":" in twin else (expected.name == loss.name):
+            return
+    shown = getattr(objective, "__name__", None) if callable(objective) else None
+    shown = f"a callable ({shown})" if shown else repr(objective)
+    known = sorted(name for name, spec in twins.items() if spec.split(":")[0] == loss.name)
+    twin = f" or its built-in twin {' / '.join(map(repr, known[:4]))}" if known else ""
+    raise ValueError(f"{caller}: {option}={shown} conflicts with loss={loss.spec!r}: with a "
+                     f"loss the model trains the loss; leave {option} unset{twin}, or pass "
+                     f"loss=None to train {option} as the parent estimator does.")
+
+
+def check_eval_set(caller, eval_set):
+    """``eval_set`` as a list of (X, y) pairs; a ``ValueError`` naming the entry that is
+    not one (a single (X, y) tuple counts as one pair, as LightGBM takes it)."""
+    if eval_set is None:
+        return []
+    if isinstance(eval_set, tuple) and len(eval_set) == 2 and not _is_pair(eval_set[0]):
+        eval_set = [eval_set]
+    if not isinstance(eval_set, (list, tuple)):
+        raise ValueError(f"{caller}: eval_set must be a list of (X, y) pairs, got "
+                         f"{type(eval_set).__name__}.")
+    for index, entry in enumerate(eval_set):
+        if not _is_pair(entry):
+            shown = (f"a {type(entry).__name__} of {len(entry)}"
+                     if isinstance(entry, (list, tuple)) else type(entry).__name__)
+            raise ValueError(f"{caller}: eval_set must be a list of (X, y) pairs; entry "
+                             f"{index} is {shown}.")
+        if entry[1] is None:
+            raise ValueError(f"{caller}: eval_set entry {index} has y=None; each entry "
+                             "needs its targets.")
+    return list(eval_set)
+
+
+def _is_pair(entry):
+    return isinstance(entry, (list, tuple)) and len(entry) == 2

@@ -212,3 +212,27 @@ def evaluation_order(eval_set, X, y):
     round: each entry in turn, ``"train"`` for one that is the training data itself."""
     return ["train" if eval_X is X and eval_y is y else ("eval", index)
             for index, (eval_X, eval_y) in enumerate(eval_set)]
+
+
+# XGBoost's decorator of its scikit-learn methods: positional arguments after ``*`` give a
+# FutureWarning naming them and are passed on as keywords, as the parents' methods do.
+deprecate_positional_args = xgb.core._deprecate_positional_args
+
+
+def configured_fit(configured, custom_metric):
+    """What ``XGBModel._configure_fit`` returned — (model, metric, params, feature
+    weights) — with ``custom_metric`` as the metric ``xgb.train`` gets (``custom_metric=``),
+    where it is not None.
+
+    The scikit-learn API wraps a callable ``eval_metric`` to return one (name, value) pair;
+    a drop-in's metric returns several (the user's callables, then the loss's), which
+    ``Booster.eval_set`` takes as a list of pairs.
+    """
+    if not (isinstance(configured, tuple) and len(configured) == 4):
+        raise ModelFormChanged("XGBModel._configure_fit no longer returns (model, metric, "
+                               "params, feature_weights); boostobj sets the custom metric "
+                               "there.")
+    if custom_metric is None:
+        return configured
+    model, _, params, feature_weights = configured
+    return model, custom_metric, params, feature_weights

@@ -8,8 +8,13 @@ import weakref
 
 import lightgbm as lgb
 import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
 
+from .. import metrics
 from .._boosters import lightgbm_model
+from .._boosters.options import first_param
+from .._numerics import weighted_mean
+from ..losses import BaseLoss, get_loss
 
 __all__ = ["soft_label_dataset"]
 
@@ -34,6 +39,35 @@ OBJECTIVE_KEYS = ("objective", "objective_type", "app", "application", "loss")
 
 
 METRIC_KEYS = ("metric", "metrics", "metric_types")
+
+
+# LightGBM's objective names (and their aliases). ``loss`` is one of LightGBM's aliases of
+# ``objective``: a drop-in's ``loss=`` that names one of these and no boostobj loss (or is a
+# plain function) is LightGBM's, and the parent trains it.
+LIGHTGBM_OBJECTIVES = frozenset((
+    "regression", "regression_l2", "l2", "mean_squared_error", "mse", "l2_root",
+    "root_mean_squared_error", "rmse", "regression_l1", "l1", "mean_absolute_error", "mae",
+    "huber", "fair", "poisson", "quantile", "mape", "mean_absolute_percentage_error", "gamma",
+    "tweedie", "binary", "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova",
+    "ovr", "cross_entropy", "xentropy", "cross_entropy_lambda", "xentlambda", "lambdarank",
+    "rank_xendcg", "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart", "custom", "none"))
+
+
+def is_lightgbm_objective(loss):
+    """Whether a drop-in's ``loss=`` is LightGBM's alias of ``objective`` rather than a
+    boostobj loss: a plain callable, or a LightGBM objective name that boostobj does not
+    know (``"mape"``, ``"binary"``, ``"lambdarank"``)."""
+    if loss is None or isinstance(loss, BaseLoss):
+        return False
+    if callable(loss):
+        return True
+    if not isinstance(loss, str) or loss.strip().lower() not in LIGHTGBM_OBJECTIVES:
+        return False
+    try:
+        get_loss(loss)
+    except ValueError:
+        return True
+    return False
 
 
 BOOSTING_KEYS = ("boosting", "boosting_type", "boost")
@@ -92,3 +126,90 @@ def dataset_targets(dataset):
     if group is None and lightgbm_model.is_constructed(dataset):
         group = dataset.get_group()
     return labels, dataset_field(dataset, "weight"), group
+
+
+def _l2(y, prediction, weight, params):
+    return metrics.rmse(y, prediction, weight) ** 2
+
+
+def _quantile(y, prediction, weight, params):
+    alpha = first_param(params, ("alpha",), 0.9)
+    residual = np.asarray(y, dtype=np.float64) - prediction
+    return weighted_mean(np.maximum(alpha * residual, (alpha - 1.0) * residual), weight)
+
+
+def _huber(y, prediction, weight, params):
+    alpha = first_param(params, ("alpha",), 0.9)
+    residual = np.abs(np.asarray(y, dtype=np.float64) - prediction)
+    values = np.where(residual <= alpha, 0.5 * residual * residual,
+                      alpha * (residual - 0.5 * alpha))
+    return weighted_mean(values, weight)
+
+
+def _fair(y, prediction, weight, params):
+    c = first_param(params, ("fair_c",), 1.0)
+    residual = np.abs(np.asarray(y, dtype=np.float64) - prediction) / c
+    return weighted_mean(c * c * (residual - np.log1p(residual)), weight)
+
+
+def _poisson(y, prediction, weight, params):
+    prediction = np.maximum(prediction, 1e-10)  # LightGBM's floor
+    return weighted_mean(prediction - np.asarray(y, dtype=np.float64) * np.log(prediction),
+                         weight)
+
+
+def _mape(y, prediction, weight, params):
+    y = np.asarray(y, dtype=np.float64)
+    return weighted_mean(np.abs(y - prediction) / np.maximum(1.0, np.abs(y)), weight)
+
+
+def _auc(y, prediction, weight, params):
+    return float(roc_auc_score(y, prediction, sample_weight=weight))
+
+
+def _average_precision(y, prediction, weight, params):
+    return float(average_precision_score(y, prediction, sample_weight=weight))
+
+
+# LightGBM's built-in metrics, by the name it reports them under: computed on the response
+# scale (what LightGBM's own metrics see with a built-in objective) for a model trained on a
+# boostobj loss, whose raw scores LightGBM's metrics would read without the start. Each is
+# (value(y, prediction, weight, params), higher is better).
+BUILTIN_METRICS = {
+    "l1": (lambda y, p, w, params: weighted_mean(np.abs(np.asarray(y, np.float64) - p), w),
+           False),
+    "l2": (_l2, False),
+    "rmse": (lambda y, p, w, params: metrics.rmse(y, p, w), False),
+    "quantile": (_quantile, False),
+    "huber": (_huber, False),
+    "fair": (_fair, False),
+    "poisson": (_poisson, False),
+    "mape": (_mape, False),
+    "binary_logloss": (lambda y, p, w, params: metrics.log_loss(y, p, w), False),
+    "binary_error": (lambda y, p, w, params: metrics.error_rate(y, p, w), False),
+    "auc": (_auc, True),
+    "average_precision": (_average_precision, True),
+    "multi_logloss": (lambda y, p, w, params: metrics.log_loss(y, p, w), False),
+    "multi_error": (lambda y, p, w, params: metrics.error_rate(y, p, w), False),
+    "cross_entropy": (lambda y, p, w, params: metrics.log_loss(y, p, w), False),
+}
+
+# LightGBM's aliases of those metric names (its config's ``ParseMetricAlias``).
+METRIC_ALIASES = {
+    "regression_l1": "l1", "mean_absolute_error": "l1", "mae": "l1",
+    "regression": "l2", "regression_l2": "l2", "mean_squared_error": "l2", "mse": "l2",
+    "l2_root": "rmse", "root_mean_squared_error": "rmse",
+    "mean_absolute_percentage_error": "mape",
+    "binary": "binary_logloss",
+    "multiclass": "multi_logloss", "softmax": "multi_logloss",
+    "xentropy": "cross_entropy",
+}
+
+# Metric values that mean "no metric".
+NO_METRIC = ("none", "", "null", "na")
+
+
+def builtin_metric_name(name):
+    """LightGBM's name for a metric given under any of its aliases; None for "none"."""
+    name = str(name).strip().lower()
+    return None if name in NO_METRIC else METRIC_ALIASES.get(name, name)

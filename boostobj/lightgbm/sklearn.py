@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
@@ -30,12 +31,23 @@ from .._boosters.estimators import (
     encode_classes,
     estimator_doc,
     estimator_loss,
+    response,
+    trains_as_builtin,
+    without_loss,
 )
-from .._boosters.options import first_param, refuse
+from .._boosters.options import check_eval_set, check_objective, first_param, refuse
 from .._boosters.renewal import renews_leaves
 from .._boosters.targets import loss_start, thread_count
 from ..losses import get_loss
-from .basic import LINK_OBJECTIVES, METRIC_KEYS, THREAD_KEYS
+from .basic import (
+    BUILTIN_METRICS,
+    LINK_OBJECTIVES,
+    METRIC_KEYS,
+    OBJECTIVE_KEYS,
+    THREAD_KEYS,
+    builtin_metric_name,
+    is_lightgbm_objective,
+)
 from .callback import LightGBMRenewal
 from .engine import check_modes
 
@@ -79,6 +91,14 @@ class _SklearnRankingMetric(SklearnMetric):
         return self.loss.name, self.value(y_true, y_pred, weight, group), False
 
 
+# LightGBM counts a callable's parameters (``inspect.signature``) on every call, which for a
+# callable object is slow (about 60 µs, a tenth of a small fit's round): each class states
+# its signature once.
+for _class in (SklearnObjective, SklearnMetric, _SklearnRankingObjective, _SklearnRankingMetric):
+    _class.__signature__ = inspect.signature(_class.__call__).replace(
+        parameters=list(inspect.signature(_class.__call__).parameters.values())[1:])
+
+
 def sklearn_objective(loss: str | BaseLoss) -> SklearnObjective:
     """The loss as ``lightgbm.LGBMRegressor(objective=...)``: gradients only.
 
@@ -112,6 +132,17 @@ def sklearn_metric(loss: str | BaseLoss) -> SklearnMetric:
     return SklearnMetric(get_loss(loss))
 
 
+# LightGBM's built-in objectives that are a boostobj loss: ``objective=`` (or an alias) may
+# name one beside that loss (``options.check_objective``).
+BUILTIN_TWINS = {
+    **dict.fromkeys(("regression", "regression_l2", "l2", "mean_squared_error", "mse",
+                     "l2_root", "root_mean_squared_error", "rmse"), "squared_error"),
+    **dict.fromkeys(("regression_l1", "l1", "mean_absolute_error", "mae"), "absolute_error"),
+    **{name: name for name in ("huber", "fair", "quantile", "poisson", "gamma", "tweedie")},
+    "binary": "logistic", "multiclass": "softmax", "softmax": "softmax",
+}
+
+
 _FIT_DOC = """{what}
 
         As the parent's ``fit`` (``eval_set``, ``init_score``, ``init_model``, callbacks),
@@ -133,16 +164,19 @@ _FIT_DOC = """{what}
         """
 
 # What the estimators' docstrings say they do not pass on to LightGBM.
-NOT_PASSED = ("``objective`` (set from ``loss``)\n        and ``metric`` (the loss's metric is "
-               "reported)")
+NOT_PASSED = ("``objective`` (and its aliases) is None or the loss's built-in\n"
+              "        twin (``regression`` for ``squared_error``), and built-in ``metric`` "
+              "names\n        are computed by boostobj on the response scale")
 
 
 def booster_params(estimator, params):
     """``params`` without boostobj's ``loss`` and ``renew_leaves`` while LightGBM reads
-    them ("loss" is LightGBM's alias of its objective)."""
+    them ("loss" is LightGBM's alias of its objective: one that names LightGBM's objective,
+    not a boostobj loss, is left for LightGBM, as the parent would read it)."""
     if estimator.__dict__.get("_hide_boostobj_params"):
         for name in ESTIMATOR_PARAMS:
-            params.pop(name, None)
+            if name != "loss" or not is_lightgbm_objective(params.get("loss")):
+                params.pop(name, None)
     return params
 
 
@@ -177,35 +211,103 @@ def hidden_boostobj_params(estimator):
         del estimator._hide_boostobj_params
 
 
-def _eval_pairs(fit_params):
-    """The evaluation sets of LightGBM's ``fit`` arguments as (X, y) pairs, in order."""
-    if fit_params.get("eval_set") is not None:
-        eval_set = fit_params["eval_set"]
-        return [eval_set] if isinstance(eval_set, tuple) else list(eval_set)
-    if fit_params.get("eval_y") is not None:
-        eval_X, eval_y = fit_params.get("eval_X"), fit_params["eval_y"]
-        if not isinstance(eval_y, (tuple, list)):
-            eval_X, eval_y = [eval_X], [eval_y]
-        return list(zip(eval_X, eval_y, strict=True))
-    return []
+def _eval_pairs(caller, fit_params, ranker):
+    """The evaluation sets of LightGBM's ``fit`` arguments as (X, y) pairs, in order, with
+    the parent's errors for malformed ones (a ranker's ``eval_group`` included)."""
+    given = [fit_params.get(name) for name in ("eval_set", "eval_X", "eval_y")]
+    eval_group = fit_params.get("eval_group")
+    if ranker and eval_group is None and any(value is not None for value in given):
+        raise ValueError("eval_group cannot be None if any of eval_set, eval_X, or eval_y "
+                         "are provided")
+    pairs = check_eval_set(caller, lightgbm_model.eval_pairs(*given))
+    if ranker and pairs:
+        if len(eval_group) != len(pairs):
+            raise ValueError(f"Length of eval_group ({len(eval_group)}) not equal to length "
+                             f"of eval_set ({len(pairs)})")
+    return pairs
 
 
-def _builtin_ranking_metrics(caller, loss, params, eval_metric):
-    """A ranker's built-in metrics (``metric=`` or ``fit(eval_metric=)`` strings, such as
-    "ndcg" with ``eval_at``): a ranking loss starts from 0 and renews no leaves, so
-    LightGBM's own metrics see the model's scores. Reported before the loss's metric."""
-    names = []
-    for value in [first_param(params, METRIC_KEYS), eval_metric]:
-        if value is None:
-            continue
-        for item in [value] if isinstance(value, str) or callable(value) else list(value):
+# The metric a parent estimator reports by default for the built-in twin of these losses:
+# reported beside the loss's own (the same quantity), so code reading ``evals_result_["l2"]``
+# keeps working when ``loss="squared_error"`` is added.
+TWIN_METRICS = {"squared_error": "l2", "absolute_error": "l1", "logistic": "binary_logloss",
+                "softmax": "multi_logloss", "poisson": "poisson"}
+
+
+def _split_metrics(caller, loss, params, eval_metric, ranker):
+    """The metrics a fit on a loss reports beside the loss's own, composed as the parent
+    composes them: ``fit(eval_metric=)`` names, then ``metric=`` (any alias) or else the
+    default — ``"ndcg"`` in a ranker, the twin's metric (``TWIN_METRICS``) — and the user's
+    callables. Returns (names, callables, whether ``metric=`` was given)."""
+    names, callables = [], []
+    for item in _as_list(eval_metric):
+        if callable(item):
+            callables.append(item)
+        elif builtin_metric_name(item) is not None:
+            names.append(builtin_metric_name(item))
+    given = first_param(params, METRIC_KEYS)
+    if given is None:
+        default = "ndcg" if ranker else TWIN_METRICS.get(loss.name)
+        base = [] if default is None else [default]
+    else:
+        base = []
+        for item in _as_list(given):
             if callable(item):
-                refuse(caller, loss, "a callable eval_metric", "the loss's own metric is the "
-                       "callable boostobj reports", "pass LightGBM's metric names (ndcg, "
-                       "map with eval_at), or evaluate others on predict's output")
-            if str(item).lower() not in ("none", "", "null", "na") and item not in names:
-                names.append(item)
-    return names
+                callables.append(item)
+            elif builtin_metric_name(item) is not None:
+                base.append(builtin_metric_name(item))
+    names = [name for name in names if name not in base] + base
+    names = list(dict.fromkeys(names))
+    if not ranker:
+        unknown = [name for name in names if name not in BUILTIN_METRICS]
+        if unknown:
+            refuse(caller, loss, f"metric {unknown[0]!r}", "with a loss boostobj computes "
+                   "LightGBM's built-in metrics on the response scale itself, and this one "
+                   f"is not among them ({', '.join(BUILTIN_METRICS)})", "pass a callable "
+                   "eval_metric (it sees the predictions) or evaluate it on predict's output")
+    return names, callables, given is not None
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) or callable(value) else list(value)
+
+
+class _FitMetrics:
+    """The metric callable of a drop-in's fit on a loss: ``(y_true, y_pred, weight, group)
+    -> [(name, value, higher_is_better), ...]``. The loss's own metric first (it stands for
+    the parent's default metric; ``first_metric_only`` stops on it) unless ``metric=``
+    replaced the default, then the built-in names and the user's callables, both on the
+    response scale, as the parent hands them predictions.
+
+    One callable for all, since with renewal each evaluated set's correction is taken once
+    per call (``SklearnMetricBase.raw_score``).
+    """
+
+    def __init__(self, metric, names, callables, classifier, params, loss_first=True):
+        self.metric, self.names, self.callables = metric, names, callables
+        self.classifier, self.params, self.loss_first = classifier, params, loss_first
+
+    def __call__(self, y_true, y_pred, weight, group):
+        loss = self.metric.loss
+        targets, raw_score = self.metric.raw_score(y_true, y_pred, weight, group)
+        own = (loss.name, targets.metric(raw_score), False)
+        results = [own] if self.loss_first else []
+        shown = (response(loss, raw_score, self.classifier) if self.names or self.callables
+                 else None)
+        for name in self.names:
+            value, higher_is_better = BUILTIN_METRICS[name]
+            results.append((name, float(value(y_true, shown, weight, self.params)),
+                            higher_is_better))
+        if not self.loss_first:
+            results.append(own)
+        if self.callables:
+            for function in self.callables:
+                arguments = (y_true, shown, weight, group)
+                result = function(*arguments[:len(inspect.signature(function).parameters)])
+                results.extend(result if isinstance(result, list) else [result])
+        return results
 
 
 def _lookup_data(X):
@@ -219,36 +321,32 @@ def _lookup_data(X):
 def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *,
                   ranker=False, **fit_params):
     """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
-    metric and renewal for the duration of the call."""
+    metric and renewal for the duration of the call; with ``loss=None``, the parent's."""
     caller = f"boostobj.lightgbm.{type(estimator).__name__}.fit"
+    if estimator.loss is None or is_lightgbm_objective(estimator.loss):
+        without_loss(estimator, caller)
+        return parent_fit(X, y, sample_weight=sample_weight, **fit_params)
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
     loss = estimator_loss(estimator.loss, classifier, caller, y, ranker=ranker)
-    if estimator.objective is not None:
-        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
-                         "from loss: pass loss=... instead.")
     params = estimator.get_params()
     for name in ESTIMATOR_PARAMS:
         params.pop(name)
-    eval_metric = fit_params.pop("eval_metric", None)
-    builtin_metrics = []
-    if ranker:
-        builtin_metrics = _builtin_ranking_metrics(caller, loss, params, eval_metric)
-    else:
-        for key in METRIC_KEYS:
-            if str(params.get(key, "none")).lower() not in ("none", "", "null", "na"):
-                refuse(caller, loss, f"{key}={params[key]!r}", "LightGBM's built-in metrics "
-                       "see raw scores without the loss's start", "the loss's own metric is "
-                       "reported; evaluate others on predict's output")
-        if eval_metric is not None:
-            refuse(caller, loss, f"eval_metric={eval_metric!r}", "the loss's own metric is "
-                   "reported and LightGBM's built-in ones see raw scores without its start",
-                   "evaluate other metrics on predict's output")
+    for key in OBJECTIVE_KEYS:
+        if key != "loss":  # LightGBM's alias; here boostobj's own parameter
+            check_objective(caller, loss, params.get(key), BUILTIN_TWINS, option=key)
+    names, callables, metric_given = _split_metrics(
+        caller, loss, params, fit_params.pop("eval_metric", None), ranker)
     params["boosting"] = estimator.boosting_type
     renewal = None
     if not classifier and renews_leaves(loss, estimator.renew_leaves, caller):
         renewal = LightGBMRenewal(loss)
-    check_modes(caller, loss, params, renewal)
+    # The same gradients and start (boost_from_average) as the built-in twin: that trains,
+    # at the parent's cost and in every mode the parent has (dart, rf); the metrics read
+    # its response scale.
+    builtin = not ranker and trains_as_builtin(loss, renewal)
+    if not builtin:
+        check_modes(caller, loss, params, renewal)
     n_classes, labels = None, y
     if classifier:
         _, labels, n_classes = encode_classes(loss, y, caller)
@@ -262,34 +360,45 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
         start = loss_start(loss, labels, weight, n_classes)
     objective, metric = ((_SklearnRankingObjective(loss), _SklearnRankingMetric(loss))
                          if ranker else (SklearnObjective(loss), SklearnMetric(loss)))
+    if builtin:
+        objective = "binary" if classifier else "regression"
+        start = 0.0
+    # The loss's metric is the default one: first, unless metric= replaces the default.
+    fit_metrics = _FitMetrics(metric, [] if ranker else names, callables, classifier, params,
+                              loss_first=not metric_given)
     state = {"_start": start if np.ndim(start) else float(start),
-             "_threads": thread_count(first_param(params, THREAD_KEYS)), "_fit_targets": {}}
-    eval_pairs = _eval_pairs(fit_params)
+             "_threads": thread_count(first_param(params, THREAD_KEYS)), "_fit_targets": {},
+             "_response_scale": builtin}
+    eval_pairs = _eval_pairs(caller, fit_params, ranker)
     if renewal is not None:
         n_rows = renewal.add_estimator_sets(X, y, eval_pairs, _lookup_data)
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
         state.update(_renewal=renewal, _order=EvaluationOrder(
             lightgbm_model.evaluation_order(eval_pairs, X, y), n_rows, "LightGBM"))
-    overrides = {"objective": objective, "metric": builtin_metrics or "None"}
+    overrides = {"objective": objective, "metric": (names if ranker else None) or "None"}
+    for key in METRIC_KEYS[1:]:  # the aliases would override "metric"
+        if key in params:
+            overrides[key] = overrides["metric"]
     if "feature_pre_filter" not in params:
         overrides["feature_pre_filter"] = False
     with (lightgbm_model.temporary_params(estimator, overrides),
           attached([objective, metric], **state)):
         parent_fit(X, y, sample_weight=sample_weight,
-                   eval_metric=metric if eval_pairs else None, **fit_params)
+                   eval_metric=fit_metrics if eval_pairs else None, **fit_params)
     if renewal is not None:
         renewal.finish()  # the last tree, before the start joins the first one
-    return fitted(estimator, loss, start, n_classes, classifier, ranker)
+    return fitted(estimator, loss, start, n_classes, classifier, ranker, builtin)
 
 
-def fitted(estimator, loss, start, n_classes, classifier, ranker=False):
+def fitted(estimator, loss, start, n_classes, classifier, ranker=False, builtin=False):
     """The estimator after LightGBM's fit: the start folded into the first tree, the loss's
-    link recorded in the model (so it predicts on the response scale alone)."""
+    link recorded in the model (so it predicts on the response scale alone); a model
+    trained on the built-in twin has both already."""
     booster = estimator.booster_
     if np.any(start):
         booster = lightgbm_model.add_to_first_iteration(booster, start)
     link_objective = LINK_OBJECTIVES.get(loss.link.name)
-    if link_objective is not None:
+    if link_objective is not None and not builtin:
         booster = lightgbm_model.with_output_link(booster, link_objective.format(K=n_classes))
     lightgbm_model.set_fitted_booster(estimator, booster)
     estimator.loss_ = loss
@@ -348,11 +457,11 @@ class LGBMRanker(lgb.LGBMRanker):
 
     ``fit(X, y, group=..., eval_set=..., eval_group=...)`` as LightGBM's: the loss gets the
     query groups (LightGBM hands a four-argument objective the group sizes), reports its
-    metric on the evaluation sets beside LightGBM's own ranking metrics where asked
-    (``eval_metric="ndcg"``, ``eval_at=(1, 3, 5)``: they see the model's scores, since a
-    ranking loss starts from 0). Row weights must be equal within a group (the group's
-    weight). ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""",
-                            "``objective`` (set from ``loss``)")
+    metric on the evaluation sets after LightGBM's own ranking metrics
+    (``eval_metric="map"``, ``eval_at=(1, 3, 5)``: they see the model's scores, since a
+    ranking loss starts from 0; ``ndcg`` at ``eval_at`` by default, as the parent's). Row
+    weights must be equal within a group (the group's weight). ``predict`` gives the
+    scores.""", "``objective`` is None")
 
     def fit(self, X, y, sample_weight=None, **fit_params) -> LGBMRanker:
         return fit_with_loss(self, super().fit, False, X, y, sample_weight, ranker=True,

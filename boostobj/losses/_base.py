@@ -291,7 +291,9 @@ class BaseLoss:
             raise ValueError(f"{self.name}: y is empty.")
         finite = np.isfinite(y)
         if not finite.all():
-            raise ValueError(f"{self.name}: y must be finite, got {_describe_bad(y, ~finite)}.")
+            # scikit-learn's words for a non-finite input, which its checks look for.
+            raise ValueError(f"{self.name}: y contains NaN, infinity or a value too large "
+                             f"(must be finite), got {_describe_bad(y, ~finite)}.")
         inside = self.target_domain.includes(y)
         if not inside.all():
             raise ValueError(f"{self.name}: y must be {self.target_domain.describe()}, "
@@ -315,7 +317,8 @@ class BaseLoss:
             raise ValueError(f"{self.name}: sample_weight must be finite and >= 0, "
                              f"got {_describe_bad(weight, bad)}.")
         if not weight.any() and not over_workers():
-            raise ValueError(f"{self.name}: sample_weight sums to 0.")
+            raise ValueError(f"{self.name}: sample_weight sums to zero; the loss's start "
+                             "(the weighted optimal constant) needs a positive total weight.")
         return weight
 
     def check_inputs(self, y, raw_score, sample_weight):

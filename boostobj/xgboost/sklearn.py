@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,8 +31,11 @@ from .._boosters.estimators import (
     encode_like,
     estimator_doc,
     estimator_loss,
+    response,
+    trains_as_builtin,
+    without_loss,
 )
-from .._boosters.options import first_param, refuse
+from .._boosters.options import check_eval_set, check_objective, first_param, refuse
 from .._boosters.renewal import renews_leaves
 from .._boosters.targets import loss_start, thread_count
 from ..losses import Groups, get_loss
@@ -95,24 +99,85 @@ def sklearn_metric(loss: str | BaseLoss) -> SklearnMetric:
     return SklearnMetric(get_loss(loss))
 
 
+# XGBoost's built-in objectives that are a boostobj loss: ``objective=`` may name one beside
+# that loss (``options.check_objective``).
+BUILTIN_TWINS = {
+    "reg:squarederror": "squared_error", "reg:absoluteerror": "absolute_error",
+    "reg:quantileerror": "quantile", "reg:pseudohubererror": "pseudo_huber",
+    "count:poisson": "poisson", "reg:gamma": "gamma", "reg:tweedie": "tweedie",
+    "binary:logistic": "logistic", "multi:softprob": "softmax", "multi:softmax": "softmax",
+    "rank:pairwise": "pairwise_logistic:hessian=doubled",
+}
+
+
+class _FitMetrics:
+    """The custom metric of a drop-in's fit (``xgb.train``'s ``custom_metric``): the user's
+    callable ``eval_metric`` on the response scale, as the parent hands it predictions,
+    then the loss's own metric, which early stopping follows (XGBoost stops on the last)."""
+
+    def __init__(self, metric, user_metric, classifier):
+        self.metric, self.user_metric, self.classifier = metric, user_metric, classifier
+
+    def __call__(self, predt, dmatrix):
+        labels, weight = dmatrix.get_label(), dmatrix.get_weight()
+        weight = weight if weight.size else None
+        targets, raw_score = self.metric.raw_score(labels, predt, weight)
+        pairs = []
+        if self.user_metric is not None:
+            shown = response(self.metric.loss, raw_score, self.classifier)
+            value = (self.user_metric(labels, shown) if weight is None else
+                     self.user_metric(labels, shown, sample_weight=weight))
+            pairs.append((self.user_metric.__name__, float(value)))
+        pairs.append((self.metric.loss.name, targets.metric(raw_score)))
+        return pairs
+
+
+def _split_eval_metric(eval_metric):
+    """XGBoost's ``eval_metric`` as (built-in names, the callable or None), with the
+    parent's errors for a wrong type and for more than one callable."""
+    if eval_metric is None:
+        return [], None
+    if callable(eval_metric):
+        return [], eval_metric
+    if isinstance(eval_metric, str):
+        return [eval_metric], None
+    if not isinstance(eval_metric, collections.abc.Sequence):
+        raise TypeError(f"Invalid type for the `eval_metric`: {type(eval_metric)}")
+    names, user_metric = [], None
+    for item in eval_metric:
+        if callable(item):
+            if user_metric is not None:
+                raise NotImplementedError("Using multiple custom metrics is not yet "
+                                          "supported.")
+            user_metric = item
+        elif isinstance(item, str):
+            names.append(item)
+        else:
+            raise TypeError(f"Invalid type for the `eval_metric`: {type(item)}")
+    return names, user_metric
+
+
 def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None,
                   base_margin=None, eval_set=None, xgb_model=None, **fit_params):
     """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
-    metric and renewal for the duration of the call."""
+    metric and renewal for the duration of the call; with ``loss=None``, the parent's."""
     caller = f"boostobj.xgboost.{type(estimator).__name__}.fit"
+    if estimator.loss is None:
+        without_loss(estimator, caller)
+        if classifier:
+            estimator._boostobj_classes = None
+        return parent_fit(X, y, sample_weight=sample_weight, base_margin=base_margin,
+                          eval_set=eval_set, xgb_model=xgb_model, **fit_params)
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
     loss = estimator_loss(estimator.loss, classifier, caller, y)
-    default_objective = "binary:logistic" if classifier else "reg:squarederror"
-    if estimator.objective not in (None, default_objective):
-        raise ValueError(f"{caller}: objective={estimator.objective!r}; the objective is set "
-                         "from loss: pass loss=... instead.")
+    check_objective(caller, loss, _given_objective(estimator, classifier), BUILTIN_TWINS)
     params = estimator.get_xgb_params()
     renewal = None
     if not classifier and renews_leaves(loss, estimator.renew_leaves, caller):
         renewal = XGBoostRenewal(loss)
     check_modes(caller, loss, params, renewal)
-    eval_set = list(eval_set or [])
+    eval_set = check_eval_set(caller, eval_set)
     labels, eval_labels, n_classes = y, [eval_y for _, eval_y in eval_set], None
     if classifier:
         classes, labels, n_classes = encode_classes(loss, y, caller)
@@ -121,8 +186,8 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
     training_objective = ("multi:softprob" if n_classes and n_classes > 2 else
                           "binary:logistic" if classifier else "reg:squarederror")
     metric = SklearnMetric(loss)
-    eval_metric = _eval_metrics(caller, loss, estimator.eval_metric, metric, renewal,
-                                training_objective)
+    builtin_metrics, user_metric = _split_eval_metric(estimator.eval_metric)
+    _check_builtin_metrics(caller, loss, builtin_metrics, renewal, training_objective)
     base_score = estimator.base_score
     if base_score is None and base_margin is None:
         if xgb_model is not None:
@@ -136,6 +201,11 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
                       else [float(v) for v in base_score])
     objective = SklearnObjective(loss)
     state = {"_threads": thread_count(first_param(params, THREAD_KEYS)), "_fit_targets": {}}
+    if trains_as_builtin(loss, renewal):
+        # The same gradients as the built-in twin: train that, at the parent's cost (the
+        # start is still the loss's, as base_score; the metric reads the response scale).
+        objective = training_objective
+        state["_response_scale"] = True
     callbacks = estimator.callbacks
     if renewal is not None:
         n_rows = renewal.add_estimator_sets(X, y, eval_set, _lookup_dmatrix(estimator))
@@ -147,9 +217,14 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
     saved = {name: getattr(estimator, name) for name in ("objective", "eval_metric",
                                                           "base_score", "callbacks")}
     try:
-        vars(estimator).update(objective=objective, eval_metric=eval_metric,
-                               base_score=base_score, callbacks=callbacks)
-        if not isinstance(eval_metric, list):  # the loss's metric alone
+        vars(estimator).update(objective=objective, eval_metric=builtin_metrics or None,
+                               base_score=base_score, callbacks=callbacks,
+                               _boostobj_metric=_FitMetrics(metric, user_metric, classifier))
+        # XGBoost's default metric sees the right scores where the loss is the training
+        # objective's twin (rmse beside squared_error, as the parent reports it); otherwise
+        # the loss's metric (and the user's callable) stands alone.
+        twin = BUILTIN_TWINS.get(training_objective) == loss.name and renewal is None
+        if not builtin_metrics and not twin:
             estimator._boostobj_fit_params = {"disable_default_eval_metric": 1}
         if classifier:
             estimator._boostobj_classes = None
@@ -158,7 +233,8 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
                        eval_set=fit_set or None, xgb_model=xgb_model, **fit_params)
     finally:
         vars(estimator).update(saved)
-        vars(estimator).pop("_boostobj_fit_params", None)
+        for name in ("_boostobj_fit_params", "_boostobj_metric"):
+            vars(estimator).pop(name, None)
     booster = estimator.get_booster()
     if renewal is not None:
         booster = renewal.apply(booster)
@@ -172,24 +248,34 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
     return estimator
 
 
-def _eval_metrics(caller, loss, eval_metric, metric, renewal, training_objective):
-    """The loss's metric, after the user's built-in ones where those see correct scores."""
-    if eval_metric is None:
-        return metric
-    given = ([eval_metric] if isinstance(eval_metric, str) or callable(eval_metric)
-             else list(eval_metric))
-    if any(callable(item) for item in given):
-        refuse(caller, loss, "a callable eval_metric", "XGBoost takes one custom metric, "
-               "and the loss's own is it", "evaluate other metrics on predict's output")
+def _given_objective(estimator, classifier):
+    """The ``objective`` the user gave: None where it is the parent's default."""
+    default = "binary:logistic" if classifier else "reg:squarederror"
+    return None if estimator.objective == default else estimator.objective
+
+
+def _check_builtin_metrics(caller, loss, names, renewal, training_objective):
+    """Refuse XGBoost's built-in metrics where they would not see the model's scores."""
+    if not names:
+        return
     link = {"reg:squarederror": "identity", "binary:logistic": "logit",
             "multi:softprob": "softmax"}[training_objective]
     if renewal is not None or loss.link.name != link:
         why = ("XGBoost's built-in metrics would not see the renewed leaves" if renewal
                else f"XGBoost's built-in metrics would see {link} scores where the loss's "
                     f"link is {loss.link.name}")
-        refuse(caller, loss, f"eval_metric={eval_metric!r}", why, "the loss's own metric is "
-               "reported; evaluate others on predict's output")
-    return [*given, metric]
+        shown = names[0] if len(names) == 1 else names
+        refuse(caller, loss, f"eval_metric={shown!r}", why, "the loss's own metric is "
+               "reported; pass a callable eval_metric (it sees the predictions) or evaluate "
+               "others on predict's output")
+
+
+def _default_ranking_metric(params):
+    """The metric XGBoost's ranker reports by default: NDCG, truncated at
+    ``lambdarank_num_pair_per_sample`` (32 where unset) unless pairs are sampled by mean."""
+    if params.get("lambdarank_pair_method") == "mean":
+        return "ndcg"
+    return f"ndcg@{params.get('lambdarank_num_pair_per_sample') or 32}"
 
 
 def _lookup_dmatrix(estimator):
@@ -210,17 +296,44 @@ def drop_in(cls):
         """XGBoost's parameters, without boostobj's ``loss`` and ``renew_leaves``."""
         return booster_params(self, super(cls, self).get_xgb_params())
 
-    get_xgb_params.__qualname__ = f"{cls.__qualname__}.get_xgb_params"
-    cls.get_xgb_params = get_xgb_params
+    def _configure_fit(self, booster, params, feature_weights):
+        return xgboost_model.configured_fit(
+            super(cls, self)._configure_fit(booster, params, feature_weights),
+            self.__dict__.get("_boostobj_metric"))
+
+    def set_params(self, **params: Any) -> cls:
+        """Set the estimator's parameters, as the parent does; a model fitted on a loss
+        keeps the objective it was trained with (the parent pushes its own default into
+        the fitted booster)."""
+        self._boostobj_setting_params = True
+        try:
+            return super(cls, self).set_params(**params)
+        finally:
+            del self._boostobj_setting_params
+
+    def _doc_link_template(self):
+        # scikit-learn's HTML repr links to the parent's documentation of its parameters.
+        return super(cls, self)._doc_link_template.replace(f"#{cls.__module__}.", "#xgboost.")
+
+    for method in (get_xgb_params, _configure_fit, set_params, _doc_link_template):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
+    cls._doc_link_template = property(_doc_link_template)
+    cls._doc_link_module = "boostobj"
+    cls.fit = xgboost_model.deprecate_positional_args(cls.fit)
     return add_boostobj_parameters(cls)
 
 
 def booster_params(estimator, params):
     """The booster's parameters of a drop-in estimator: without boostobj's own, with what
-    ``fit`` sets for its duration."""
+    ``fit`` sets for its duration; while ``set_params`` pushes them into a model fitted on a
+    loss, without the objective (the model's is the loss's link)."""
     params.update(estimator.__dict__.get("_boostobj_fit_params", {}))
     for name in ESTIMATOR_PARAMS:
         params.pop(name, None)
+    if (estimator.__dict__.get("_boostobj_setting_params")
+            and estimator.__dict__.get("loss_") is not None):
+        params.pop("objective", None)
     return params
 
 
@@ -281,8 +394,9 @@ class XGBClassifier(xgb.XGBClassifier):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # A boostobj classification loss has one label per row: no multilabel targets.
-        tags.classifier_tags.multi_label = False
+        if self.loss is not None:
+            # A boostobj classification loss has one label per row: no multilabel targets.
+            tags.classifier_tags.multi_label = False
         return tags
 
     @property
@@ -308,14 +422,24 @@ class XGBClassifier(xgb.XGBClassifier):
 
     def predict_proba(self, X, validate_features=True, base_margin=None,
                       iteration_range=None) -> np.ndarray:
-        """(n, K) class probabilities of the loss (σ(margin) for a margin loss)."""
+        """(n, K) class probabilities of the loss (σ(margin) for a margin loss); the
+        parent's where no loss was trained."""
+        if self.__dict__.get("loss_") is None:
+            return super().predict_proba(X, validate_features=validate_features,
+                                         base_margin=base_margin,
+                                         iteration_range=iteration_range)
         margin = super().predict(X, output_margin=True, validate_features=validate_features,
                                  base_margin=base_margin, iteration_range=iteration_range)
         return class_probabilities(self.loss_, margin)
 
     def predict(self, X, *, output_margin=False, validate_features=True, base_margin=None,
                 iteration_range=None) -> np.ndarray:
-        """The most probable class label of each row (the margins with ``output_margin``)."""
+        """The most probable class label of each row (the margins with ``output_margin``);
+        the parent's where no loss was trained."""
+        if output_margin or self.__dict__.get("loss_") is None:
+            return super().predict(X, output_margin=output_margin,
+                                   validate_features=validate_features,
+                                   base_margin=base_margin, iteration_range=iteration_range)
         if output_margin:
             return super().predict(X, output_margin=True, validate_features=validate_features,
                                    base_margin=base_margin, iteration_range=iteration_range)
@@ -357,21 +481,32 @@ class XGBRanker(xgb.XGBRanker):
             ranking loss, or ``renew_leaves=True``.
         """
         caller = "boostobj.xgboost.XGBRanker.fit"
+        if self.loss is None:
+            without_loss(self, caller)
+            return super().fit(X, y, group=group, qid=qid, sample_weight=sample_weight,
+                               base_margin=base_margin, eval_set=eval_set,
+                               eval_group=eval_group, eval_qid=eval_qid, verbose=verbose,
+                               xgb_model=xgb_model,
+                               sample_weight_eval_set=sample_weight_eval_set,
+                               base_margin_eval_set=base_margin_eval_set,
+                               feature_weights=feature_weights)
         if y is None:
             raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
         loss = estimator_loss(self.loss, False, caller, y, ranker=True)
         renews_leaves(loss, self.renew_leaves, caller)  # refuses renew_leaves=True
-        if self.objective not in (None, "rank:ndcg"):
-            raise ValueError(f"{caller}: objective={self.objective!r}; the objective is set "
-                             "from loss: pass loss=... instead.")
+        check_objective(caller, loss, None if self.objective == "rank:ndcg" else
+                        self.objective, BUILTIN_TWINS)
         params = self.get_xgb_params()
         params.pop("objective", None)
         if callable(self.eval_metric) or (isinstance(self.eval_metric, (list, tuple)) and
                                           any(callable(item) for item in self.eval_metric)):
-            refuse(caller, loss, "a callable eval_metric", "XGBoost takes one custom metric, "
-                   "and the loss's own is it", "pass XGBoost's metric names (ndcg@5, map@5)")
-        if self.eval_metric is not None:
-            params["eval_metric"] = self.eval_metric
+            refuse(caller, loss, "a callable eval_metric", "the ranker trains through "
+                   "boostobj.xgboost.train, whose custom metric is the loss's own",
+                   "pass XGBoost's metric names (ndcg@5, map@5)")
+        # XGBoost's own ranking metrics see the model's scores (a ranking loss starts from 0
+        # and renews no leaves): by default the parent's, NDCG at its pair truncation.
+        params["eval_metric"] = (self.eval_metric if self.eval_metric is not None
+                                 else _default_ranking_metric(params))
         dtrain = self._ranking_dmatrix(X, y, group, qid, sample_weight, base_margin, caller)
         if feature_weights is not None:
             dtrain.set_info(feature_weights=feature_weights)

@@ -95,3 +95,12 @@ def test_robust_sinc_benchmark_runs(tmp_path):
     ours = two_sided[("lightgbm", "huber", 1.0)]["rmse"][0]
     assert ours == pytest.approx(two_sided[("lightgbm", "huber", 1000.0)]["rmse"][0], rel=1e-6)
     assert ours < two_sided[("lightgbm", "squared_error", 1.0)]["rmse"][0]
+
+
+def test_drop_in_fits_benchmark_runs_at_small_size(capsys):
+    import drop_in_fits
+
+    drop_in_fits.main(["--rows", "60", "--rounds", "3", "--repeats", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| XGB")
+            or line.startswith("| LGBM")]
+    assert len(rows) == 20 and all(float(row.split("|")[4]) > 0 for row in rows)

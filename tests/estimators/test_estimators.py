@@ -161,9 +161,10 @@ def test_classifiers_take_any_labels(booster, labels):
     code = np.digitize(X[:, 0] + 0.3 * rng.normal(size=500),
                        [0.0] if len(labels) == 2 else [-0.5, 0.5])
     y = np.asarray(labels, dtype=object if isinstance(labels[0], str) else None)[code]
-    model = CLASSIFIERS[booster]().fit(X, y)
+    loss = "logistic" if len(labels) == 2 else "softmax"
+    model = CLASSIFIERS[booster](loss=loss).fit(X, y)
     np.testing.assert_array_equal(model.classes_, np.unique(y))
-    assert model.loss_.name == ("logistic" if len(labels) == 2 else "softmax")
+    assert model.loss_.name == loss
     probability = model.predict_proba(X)
     assert probability.shape == (500, len(labels))
     np.testing.assert_allclose(probability.sum(axis=1), 1.0, rtol=1e-6)
@@ -266,14 +267,17 @@ def test_lightgbm_trains_on_small_data_like_the_builtin(n_rows):
 
 def test_the_estimators_refuse_an_objective_and_wrong_loss_kinds():
     X, y = offset_data(100)
-    with pytest.raises(ValueError, match=r"objective='huber'.*pass loss=\.\.\. instead"):
-        bl.LGBMRegressor(objective="huber").fit(X, y)
-    with pytest.raises(ValueError, match=r"objective='reg:pseudohubererror'.*pass loss="):
-        bx.XGBRegressor(objective="reg:pseudohubererror").fit(X, y)
+    with pytest.raises(ValueError, match=r"objective='huber' conflicts with "
+                                         r"loss='squared_error'.*or pass loss=None"):
+        bl.LGBMRegressor(loss="squared_error", objective="huber").fit(X, y)
+    with pytest.raises(ValueError, match=r"objective='reg:pseudohubererror' conflicts with "
+                                         r"loss='huber:delta=auto'"):
+        bx.XGBRegressor(loss="huber", objective="reg:pseudohubererror").fit(X, y)
     with pytest.raises(ValueError, match=r"requires y to be passed"):
-        bx.XGBRegressor().fit(X, None)
-    with pytest.raises(ValueError, match=r"metric='l1' with loss 'huber:delta=auto'.*own metric"):
-        bl.LGBMRegressor(loss="huber", metric="l1").fit(X, y)
+        bx.XGBRegressor(loss="squared_error").fit(X, None)
+    with pytest.raises(ValueError, match=r"metric 'gamma_deviance' with loss 'huber:delta=auto'"
+                                         r".*pass a callable eval_metric"):
+        bl.LGBMRegressor(loss="huber", metric="gamma_deviance").fit(X, y)
     with pytest.raises(ValueError,
                        match=r"eval_metric='mae' with loss 'huber:delta=auto'.*renewed"):
         bx.XGBRegressor(loss="huber", eval_metric="mae").fit(X, y)

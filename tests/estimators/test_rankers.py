@@ -13,7 +13,8 @@ import boostobj.xgboost as bx
 from boostobj import metrics
 
 
-@pytest.mark.parametrize("spec", [None, "pairwise_logistic", "pairwise_hinge:margin=2"])
+@pytest.mark.parametrize("spec", ["listwise_softmax", "pairwise_logistic",
+                                  "pairwise_hinge:margin=2"])
 def test_lightgbm_ranker_reports_the_loss_beside_lightgbms_ndcg(spec, tmp_path):
     X, y, sizes = ranking_data(150)
     Xv, yv, sv = ranking_data(50, seed=1)
@@ -31,7 +32,7 @@ def test_lightgbm_ranker_reports_the_loss_beside_lightgbms_ndcg(spec, tmp_path):
     np.testing.assert_allclose(pickle.loads(pickle.dumps(model)).predict(Xv), scores)
 
 
-@pytest.mark.parametrize("spec", [None, "pairwise_logistic", "pairwise_hinge"])
+@pytest.mark.parametrize("spec", ["listwise_softmax", "pairwise_logistic", "pairwise_hinge"])
 def test_xgboost_ranker_takes_a_custom_ranking_loss(spec, tmp_path):
     X, y, sizes = ranking_data(150)
     Xv, yv, sv = ranking_data(50, seed=1)
@@ -57,21 +58,21 @@ def test_xgboost_ranker_reads_qid_and_per_group_weights():
     X, y, sizes = ranking_data(60)
     qid = np.repeat(np.arange(sizes.size) * 10, sizes)
     frame = pandas.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]).assign(qid=qid)
-    by_column = bx.XGBRanker(n_estimators=5).fit(frame, y)
-    by_qid = bx.XGBRanker(n_estimators=5).fit(X, y, qid=qid)
-    by_group = bx.XGBRanker(n_estimators=5).fit(X, y, group=sizes)
+    by_column = bx.XGBRanker(loss="listwise_softmax", n_estimators=5).fit(frame, y)
+    by_qid = bx.XGBRanker(loss="listwise_softmax", n_estimators=5).fit(X, y, qid=qid)
+    by_group = bx.XGBRanker(loss="listwise_softmax", n_estimators=5).fit(X, y, group=sizes)
     np.testing.assert_allclose(by_column.predict(frame), by_group.predict(X), rtol=1e-6)
     np.testing.assert_allclose(by_qid.predict(X), by_group.predict(X), rtol=1e-6)
-    weighted = bx.XGBRanker(n_estimators=5).fit(X, y, group=sizes,
+    weighted = bx.XGBRanker(loss="listwise_softmax", n_estimators=5).fit(X, y, group=sizes,
                                                 sample_weight=np.linspace(0.5, 2, sizes.size))
     assert not np.allclose(weighted.predict(X), by_group.predict(X))
     with pytest.raises(ValueError, match="rows of each query must be contiguous"):
-        bx.XGBRanker().fit(X, y, qid=np.roll(qid, 3))
+        bx.XGBRanker(loss="listwise_softmax").fit(X, y, qid=np.roll(qid, 3))
     with pytest.raises(ValueError, match="a ranker needs query groups"):
-        bx.XGBRanker().fit(X, y)
+        bx.XGBRanker(loss="listwise_softmax").fit(X, y)
     with pytest.raises(ValueError, match=f"sample_weight has {y.size} values for {sizes.size} "
                                          "query groups"):
-        bx.XGBRanker().fit(X, y, group=sizes, sample_weight=np.ones(y.size))
+        bx.XGBRanker(loss="listwise_softmax").fit(X, y, group=sizes, sample_weight=np.ones(y.size))
 
 
 def test_rankers_refuse_other_losses_and_estimators_refuse_ranking_losses():
@@ -84,5 +85,9 @@ def test_rankers_refuse_other_losses_and_estimators_refuse_ranking_losses():
         bx.XGBRegressor(loss="pairwise_logistic").fit(X, y)
     with pytest.raises(ValueError, match="is a ranking loss over query groups; use the ranker"):
         bl.LGBMRegressor(loss="listwise_softmax").fit(X, y)
-    with pytest.raises(ValueError, match="objective='rank:pairwise'; the objective is set"):
-        bx.XGBRanker(objective="rank:pairwise").fit(X, y, group=sizes)
+    with pytest.raises(ValueError, match="objective='rank:pairwise' conflicts with "
+                                         "loss='listwise_softmax.*': with a loss the model trains the loss"):
+        bx.XGBRanker(loss="listwise_softmax", objective="rank:pairwise").fit(X, y, group=sizes)
+    # The loss's exact built-in twin is accepted.
+    bx.XGBRanker(loss="pairwise_logistic:hessian=doubled", objective="rank:pairwise",
+                 n_estimators=2).fit(X, y, group=sizes)

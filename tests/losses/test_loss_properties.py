@@ -239,8 +239,10 @@ def test_bad_parameters(spec, message):
     ("poisson", [1.0, -2.0], r"poisson: y must be >= 0, got -2.0 at index 1"),
     ("gamma", [1.0, 0.0], r"gamma: y must be > 0, got 0.0 at index 1"),
     ("tweedie", [-1.0, 1.0], r"tweedie: y must be >= 0, got -1.0 at index 0"),
-    ("squared_error", [1.0, np.nan], r"squared_error: y must be finite, got nan at index 1"),
-    ("huber", [np.inf, 1.0], r"huber: y must be finite, got inf at index 0"),
+    ("squared_error", [1.0, np.nan], (r"squared_error: y contains NaN, infinity or a value too large "
+      r"\(must be finite\), got nan at index 1")),
+    ("huber", [np.inf, 1.0], (r"huber: y contains NaN, infinity or a value too large "
+      r"\(must be finite\), got inf at index 0")),
 ])
 def test_bad_targets_name_loss_and_value(name, y, message):
     loss = boostobj.get_loss(name)
@@ -256,7 +258,7 @@ def test_bad_weights_and_lengths():
         loss.init_score(np.zeros(2), np.ones(3))
     with pytest.raises(ValueError, match=r"squared_error: raw_score has 1 values but y has 2"):
         loss.loss(np.zeros(2), np.zeros(1))
-    with pytest.raises(ValueError, match=r"squared_error: sample_weight sums to 0"):
+    with pytest.raises(ValueError, match=r"squared_error: sample_weight sums to zero"):
         loss.init_score(np.zeros(2), np.zeros(2))
 
 
