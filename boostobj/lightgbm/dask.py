@@ -28,9 +28,10 @@ from lightgbm import dask as lgb_dask
 from .._boosters import lightgbm_model
 from .._boosters.collective import start_over_workers
 from .._boosters.dask_collections import class_labels, encode_classes_of
-from .._boosters.estimators import estimator_doc, estimator_loss
+from .._boosters.estimators import estimator_doc, estimator_loss, without_loss
 from .._boosters.options import refuse
 from .._boosters.renewal import renews_leaves
+from .basic import is_lightgbm_objective
 from .engine import check_modes
 from .sklearn import NOT_PASSED, SklearnObjective, drop_in, fitted, hidden_boostobj_params
 
@@ -86,6 +87,10 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
     """The dask estimators' ``fit``: the start over every partition as ``init_score``,
     LightGBM's own dask training with the loss's objective, then the start folded in."""
     caller = f"boostobj.lightgbm.{type(estimator).__name__}.fit"
+    if estimator.loss is None or is_lightgbm_objective(estimator.loss):
+        without_loss(estimator, caller)  # the parent's fit, exactly
+        return parent_fit(X, y, sample_weight=sample_weight, init_score=init_score,
+                          **fit_params)
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
     classes = class_labels(y) if classifier else None

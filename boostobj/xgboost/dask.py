@@ -29,6 +29,7 @@ from .._boosters.estimators import (
     class_probabilities,
     estimator_doc,
     estimator_loss,
+    without_loss,
 )
 from .._boosters.options import refuse
 from ..losses import MulticlassLoss, get_loss
@@ -266,7 +267,15 @@ class DaskXGBRegressor(xgb_dask.DaskXGBRegressor):
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
             xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
             feature_weights=None) -> DaskXGBRegressor:
-        """Train on the dask collections through ``dask_train``; returns ``self``."""
+        """Train on the dask collections through ``dask_train``; returns ``self``
+        (``loss=None``: the parent's ``fit``)."""
+        if self.loss is None:
+            without_loss(self, "boostobj.xgboost.DaskXGBRegressor.fit")
+            return super().fit(X, y, sample_weight=sample_weight, base_margin=base_margin,
+                               eval_set=eval_set, verbose=verbose, xgb_model=xgb_model,
+                               sample_weight_eval_set=sample_weight_eval_set,
+                               base_margin_eval_set=base_margin_eval_set,
+                               feature_weights=feature_weights)
         return _fit(self, False, X, y, sample_weight=sample_weight, base_margin=base_margin,
                     eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set,
                     base_margin_eval_set=base_margin_eval_set, verbose=verbose,
@@ -286,6 +295,11 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
         classes = self.__dict__.get("_boostobj_classes")
         return np.arange(self.n_classes_) if classes is None else classes
 
+    @classes_.setter
+    def classes_(self, classes):
+        # The parent's fit (loss=None) sets the classes it found.
+        self._boostobj_classes = classes
+
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None, verbose=True,
             xgb_model=None, sample_weight_eval_set=None, base_margin_eval_set=None,
             feature_weights=None) -> DaskXGBClassifier:
@@ -294,6 +308,14 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
         if self.renew_leaves:
             raise ValueError(f"boostobj.xgboost.DaskXGBClassifier.fit: renew_leaves="
                              f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
+        if self.loss is None:  # the parent's fit, exactly
+            without_loss(self, "boostobj.xgboost.DaskXGBClassifier.fit")
+            self._boostobj_classes = None
+            return super().fit(X, y, sample_weight=sample_weight, base_margin=base_margin,
+                               eval_set=eval_set, verbose=verbose, xgb_model=xgb_model,
+                               sample_weight_eval_set=sample_weight_eval_set,
+                               base_margin_eval_set=base_margin_eval_set,
+                               feature_weights=feature_weights)
         return _fit(self, True, X, y, sample_weight=sample_weight, base_margin=base_margin,
                     eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set,
                     base_margin_eval_set=base_margin_eval_set, verbose=verbose,
@@ -304,7 +326,12 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
         return xgb_dask.DaskXGBRegressor.predict(self, X, output_margin=True, **options)
 
     def predict_proba(self, X, validate_features=True, base_margin=None, iteration_range=None):
-        """(n, K) class probabilities of the loss, a dask array."""
+        """(n, K) class probabilities of the loss, a dask array (the parent's without a
+        loss)."""
+        if self.__dict__.get("loss_") is None:
+            return super().predict_proba(X, validate_features=validate_features,
+                                         base_margin=base_margin,
+                                         iteration_range=iteration_range)
         margin = self._margin(X, validate_features=validate_features, base_margin=base_margin,
                               iteration_range=iteration_range)
         loss, n_classes = self.loss_, self.n_classes_
@@ -316,6 +343,8 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
         ``output_margin``)."""
         options = {"validate_features": validate_features, "base_margin": base_margin,
                    "iteration_range": iteration_range}
+        if self.__dict__.get("loss_") is None:
+            return super().predict(X, output_margin=output_margin, **options)
         if output_margin:
             return self._margin(X, **options)
         classes = self.classes_
@@ -332,7 +361,7 @@ class DaskXGBRanker(xgb_dask.DaskXGBRanker):
     Every query group must lie within one partition (checked: ``ValueError`` otherwise);
     weights are one per group, as XGBoost's rankers take them. The loss's metric over every
     group is reported (``evals_result()``) and ``early_stopping_rounds`` follows it;
-    ``predict`` gives the scores. ``loss=None`` is ``listwise_softmax``.""")
+    ``predict`` gives the scores.""")
 
     def fit(self, X, y, *, qid, sample_weight=None, base_margin=None, eval_set=None,
             eval_qid=None, sample_weight_eval_set=None, base_margin_eval_set=None,
@@ -340,6 +369,13 @@ class DaskXGBRanker(xgb_dask.DaskXGBRanker):
         """Train on the dask collections over the query groups ``qid`` (each within one
         partition) through ``dask_train``; returns ``self``."""
         caller = "boostobj.xgboost.DaskXGBRanker.fit"
+        if self.loss is None:  # the parent's fit, exactly
+            without_loss(self, caller)
+            return super().fit(X, y, qid=qid, sample_weight=sample_weight,
+                               base_margin=base_margin, eval_set=eval_set, eval_qid=eval_qid,
+                               sample_weight_eval_set=sample_weight_eval_set,
+                               base_margin_eval_set=base_margin_eval_set, verbose=verbose,
+                               xgb_model=xgb_model, feature_weights=feature_weights)
         loss = estimator_loss(self.loss, False, caller, y, ranker=True)
         _check_objective(caller, self, "rank:ndcg")
         params = self.get_xgb_params()

@@ -372,7 +372,7 @@ def test_ranker_refuses_groups_cut_by_partitions_and_trains_on_whole_ones(client
     X = rng.normal(size=(qid.size, 4))
     y = np.clip(np.round(X[:, 0] + rng.normal(scale=0.5, size=qid.size)), 0, 3)
     cut = int(np.cumsum(sizes)[30])
-    ranker = bx.DaskXGBRanker(n_estimators=5, max_depth=3)
+    ranker = bx.DaskXGBRanker(loss="listwise_softmax", n_estimators=5, max_depth=3)
     ranker.client = client
     X_d, y_d, q_d = on_workers(client, X, y, qid, rows=(cut + 3, qid.size - cut - 3))
     with pytest.raises(ValueError, match=r"query ids \[31.0\] lie in more than one partition"):
@@ -407,3 +407,28 @@ def test_lightgbm_multiclass_on_a_dataframe_with_a_categorical_column(client):
     model.fit(frame_d, labels_d, sample_weight=weight_d)
     assert list(model.classes_) == ["low", "mid", "top"]
     assert np.mean(model.predict(frame_d).compute() == labels) > 0.6
+
+
+def test_dask_estimators_without_a_loss_are_the_parents(client):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 3))
+    y = X[:, 0] + 0.3 * rng.normal(size=400)
+    X_d, y_d = on_workers(client, X, y, rows=(200, 200))
+    labels = (y > 0).astype(int)
+    _, b_d = on_workers(client, X, labels, rows=(200, 200))
+    import lightgbm as lgb
+
+    import boostobj.lightgbm as bl
+
+    pairs = [(bx.DaskXGBRegressor, xgb.dask.DaskXGBRegressor, y_d),
+             (bx.DaskXGBClassifier, xgb.dask.DaskXGBClassifier, b_d)]
+    for ours_class, parent_class, target in pairs:
+        ours, parent = ours_class(n_estimators=4), parent_class(n_estimators=4)
+        ours.client = parent.client = client
+        ours.fit(X_d, target)
+        parent.fit(X_d, target)
+        assert ours.loss_ is None
+        np.testing.assert_allclose(ours.predict(X_d).compute(), parent.predict(X_d).compute())
+    model = bl.DaskLGBMRegressor(n_estimators=4, verbose=-1, client=client).fit(X_d, y_d)
+    assert model.loss_ is None and model.objective_ == "regression"
+    assert isinstance(model.to_local(), lgb.LGBMRegressor)
