@@ -458,10 +458,10 @@ class XGBRanker(xgb.XGBRanker):
     ``fit(X, y, group=|qid=, sample_weight=, eval_set=, eval_group=|eval_qid=)`` as
     XGBoost's (a ``qid`` column of a DataFrame counts as ``qid``; weights are one per
     group). The loss's metric is reported on ``eval_set`` (``evals_result()``) after
-    XGBoost's own ranking metrics where ``eval_metric`` names them ("ndcg@5", "map@5":
-    they see the model's scores, since a ranking loss starts from 0);
-    ``early_stopping_rounds`` follows the loss's metric. ``predict`` gives the scores.
-    ``loss=None`` is ``listwise_softmax``.""")
+    XGBoost's own ranking metrics: those ``eval_metric`` names ("ndcg@5", "map@5"), by
+    default the parent's NDCG (they see the model's scores, since a ranking loss starts
+    from 0); ``early_stopping_rounds`` follows the loss's metric. ``predict`` gives the
+    scores.""")
 
     def fit(self, X, y, *, group=None, qid=None, sample_weight=None, base_margin=None,
             eval_set=None, eval_group=None, eval_qid=None, verbose=False, xgb_model=None,
