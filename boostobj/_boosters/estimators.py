@@ -245,6 +245,9 @@ class SklearnMetricBase:
     _renewal = None
     _start = 0.0
     _order = None
+    # Set where the booster trains its own twin objective and hands the metric predictions
+    # on that objective's response scale (``trains_as_builtin``).
+    _response_scale = False
 
     def __init__(self, loss, extra_metrics=None):
         self.loss = loss  # resolved: a loss instance (``sklearn_metric`` resolves a spec)
@@ -257,10 +260,6 @@ class SklearnMetricBase:
         """
         targets, raw_score = self.raw_score(y_true, y_pred, weight, group)
         return targets.metric(raw_score)
-
-    # Set where the booster trains its own twin objective and hands the metric predictions
-    # on that objective's response scale (``trains_as_builtin``).
-    _response_scale = False
 
     def raw_score(self, y_true, y_pred, weight, group=None):
         """The checked targets and the model's raw score of the evaluated set: the

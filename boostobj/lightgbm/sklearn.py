@@ -94,9 +94,15 @@ class _SklearnRankingMetric(SklearnMetric):
 # LightGBM counts a callable's parameters (``inspect.signature``) on every call, which for a
 # callable object is slow (about 60 µs, a tenth of a small fit's round): each class states
 # its signature once.
+def _state_signature(cls):
+    """Give ``cls`` the signature of its instances' ``__call__`` (without ``self``)."""
+    call = inspect.signature(cls.__call__)
+    cls.__signature__ = call.replace(parameters=list(call.parameters.values())[1:])
+    return cls
+
+
 for _class in (SklearnObjective, SklearnMetric, _SklearnRankingObjective, _SklearnRankingMetric):
-    _class.__signature__ = inspect.signature(_class.__call__).replace(
-        parameters=list(inspect.signature(_class.__call__).parameters.values())[1:])
+    _state_signature(_class)
 
 
 def sklearn_objective(loss: str | BaseLoss) -> SklearnObjective:
@@ -220,10 +226,9 @@ def _eval_pairs(caller, fit_params, ranker):
         raise ValueError("eval_group cannot be None if any of eval_set, eval_X, or eval_y "
                          "are provided")
     pairs = check_eval_set(caller, lightgbm_model.eval_pairs(*given))
-    if ranker and pairs:
-        if len(eval_group) != len(pairs):
-            raise ValueError(f"Length of eval_group ({len(eval_group)}) not equal to length "
-                             f"of eval_set ({len(pairs)})")
+    if ranker and pairs and len(eval_group) != len(pairs):
+        raise ValueError(f"Length of eval_group ({len(eval_group)}) not equal to length "
+                         f"of eval_set ({len(pairs)})")
     return pairs
 
 
@@ -239,25 +244,15 @@ def _split_metrics(caller, loss, params, eval_metric, ranker):
     composes them: ``fit(eval_metric=)`` names, then ``metric=`` (any alias) or else the
     default — ``"ndcg"`` in a ranker, the twin's metric (``TWIN_METRICS``) — and the user's
     callables. Returns (names, callables, whether ``metric=`` was given)."""
-    names, callables = [], []
-    for item in _as_list(eval_metric):
-        if callable(item):
-            callables.append(item)
-        elif builtin_metric_name(item) is not None:
-            names.append(builtin_metric_name(item))
+    names, callables = _names_and_callables(eval_metric)
     given = first_param(params, METRIC_KEYS)
     if given is None:
         default = "ndcg" if ranker else TWIN_METRICS.get(loss.name)
         base = [] if default is None else [default]
     else:
-        base = []
-        for item in _as_list(given):
-            if callable(item):
-                callables.append(item)
-            elif builtin_metric_name(item) is not None:
-                base.append(builtin_metric_name(item))
-    names = [name for name in names if name not in base] + base
-    names = list(dict.fromkeys(names))
+        base, more = _names_and_callables(given)
+        callables += more
+    names = list(dict.fromkeys(names + base))
     if not ranker:
         unknown = [name for name in names if name not in BUILTIN_METRICS]
         if unknown:
@@ -268,10 +263,15 @@ def _split_metrics(caller, loss, params, eval_metric, ranker):
     return names, callables, given is not None
 
 
-def _as_list(value):
+def _names_and_callables(value):
+    """A metric argument (a name, a callable or a list of them) as (LightGBM's names of its
+    built-in metrics, "none" left out; the callables)."""
     if value is None:
-        return []
-    return [value] if isinstance(value, str) or callable(value) else list(value)
+        return [], []
+    items = [value] if isinstance(value, str) or callable(value) else list(value)
+    names = [builtin_metric_name(item) for item in items if not callable(item)]
+    return ([name for name in names if name is not None],
+            [item for item in items if callable(item)])
 
 
 class _FitMetrics:
@@ -286,8 +286,11 @@ class _FitMetrics:
     """
 
     def __init__(self, metric, names, callables, classifier, params, loss_first=True):
-        self.metric, self.names, self.callables = metric, names, callables
+        self.metric, self.names = metric, names
         self.classifier, self.params, self.loss_first = classifier, params, loss_first
+        # Each callable with the number of arguments it takes (2 to 4), as LightGBM counts.
+        self.callables = [(function, len(inspect.signature(function).parameters))
+                          for function in callables]
 
     def __call__(self, y_true, y_pred, weight, group):
         loss = self.metric.loss
@@ -302,12 +305,13 @@ class _FitMetrics:
                             higher_is_better))
         if not self.loss_first:
             results.append(own)
-        if self.callables:
-            for function in self.callables:
-                arguments = (y_true, shown, weight, group)
-                result = function(*arguments[:len(inspect.signature(function).parameters)])
-                results.extend(result if isinstance(result, list) else [result])
+        for function, n_arguments in self.callables:
+            result = function(*(y_true, shown, weight, group)[:n_arguments])
+            results.extend(result if isinstance(result, list) else [result])
         return results
+
+
+_state_signature(_FitMetrics)
 
 
 def _lookup_data(X):

@@ -207,11 +207,19 @@ def _fitted(estimator, loss, result):
     return estimator
 
 
-def _fit(estimator, classifier, X, y, *, sample_weight, base_margin, eval_set,
+def _fit(estimator, parent_fit, classifier, X, y, *, sample_weight, base_margin, eval_set,
          sample_weight_eval_set, base_margin_eval_set, verbose, xgb_model, feature_weights):
     """The dask regressor's and classifier's ``fit``: the DaskDMatrix of the training and
-    evaluation sets (class labels encoded on the partitions), trained by ``dask_train``."""
+    evaluation sets (class labels encoded on the partitions), trained by ``dask_train``;
+    with ``loss=None``, the parent's ``fit`` (which sets ``classes_`` itself)."""
     caller = f"boostobj.xgboost.{type(estimator).__name__}.fit"
+    if estimator.loss is None:
+        without_loss(estimator, caller)
+        return parent_fit(X, y, sample_weight=sample_weight, base_margin=base_margin,
+                          eval_set=eval_set, verbose=verbose, xgb_model=xgb_model,
+                          sample_weight_eval_set=sample_weight_eval_set,
+                          base_margin_eval_set=base_margin_eval_set,
+                          feature_weights=feature_weights)
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
     classes = class_labels(y) if classifier else None
@@ -269,15 +277,9 @@ class DaskXGBRegressor(xgb_dask.DaskXGBRegressor):
             feature_weights=None) -> DaskXGBRegressor:
         """Train on the dask collections through ``dask_train``; returns ``self``
         (``loss=None``: the parent's ``fit``)."""
-        if self.loss is None:
-            without_loss(self, "boostobj.xgboost.DaskXGBRegressor.fit")
-            return super().fit(X, y, sample_weight=sample_weight, base_margin=base_margin,
-                               eval_set=eval_set, verbose=verbose, xgb_model=xgb_model,
-                               sample_weight_eval_set=sample_weight_eval_set,
-                               base_margin_eval_set=base_margin_eval_set,
-                               feature_weights=feature_weights)
-        return _fit(self, False, X, y, sample_weight=sample_weight, base_margin=base_margin,
-                    eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set,
+        return _fit(self, super().fit, False, X, y, sample_weight=sample_weight,
+                    base_margin=base_margin, eval_set=eval_set,
+                    sample_weight_eval_set=sample_weight_eval_set,
                     base_margin_eval_set=base_margin_eval_set, verbose=verbose,
                     xgb_model=xgb_model, feature_weights=feature_weights)
 
@@ -308,16 +310,9 @@ class DaskXGBClassifier(xgb_dask.DaskXGBClassifier):
         if self.renew_leaves:
             raise ValueError(f"boostobj.xgboost.DaskXGBClassifier.fit: renew_leaves="
                              f"{self.renew_leaves!r}; leaf renewal is for regression losses.")
-        if self.loss is None:  # the parent's fit, exactly
-            without_loss(self, "boostobj.xgboost.DaskXGBClassifier.fit")
-            self._boostobj_classes = None
-            return super().fit(X, y, sample_weight=sample_weight, base_margin=base_margin,
-                               eval_set=eval_set, verbose=verbose, xgb_model=xgb_model,
-                               sample_weight_eval_set=sample_weight_eval_set,
-                               base_margin_eval_set=base_margin_eval_set,
-                               feature_weights=feature_weights)
-        return _fit(self, True, X, y, sample_weight=sample_weight, base_margin=base_margin,
-                    eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set,
+        return _fit(self, super().fit, True, X, y, sample_weight=sample_weight,
+                    base_margin=base_margin, eval_set=eval_set,
+                    sample_weight_eval_set=sample_weight_eval_set,
                     base_margin_eval_set=base_margin_eval_set, verbose=verbose,
                     xgb_model=xgb_model, feature_weights=feature_weights)
 

@@ -440,9 +440,6 @@ class XGBClassifier(xgb.XGBClassifier):
             return super().predict(X, output_margin=output_margin,
                                    validate_features=validate_features,
                                    base_margin=base_margin, iteration_range=iteration_range)
-        if output_margin:
-            return super().predict(X, output_margin=True, validate_features=validate_features,
-                                   base_margin=base_margin, iteration_range=iteration_range)
         probability = self.predict_proba(X, validate_features=validate_features,
                                          base_margin=base_margin,
                                          iteration_range=iteration_range)

@@ -169,7 +169,8 @@ def test_sklearn_api_matches_native_train():
 @pytest.mark.parametrize("spec, labels, message", [
     ("poisson", [1.0, -1.0, 2.0, 0.0], r"poisson: y must be >= 0, got -1.0 at index 1"),
     ("gamma", [1.0, 0.0, 2.0, 3.0], r"gamma: y must be > 0, got 0.0 at index 1"),
-    ("squared_error", [1.0, np.nan, 2.0, 3.0], (r"squared_error: y contains NaN, infinity or a value too large "
+    ("squared_error", [1.0, np.nan, 2.0, 3.0],
+     (r"squared_error: y contains NaN, infinity or a value too large "
       r"\(must be finite\), got nan at index 1")),
 ])
 def test_bad_labels_raise_before_training(spec, labels, message):

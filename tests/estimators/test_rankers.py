@@ -86,7 +86,8 @@ def test_rankers_refuse_other_losses_and_estimators_refuse_ranking_losses():
     with pytest.raises(ValueError, match="is a ranking loss over query groups; use the ranker"):
         bl.LGBMRegressor(loss="listwise_softmax").fit(X, y)
     with pytest.raises(ValueError, match="objective='rank:pairwise' conflicts with "
-                                         "loss='listwise_softmax.*': with a loss the model trains the loss"):
+                                         "loss='listwise_softmax.*': with a loss the model "
+                                         "trains the loss"):
         bx.XGBRanker(loss="listwise_softmax", objective="rank:pairwise").fit(X, y, group=sizes)
     # The loss's exact built-in twin is accepted.
     bx.XGBRanker(loss="pairwise_logistic:hessian=doubled", objective="rank:pairwise",
