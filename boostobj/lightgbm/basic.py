@@ -1,6 +1,8 @@
 """What boostobj reads of LightGBM's Datasets and parameters: labels, weights, query groups
-and soft labels of a Dataset, LightGBM's aliases of the parameters boostobj looks at, and the
-built-in objective whose output conversion is each link."""
+and soft labels of a Dataset, LightGBM's aliases of the parameters boostobj looks at, the
+built-in objective whose output conversion is each link, LightGBM's objective names, and its
+built-in metrics by name (computed here on the response scale for a model trained on a loss).
+"""
 
 from __future__ import annotations
 
