@@ -24,6 +24,7 @@ alpha 0.5, same trees) fit on the 60%; ``--deciles`` prints each decile's covera
     python benchmarks/intervals.py --datasets mcycle --splits 2
     python benchmarks/intervals.py --skip-gbr           # without GradientBoostingRegressor
     python benchmarks/intervals.py --datasets diamonds --deciles
+    python benchmarks/intervals.py --skip-gbr --deciles --only XGBoost   # those rows alone
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def reference_prediction(X_train, y_train, X_test, threads):
                              random_state=0).fit(X_train, y_train).predict(X_test)
 
 
-def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr=False):
+def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr=False,
+        only=()):
     """{dataset: {method: [coverage, lowest decile coverage, highest decile coverage,
     width/sd, interval score/sd, crossing, seconds, coverage of deciles 1..10]}}."""
     results = {}
@@ -141,6 +143,8 @@ def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr
             train, cal, test = order[:a], order[a:b], order[b:]
             reference = reference_prediction(X[train], y[train], X[test], threads)
             for method, function in methods(threads, name, skip_gbr).items():
+                if only and not any(part in method for part in only):
+                    continue
                 start = time.perf_counter()
                 lower, upper = function(X[train], y[train], X[cal], y[cal], X[test])
                 seconds = time.perf_counter() - start
@@ -212,10 +216,13 @@ def main(argv=None):
     parser.add_argument("--skip-gbr", action="store_true")
     parser.add_argument("--deciles", action="store_true",
                         help="also print the coverage of every decile")
+    parser.add_argument("--only", nargs="+", default=(), metavar="TEXT",
+                        help="only the methods whose name holds one of these (no summary)")
     args = parser.parse_args(argv)
-    results = run(args.datasets, args.splits, args.threads, args.skip_gbr)
+    results = run(args.datasets, args.splits, args.threads, args.skip_gbr, args.only)
     print(table(results, args.deciles))
-    print(summary(results))
+    if not args.only:
+        print(summary(results))
     return results
 
 

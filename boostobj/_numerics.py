@@ -136,6 +136,8 @@ def conformal_quantile(values, weights, level):
         return np.partition(values, rank - 1, axis=-1)[..., rank - 1]
     weights = np.asarray(weights, dtype=np.float64)
     total = float(np.sum(weights))
+    if n == 0 or not total > 0:  # no calibration weight (an empty Mondrian bin): no bound
+        return np.full(values.shape[:-1], np.inf)
     target = level * total * (1.0 + 1.0 / n) * (1.0 - 1e-12)
     if target > total:
         return np.full(values.shape[:-1], np.inf)

@@ -151,6 +151,11 @@ def read_csv(path, target=None, *, categories=None, exclude=(), split_column=Non
                 raise ValueError(f"{path}: column {column!r} has values {outside[:3]} outside "
                                  f"its levels {levels}.")
             numbers = np.array([code.get(v, np.nan) for v in values])
+        infinite = np.flatnonzero(np.isinf(numbers))
+        if infinite.size:
+            raise ValueError(f"{path}: column {column!r}, data row {infinite[0] + 1}: "
+                             f"{values[infinite[0]]!r} is not a finite number ({infinite.size} "
+                             "such cells); leave a missing value's cell empty")
         columns[column] = numbers
     feature_names = list(features) if features is not None else [
         c for c in columns if c not in (target, split_column, id_column)]

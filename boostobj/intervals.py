@@ -220,7 +220,32 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
                              "cross-validation splitter or a list of (train, test) splits.")
         if self.median not in (True, False):
             raise ValueError(f"{name}: median == {self.median!r}; must be True or False.")
+        if self.calibration == "scaled" and self._monotone():
+            raise ValueError(f"{name}: monotone_constraints with calibration='scaled': the "
+                             "shift scales with the models' width, which the constraints do "
+                             "not order, so the intervals would not be monotone; use "
+                             "calibration='mondrian', 'conformal' or 'cv+'.")
+        for key in ("loss", "objective", "alpha", "quantile_alpha"):
+            if key in self._booster_params:
+                raise ValueError(f"{name}: {key}={self._booster_params[key]!r}: each model "
+                                 "trains boostobj's quantile loss at its level (levels=); a "
+                                 "point model with another loss is boostobj.lightgbm."
+                                 "LGBMRegressor(loss=...) or boostobj.xgboost.XGBRegressor.")
         return levels
+
+    def _monotone(self):
+        """Whether the booster parameters constrain some feature to be monotone."""
+        for key in ("monotone_constraints", "mc", "monotone_constraint", "monotonic_cst"):
+            value = self._booster_params.get(key)
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                value = list(value.values())
+            elif isinstance(value, str):
+                value = [part for part in value.strip("()[] ").split(",") if part.strip()]
+            if any(float(item) != 0 for item in value):
+                return True
+        return False
 
     def _validate(self, X, y=None, reset=True):
         """Arrays as float arrays (NaN allowed); DataFrames kept, for categorical columns."""
@@ -258,7 +283,18 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         models = []
         for level in self.levels_:
             model = self._model(float(level), int(rng.randint(2**31 - 1)))
-            models.append(model.fit(X, y, sample_weight=sample_weight))
+            try:
+                models.append(model.fit(X, y, sample_weight=sample_weight))
+            except Exception as error:
+                if type(error).__name__ not in ("LightGBMError", "XGBoostError"):
+                    raise
+                from ._boosters.options import booster_error_message
+
+                given = ", ".join(f"{key}={value!r}" for key, value
+                                  in self._booster_params.items()) or "the defaults"
+                raise ValueError(f"{type(self).__name__}: {self.booster} refused the booster "
+                                 f"parameters ({given}): {booster_error_message(error)}"
+                                 ) from error
         return models
 
     @staticmethod
@@ -328,6 +364,16 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
             rows = np.flatnonzero(bins == b)
             self.corrections_[b] = self._conformal_corrections(scores[rows],
                                                                _take(weights, rows))
+        if self._monotone():
+            # The bins follow the predicted centre, which the constraints keep monotone in
+            # each constrained feature (either way), so corrections that never fall from one
+            # bin to the next keep every bound monotone. Raising an upper bound's correction
+            # (the running maximum) or lowering a lower bound's (the running minimum from the
+            # top) keeps each bin's guarantee.
+            upper = self.levels_ >= 0.5
+            self.corrections_[:, upper] = np.maximum.accumulate(self.corrections_[:, upper])
+            self.corrections_[:, ~upper] = np.minimum.accumulate(
+                self.corrections_[::-1, ~upper])[::-1]
         self._warn_infinite(int(counts.min()), "in its smallest bin " if counts.size > 1
                             else "")
 
@@ -461,6 +507,30 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         if return_quantiles:
             result += (quantiles,)
         return result
+
+
+    # -- saving without pickle ----------------------------------------------------------
+
+    def save_model(self, path):
+        """Write the fitted estimator to ``path`` as JSON: its parameters, the calibration
+        and each model's booster in the booster's own text form. ``load_model`` reads it
+        back without unpickling anything (a pickle runs whatever code it holds when loaded).
+
+        Booster parameters and ``cv`` that JSON cannot hold (objects) are written as their
+        ``repr``; the loaded estimator predicts as this one but is not refitted from them.
+        """
+        from . import _interval_files
+
+        _interval_files.save(self, path)
+
+    @classmethod
+    def load_model(cls, path):
+        """The estimator ``save_model`` wrote to ``path``, fitted: ``predict``,
+        ``predict_quantiles`` and ``predict_interval`` give what the saved one gave. Its
+        ``models_`` predict with the boosters alone (``predict(X)`` only)."""
+        from . import _interval_files
+
+        return _interval_files.load(cls, path)
 
 
 def _centre(raw):

@@ -1,4 +1,5 @@
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ VARIANTS = [
     "hinge:margin=2", "squared_hinge:margin=0.5", "softmax:hessian=exact",
     "softmax:hessian=doubled", "softmax:class_weight=[1,2,0.5]",
     "listwise_softmax:temperature=0.25", "listwise_softmax:temperature=3",
+    "listwise_softmax:gain=exponential", "listwise_softmax:temperature=0.5,gain=exponential",
     "pairwise_logistic:sigma=2,hessian=doubled", "pairwise_hinge:margin=0.5",
     "softmax:class_weight=[1,2,0.5],hessian=exact", "soft_label:hessian=exact",
     "kl_divergence:hessian=exact", "softmax_focal:gamma=0.5", "softmax_focal:gamma=0",
@@ -84,3 +86,16 @@ def write_csv(path, header, rows):
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+# The CSVs the repository ships (the command line's tests read them).
+SHIPPED_DATA = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def run_command(capsys, *argv):
+    """``boostobj ARGV`` in this process: (exit status, stdout, stderr)."""
+    from boostobj import cli
+
+    code = cli.main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -1,8 +1,10 @@
 """What both boosters' dask estimators share: class labels of a dask collection, label
 encoding, row-wise maps and the whole-group check, done on the partitions where they are
-(nothing is gathered)."""
+(nothing is gathered), and which workers left the cluster when a training failed."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -76,3 +78,18 @@ def check_whole_groups(qid, caller):
                          "ranks each worker's groups, so keep every group's rows together "
                          "in one partition (e.g. sort by qid and repartition at group "
                          "boundaries).")
+
+
+def lost_workers(client, workers, wait=3.0):
+    """Those of ``workers`` the scheduler no longer has, waiting up to ``wait`` seconds for
+    it to notice a death (a peer's failed all-reduce can arrive first)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            known = set(client.scheduler_info()["workers"])
+        except (KeyError, OSError, RuntimeError):  # the client closed: nothing to tell
+            return set()
+        lost = workers - known
+        if lost or time.monotonic() > deadline:
+            return lost
+        time.sleep(0.1)

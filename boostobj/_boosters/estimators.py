@@ -187,14 +187,15 @@ def encode_classes(loss, y, caller):
     return classes, encoded.astype(np.float64), n_classes
 
 
-def encode_like(classes, y, caller):
-    """``y`` encoded with the classes of the training labels (an evaluation set's)."""
+def encode_like(classes, y, caller, index=None):
+    """``y`` encoded with the classes of the training labels (evaluation set ``index``'s)."""
     y = np.asarray(y)
     position = np.searchsorted(classes, y)
     position = np.minimum(position, len(classes) - 1)
     unknown = classes[position] != y
     if np.any(unknown):
-        raise ValueError(f"{caller}: eval_set labels {np.unique(y[unknown])[:5].tolist()} "
+        where = "eval_set" if index is None else f"eval_set[{index}]"
+        raise ValueError(f"{caller}: {where} labels {np.unique(y[unknown])[:5].tolist()} "
                          f"are not among the training classes {classes.tolist()}.")
     return position.astype(np.float64)
 

@@ -28,6 +28,8 @@ import warnings
 import lightgbm as lgb
 import numpy as np
 
+from .renewal import TreeLeaves
+
 
 class ModelFormChanged(RuntimeError):
     """LightGBM's model form is not what boostobj relies on (a new release changed it)."""
@@ -66,6 +68,73 @@ def _tree_blocks(text):
 def _field(lines, name):
     prefix = name + "="
     return next((i for i, line in enumerate(lines) if line.startswith(prefix)), None)
+
+
+def tree_leaves(booster, tree):
+    """The leaves of tree ``tree`` (of a model with one tree per iteration) as a
+    :class:`TreeLeaves`: leaf indices, each leaf's box of feature values, row count and
+    parent's (shrunk) output, read from ``dump_model``'s ``tree_structure``: split nodes
+    with ``split_feature``, ``threshold`` (a row goes left where its value is at most it),
+    ``decision_type`` (``==``: categorical, which bounds no interval), ``internal_value``,
+    ``left_child`` and ``right_child``; leaves with ``leaf_value``, ``leaf_index`` (absent
+    where the root is the only leaf) and ``leaf_count``."""
+    dumped = booster.dump_model(start_iteration=tree, num_iteration=1)
+    try:
+        root = dumped["tree_info"][0]["tree_structure"]
+    except (KeyError, IndexError) as error:
+        raise ModelFormChanged("LightGBM's dump_model has no tree_info[0].tree_structure; "
+                               "boostobj reads the tree's splits there.") from error
+    leaves = TreeLeaves()
+    stack = [(root, {}, None)]
+    try:
+        while stack:
+            node, box, parent = stack.pop()
+            if "leaf_value" in node:  # a one-leaf tree's root has no leaf_index: leaf 0
+                leaves.add(int(node.get("leaf_index", 0)), box, parent,
+                           count=node.get("leaf_count", 0))
+                continue
+            children = node["left_child"], node["right_child"]
+            value = float(node["internal_value"])
+            if node["decision_type"] != "<=":
+                stack += [(child, box, value) for child in children]
+                continue
+            column, cut = int(node["split_feature"]), float(node["threshold"])
+            low, high = box.get(column, (-np.inf, np.inf))
+            stack += [(children[0], {**box, column: (low, min(high, cut))}, value),
+                      (children[1], {**box, column: (max(low, cut), high)}, value)]
+    except KeyError as error:
+        raise ModelFormChanged(f"LightGBM's dumped tree has no {error.args[0]}; boostobj reads "
+                               "the tree's splits there.") from error
+    return leaves
+
+
+def objective_link(booster_or_objective):
+    """(the objective of a Booster's ``objective=`` line, or an objective given, and the
+    link of the raw scores of a model with it): none, ``custom`` or a regression objective
+    is the identity; ``poisson``, ``gamma``, ``tweedie`` log; ``binary``/``cross_entropy``
+    the logit (``sigmoid:2``: half of it, boostobj's ``half_logit``); ``multiclass``
+    softmax."""
+    objective = booster_or_objective
+    if not isinstance(objective, str):
+        lines = objective.model_to_string(num_iteration=0).split("\n")
+        index = _field(lines[:_first_tree(lines)], "objective")
+        objective = lines[index].split("=", 1)[1].strip() if index is not None else "none"
+    words = objective.split()
+    name = words[0] if words else "none"
+    if name in ("poisson", "gamma", "tweedie"):
+        return objective, "log"
+    if name in ("binary", "cross_entropy", "cross_entropy_lambda", "xentropy", "xentlambda"):
+        return objective, "half_logit" if "sigmoid:2" in words else "logit"
+    if name in ("multiclass", "multiclassova", "softmax", "ova"):
+        return objective, "softmax"
+    return objective, "identity"
+
+
+def param_aliases():
+    """Every LightGBM parameter name and alias -> its parameter's name
+    (``lightgbm.basic._ConfigAliases``, which LightGBM fills from its C++ config)."""
+    table = lgb.basic._ConfigAliases._get_all_param_aliases()
+    return {alias: name for name, aliases in table.items() for alias in (name, *aliases)}
 
 
 def num_leaves(booster, tree):

@@ -15,6 +15,21 @@ def first_param(params, keys, default=None):
     return default
 
 
+def booster_error_message(error):
+    """The first line of a booster's own error (XGBoostError, LightGBMError) without the C++
+    source path and time stamp it carries: "(num_leaves) > (1)", "value -3 for Parameter
+    max_depth should be greater equal to 0"."""
+    import re
+
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    message = lines[0] if lines else type(error).__name__
+    message = re.sub(r"^\[[\d:]+\] \S+:\d+: ", "", message)  # XGBoost's time and source
+    if "Check failed" in message:
+        message = message.split("Check failed:")[-1].strip()
+    message = re.sub(r" at \S+, line \d+ ?\.?$", "", message)  # LightGBM's source file
+    return message.strip() or type(error).__name__
+
+
 def refuse(caller, loss, option, why, alternative):
     """The ``ValueError`` for a booster option boostobj cannot serve correctly."""
     raise ValueError(f"{caller}: {option} with loss {loss.spec!r}: {why}; {alternative}.")
@@ -68,3 +83,20 @@ def check_eval_set(caller, eval_set):
 
 def _is_pair(entry):
     return isinstance(entry, (list, tuple)) and len(entry) == 2
+
+
+def check_continued_link(caller, loss, option, model_link, loss_link):
+    """Refuse continuing a model whose raw scores are on another scale than ``loss``'s.
+
+    ``model_link`` is (the model's objective as its booster names it, the link that
+    implies: None where the name says nothing, and the raw scores are taken as they are);
+    ``loss_link`` the same for the objective the booster records for ``loss``. Continuing a
+    squared-error model with a log-link loss would read its start of 50 as a log mean, e^50.
+    """
+    (objective, link), (_, expected) = model_link, loss_link
+    if link is None or expected is None or link == expected:
+        return
+    raise ValueError(f"{caller}: {option} was trained with objective {objective!r}, whose raw "
+                     f"scores are on the {link} scale; loss {loss.spec!r} reads them on the "
+                     f"{expected} scale, so its trees would continue from the wrong start. "
+                     "Continue with a loss of the same link, or train from scratch.")

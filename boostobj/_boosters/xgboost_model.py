@@ -27,6 +27,7 @@ import xgboost as xgb
 
 from .._numerics import expit, logit, safe_exp
 from ..losses import Groups
+from .renewal import TreeLeaves
 
 # Objectives whose base_score XGBoost reads on the response scale, and the link that takes
 # it to a margin.
@@ -82,15 +83,57 @@ def leaf_outputs(booster, tree, nodes):
     return [values[node] for node in nodes]
 
 
-def learning_rate(booster):
-    """The booster's learning rate (``tree_train_param.eta`` of its config)."""
+def tree_leaves(booster, tree):
+    """The leaves of tree ``tree`` as a :class:`TreeLeaves` (node ids, each leaf's box of
+    feature values), read from the model JSON: ``left_children``/``right_children``
+    (-1 at a leaf), ``split_indices``, ``split_conditions`` (a row goes left where its
+    value is below it) and ``split_type`` (1: categorical, which bounds no interval)."""
+    nodes = _trees(_model(booster[tree:tree + 1]), "tree structure")[0]
+    try:
+        left, right = nodes["left_children"], nodes["right_children"]
+        feature, threshold = nodes["split_indices"], nodes["split_conditions"]
+        kinds = nodes.get("split_type") or [0] * len(left)
+    except KeyError as error:
+        raise ModelFormChanged("XGBoost's tree JSON has no left_children, right_children, "
+                               "split_indices or split_conditions; boostobj reads the tree's "
+                               "splits there.") from error
+    leaves = TreeLeaves()
+    stack = [(0, {})]
+    while stack:
+        node, box = stack.pop()
+        if left[node] == -1:
+            leaves.add(node, box)
+            continue
+        if kinds[node] == 1:
+            stack += [(left[node], box), (right[node], box)]
+            continue
+        column, cut = int(feature[node]), float(threshold[node])
+        low, high = box.get(column, (-np.inf, np.inf))
+        stack += [(left[node], {**box, column: (low, min(high, cut))}),
+                  (right[node], {**box, column: (max(low, cut), high)})]
+    return leaves
+
+
+def tree_params(booster):
+    """The tree parameters of ``booster``'s config (``tree_train_param``), as strings:
+    ``eta``, ``lambda``, ``alpha``, ``max_delta_step``, ``monotone_constraints`` ..."""
     config = json.loads(booster.save_config())
     try:
-        return float(config["learner"]["gradient_booster"]["tree_train_param"]["eta"])
+        return config["learner"]["gradient_booster"]["tree_train_param"]
     except KeyError as error:
         raise ModelFormChanged("XGBoost's config has no learner.gradient_booster."
+                               "tree_train_param; boostobj reads the learning rate and the "
+                               "leaf penalties there.") from error
+
+
+def learning_rate(booster):
+    """The booster's learning rate (``tree_train_param.eta`` of its config)."""
+    params = tree_params(booster)
+    if "eta" not in params:
+        raise ModelFormChanged("XGBoost's config has no learner.gradient_booster."
                                "tree_train_param.eta; boostobj reads the learning rate "
-                               "there.") from error
+                               "there.")
+    return float(params["eta"])
 
 
 def with_leaf_values(booster, renewed):
@@ -125,6 +168,27 @@ def as_softprob(booster, n_classes):
 def _base_scores(learner):
     text = learner["learner_model_param"]["base_score"]
     return [float(value) for value in np.atleast_1d(json.loads(text))]
+
+
+# The link of the raw scores of a model trained with each XGBoost objective (boostobj's
+# models name the objective of their loss's link).
+_OBJECTIVE_LINKS = {
+    "reg:squarederror": "identity", "reg:linear": "identity", "reg:absoluteerror": "identity",
+    "reg:quantileerror": "identity", "reg:pseudohubererror": "identity",
+    "reg:squaredlogerror": "identity", "reg:gamma": "log", "count:poisson": "log",
+    "reg:tweedie": "log", "survival:cox": "log", "binary:logistic": "logit",
+    "reg:logistic": "logit", "binary:logitraw": "logit", "binary:hinge": "sign",
+    "multi:softprob": "softmax", "multi:softmax": "softmax",
+}
+
+
+def objective_link(booster_or_name):
+    """(objective name, the link of the raw scores of a model with that objective or None
+    where unknown), of a Booster or an objective name."""
+    name = (booster_or_name if isinstance(booster_or_name, str)
+            else objective_name(booster_or_name))
+    link = "identity" if name.startswith("rank:") else _OBJECTIVE_LINKS.get(name)
+    return name, link
 
 
 def objective_name(booster):
@@ -212,6 +276,36 @@ def evaluation_order(eval_set, X, y):
     round: each entry in turn, ``"train"`` for one that is the training data itself."""
     return ["train" if eval_X is X and eval_y is y else ("eval", index)
             for index, (eval_X, eval_y) in enumerate(eval_set)]
+
+
+# XGBoost's aliases among its training parameters (each pair names one parameter).
+PARAM_ALIASES = {"learning_rate": "eta", "reg_lambda": "lambda", "reg_alpha": "alpha",
+                 "min_split_loss": "gamma", "n_jobs": "nthread", "random_state": "seed"}
+
+
+def unused_params(params):
+    """The names among ``params`` that XGBoost does not use (misspelt or meant for another
+    booster or objective), as XGBoost itself reports them: it warns "Parameters: { ... }
+    are not used" at a booster's first update (``validate_parameters``)."""
+    import re
+    import warnings
+
+    data = xgb.DMatrix(np.zeros((2, 1)), np.zeros(2))
+    given = {key: value for key, value in params.items() if key != "objective"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            booster = xgb.Booster({**given, "objective": "reg:squarederror", "verbosity": 1,
+                                   "validate_parameters": True}, [data])
+            booster.update(data, 0)
+        except xgb.core.XGBoostError:  # a value for other data (constraints): training says
+            return []
+    names = []
+    for warning in caught:
+        match = re.search(r"Parameters: \{(.*)\} (?:are|is) not used", str(warning.message))
+        if match:
+            names += re.findall(r'"([^"]+)"', match.group(1))
+    return names
 
 
 # XGBoost's decorator of its scikit-learn methods: positional arguments after ``*`` give a

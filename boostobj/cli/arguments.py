@@ -4,6 +4,7 @@ modules of the user's own, and the booster parameters the options make."""
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,9 @@ import numpy as np
 from .errors import CommandError
 
 __all__ = ["add_command_parser", "add_data_arguments", "add_loss_module_argument",
-           "add_out_argument", "booster_params", "check_plotting", "DEFAULT_OUT", "leaf_params",
-           "load_loss_modules", "number_type", "out_dir", "POSITIVE_INT"]
+           "add_out_argument", "booster_params", "check_param_names", "check_plotting",
+           "DEFAULT_OUT", "file_label", "input_files", "leaf_params", "load_loss_modules",
+           "number_type", "out_dir", "POSITIVE_INT"]
 
 DEFAULT_OUT = "boostobj-out"
 
@@ -94,13 +96,28 @@ def _share(text):
 
 
 def _booster_param(text):
-    """``KEY=VALUE`` -> (key, value typed as the boosters parse it: int, float, bool, text)."""
+    """``KEY=VALUE`` -> (key, value typed as the boosters parse it: int, float, bool, a list
+    for ``[1,0,-1]`` or ``(1,0,-1)``, text)."""
     key, eq, value = text.partition("=")
     key, value = key.strip(), value.strip()
     if not eq or not key or not value:
         raise argparse.ArgumentTypeError(f"{text!r} is not of the form KEY=VALUE")
     if value.lower() in ("true", "false"):
         return key, value.lower() == "true"
+    if value[0] in "[(" and value[-1] in ")]":
+        # A list: LightGBM would read the text "[1,0,0]" as no constraint at all.
+        import ast
+
+        try:
+            items = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            items = None
+        items = [items] if isinstance(items, (int, float)) else items
+        if not isinstance(items, (list, tuple)) or not all(
+                isinstance(item, (int, float)) and not isinstance(item, bool) for item in items):
+            raise argparse.ArgumentTypeError(f"{text!r}: a list must hold numbers, like "
+                                             f"{key}=[1,0,-1]")
+        return key, list(items)
     for kind in (int, float):
         try:
             return key, kind(value)
@@ -109,18 +126,19 @@ def _booster_param(text):
     return key, value
 
 
-def add_data_arguments(parser, rounds_name, rounds_default, learning_rate):
+def add_data_arguments(parser, rounds_default, learning_rate, rounds_help="boosting rounds"):
     """The options of a command that trains on a CSV: the file, the target and feature
-    columns, the booster and its rounds, learning rate, split, leaf size, threads and
-    ``--param``, and ``--out``."""
+    columns, the booster and its rounds (``--rounds``, also ``--trees``), learning rate,
+    split, leaf size, threads and ``--param``, and ``--out``."""
     parser.add_argument("data", metavar="DATA.csv", help="a CSV file with a header line")
     parser.add_argument("--target", required=True, metavar="COL",
                         help="the column to predict")
     _add_column_arguments(parser)
     parser.add_argument("--booster", choices=("lightgbm", "xgboost"), default="lightgbm",
                         help="which booster trains the models (default lightgbm)")
-    parser.add_argument(f"--{rounds_name}", type=POSITIVE_INT, default=rounds_default,
-                        metavar="N", help=f"boosting rounds (default {rounds_default})")
+    parser.add_argument("--rounds", "--trees", dest="rounds", type=POSITIVE_INT,
+                        default=rounds_default, metavar="N",
+                        help=f"{rounds_help} (default {rounds_default})")
     parser.add_argument("--learning-rate", type=_POSITIVE, default=learning_rate,
                         help=f"learning rate, > 0 (default {learning_rate})")
     parser.add_argument("--test-size", type=_share, default=0.2,
@@ -155,7 +173,10 @@ def leaf_params(booster, min_leaf_rows):
         return {}
     if booster == "xgboost":  # a hessian sum: one per row for the quantile loss
         return {"min_child_weight": float(min_leaf_rows)}
-    return {"min_child_samples": int(min_leaf_rows), "min_child_weight": 0.0}
+    # LightGBM's own min_sum_hessian_in_leaf (1e-3) stays: it counts a leaf's rows from
+    # their hessians, and at 0 a leaf of rows whose hessians vanish (a ranking loss at a
+    # small temperature) passes as empty, which fails its check "left_count > 0".
+    return {"min_child_samples": int(min_leaf_rows)}
 
 
 def add_out_argument(parser, plots=True):
@@ -167,7 +188,9 @@ def add_out_argument(parser, plots=True):
 
 
 def booster_params(args):
-    """The booster's parameters: the command's defaults, its options, then ``--param``."""
+    """The booster's parameters: the command's defaults, its options, then ``--param`` (which
+    replaces an option or default it names under any alias); a ``CommandError`` for a
+    parameter the booster does not know (misspelt, or meant for another objective)."""
     if args.booster == "xgboost":
         params = {"max_depth": 6, "eta": args.learning_rate, "tree_method": "hist"}
         threads = "nthread"
@@ -177,13 +200,82 @@ def booster_params(args):
     params.update(leaf_params(args.booster, args.min_leaf_rows))
     if args.threads:
         params[threads] = args.threads
-    params.update(dict(args.param))
+    given = dict(args.param)
+    if args.booster == "xgboost":  # XGBoost takes constraints as tuples (or text), not lists
+        given = {key: tuple(value) if isinstance(value, list) else value
+                 for key, value in given.items()}
+    check_param_names(args.booster, given)
+    canonical = _canonical_names(args.booster)
+    named = {canonical.get(key, key) for key in given}
+    params = {key: value for key, value in params.items()
+              if canonical.get(key, key) not in named}
+    params.update(given)
     for key in ("learning_rate", "eta", "shrinkage_rate"):
         value = params.get(key)
         if value is not None and not (isinstance(value, (int, float)) and value > 0):
             raise CommandError(f"--param {key}={value!r}: the learning rate must be a number "
                                "> 0")
     return params
+
+
+def _canonical_names(booster):
+    """Each parameter name and alias of ``booster`` -> the parameter's name."""
+    if booster == "xgboost":
+        from .._boosters.xgboost_model import PARAM_ALIASES
+
+        return PARAM_ALIASES
+    from .._boosters.lightgbm_model import param_aliases
+
+    return param_aliases()
+
+
+def check_param_names(booster, params):
+    """``CommandError`` naming a ``--param`` the booster would not use, with the nearest
+    names it knows."""
+    if not params:
+        return
+    import difflib
+
+    if booster == "xgboost":
+        from .._boosters.xgboost_model import unused_params
+
+        unknown = unused_params(params)
+        known = []
+    else:
+        known = list(_canonical_names(booster))
+        unknown = [key for key in params if key not in known]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise CommandError(f"--param {key}={params[key]!r}: {booster} does not use a parameter "
+                           f"{key!r}{hint}")
+
+
+def file_label(loss):
+    """The part of the output files' names that says which loss: its name and the
+    parameters set to other than their defaults (``quantile_alpha0.9``)."""
+    import inspect
+
+    defaults = {name: parameter.default for name, parameter
+                in inspect.signature(type(loss)).parameters.items()}
+    parts = [loss.name]
+    for name in getattr(loss, "parameters", ()):
+        value = getattr(loss, name, None)
+        if name in defaults and defaults[name] == value:
+            continue
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        parts.append(re.sub(r"[^0-9A-Za-z.+-]", "", f"{name}{text}"))
+    return "_".join(parts)
+
+
+def input_files(args, data=True):
+    """The files a command reads, by the name its messages give them (the data CSV, unless
+    ``data`` is False, and the loss modules)."""
+    reads = {f"the data {args.data}": args.data} if data else {}
+    for name in getattr(args, "loss_module", None) or []:
+        reads[f"the loss module {name}"] = name
+    return reads
 
 
 def add_command_parser(commands, name, run, summary, description, examples):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import tempfile
+
+from .._boosters.options import booster_error_message
 
 __all__ = ["CommandError", "booster_errors", "native_stderr_filtered"]
 
@@ -60,11 +61,30 @@ def booster_errors(args):
         name = type(error).__name__  # XGBoostError is a ValueError: tell it by its name
         if args.traceback or name not in ("XGBoostError", "LightGBMError"):
             raise
-        lines = [line for line in str(error).splitlines() if line.strip()]
-        message = lines[0] if lines else name
-        if "Check failed" in message:
-            message = message.split("Check failed:")[-1].strip()
-        message = re.sub(r" at \S+, line \d+ ?\.?$", "", message)  # the booster's source file
+        message = booster_error_message(error)
+        if _raised_in_training(error):
+            hint = _TRAINING_HINTS.get(message, "")
+            raise CommandError(f"{args.booster} failed while training: {message}{hint}"
+                               ) from None
         given = " ".join(f"{key}={value!r}" for key, value in args.param)
         raise CommandError(f"{args.booster} refused the parameters ({given or 'the options'}):"
                            f" {message}") from None
+
+
+# What to change where an engine's check fails inside training.
+_TRAINING_HINTS = {
+    "(best_split_info.left_count) > (0)": " (LightGBM counts a leaf's rows from their "
+    "hessians and found a split with none: keep min_child_weight, LightGBM's "
+    "min_sum_hessian_in_leaf, above 0, as its default 1e-3 is)",
+}
+
+
+def _raised_in_training(error):
+    """Whether ``error`` came out of a boosting round (``Booster.update``), not out of
+    checking the parameters when the booster was made."""
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "update":
+            return True
+        trace = trace.tb_next
+    return False

@@ -5,6 +5,7 @@ held-out rows' predictions and draw the learning curve and the feature importanc
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +20,15 @@ from .arguments import (
     add_loss_module_argument,
     booster_params,
     check_plotting,
+    file_label,
+    input_files,
     load_loss_modules,
     out_dir,
 )
 from .errors import CommandError, booster_errors, native_stderr_filtered
+from .files import check_writes
 from .progress import Progress, lightgbm_callback, xgboost_callback
-from .saved_models import SavedModel, booster_feature_names, save
+from .saved_models import SavedModel, booster_feature_names, check_model_path, save
 from .tables import (
     number_text,
     numeric_target,
@@ -54,7 +58,7 @@ def add_command(commands):
          "boostobj fit data.csv --target y --loss quantile:alpha=0.9 --rounds 500",
          "boostobj fit queries.csv --target relevance --group qid --loss "
          "listwise_softmax:temperature=0.5"])
-    add_data_arguments(parser, "rounds", 300, 0.1)
+    add_data_arguments(parser, 300, 0.1)
     parser.add_argument("--loss", required=True, metavar="SPEC",
                         help="loss name or spec, e.g. huber:delta=auto, focal:gamma=2")
     add_loss_module_argument(parser)
@@ -65,7 +69,8 @@ def add_command(commands):
                         "row's query, for a ranking loss (its rows must be contiguous); whole "
                         "queries are held out, and NDCG@k, MAP@5 and MRR reported")
     parser.add_argument("--model", default=None, metavar="PATH", help="where to save the model "
-                        "(default DIR/<data>_<loss>.json for XGBoost, .txt for LightGBM)")
+                        "(default DIR/<data>_<loss>_<booster>.json for XGBoost, .txt for "
+                        "LightGBM; <loss> names the parameters set, as quantile_alpha0.9)")
 
 
 def run(args):
@@ -89,8 +94,17 @@ def run(args):
     split = _Split(loss, args, data, y)
     if classes is not None:
         print(f"classes: {', '.join(f'{k} = {name}' for k, name in enumerate(classes))}")
-    if args.model is not None and Path(args.model).is_dir():
-        raise CommandError(f"--model {args.model}: is a folder; give a file name")
+    out = Path(args.out)
+    stem = f"{Path(args.data).stem}_{file_label(loss)}_{args.booster}"
+    suffix = ".json" if args.booster == "xgboost" else ".txt"
+    path = Path(args.model) if args.model else out / f"{stem}{suffix}"
+    reads = input_files(args)
+    check_model_path("--model", path, reads)
+    table = out / f"{stem}_predictions.csv"
+    pictures = ({} if args.no_plot else
+                {"the learning curve": out / f"{stem}_learning_curve.png",
+                 "the importance picture": out / f"{stem}_importance.png"})
+    check_writes({"the predictions file": table, **pictures}, reads)
     if not args.no_plot:
         check_plotting(args)
     booster_names = booster_feature_names(data.feature_names)
@@ -102,9 +116,6 @@ def run(args):
             held_out=(data.X[test], y[test], split.test_groups), feature_names=booster_names)
     _report(loss, args, split, y, raw_score(data.X[test]), classes, kept)
     out = out_dir(args)
-    stem = f"{Path(args.data).stem}_{loss.name}"
-    suffix = ".json" if args.booster == "xgboost" else ".txt"
-    path = Path(args.model) if args.model else out / f"{stem}{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
     saved = _save_fit_model(path, args, loss, model, data, booster_names, classes)
     load = ("xgboost.Booster(model_file=...).predict(xgboost.DMatrix(X, feature_names=...))"
@@ -113,16 +124,15 @@ def run(args):
           f"(for `boostobj predict {path} NEW.csv`)")
     saved_model = SavedModel(path)
     names, values = saved_model.predict(data.X[test])
-    table = out / f"{stem}_predictions.csv"
     write_predictions(table, data, test, rows[test], saved_model.columns(), names,
                       values, target=(args.target, _target_text(data, y[test], classes)))
     print(f"wrote {table} (the held-out rows: the predictions `boostobj predict` gives)")
     if not args.no_plot:
         from .pictures import importance_figure, learning_curve_figure
 
-        curve = learning_curve_figure(out / f"{stem}_learning_curve.png", curves, loss.name,
+        curve = learning_curve_figure(pictures["the learning curve"], curves, loss.name,
                                       kept if args.early_stopping else None)
-        importance = importance_figure(out / f"{stem}_importance.png", data.feature_names,
+        importance = importance_figure(pictures["the importance picture"], data.feature_names,
                                        _gains(model, args.booster, booster_names))
         print(f"wrote {curve} and {importance}")
     return 0
@@ -170,8 +180,13 @@ def _report(loss, args, split, y, raw, classes, kept):
           f"({baseline}: {loss.metric(y[test], constant, **grouping):.6g})")
     scores = (_held_out_scores(loss, y[test], raw, classes) if groups is None
               else _ranking_scores(y[test], raw, split.test_groups))
+    width = max(10, *(len(name) for name, _ in scores))
     for name, value in scores:
-        print(f"  held-out {name:<10} {value:.6g}")
+        print(f"  held-out {name:<{width}} {value:.6g}")
+    note = None if groups is not None or classes is None else _probability_note(
+        loss, y[test], raw)
+    if note:
+        print(note, file=sys.stderr)
 
 
 def _labels(loss, data, path):
@@ -276,15 +291,44 @@ def _held_out_scores(loss, y, raw, classes):
 
     prediction = loss.predict(raw)
     if classes is None:
-        return [("RMSE", rmse(y, prediction)), ("MAE", float(np.mean(np.abs(y - prediction))))]
+        scores = [("RMSE", rmse(y, prediction)),
+                  ("MAE", float(np.mean(np.abs(y - prediction))))]
+        level = getattr(loss, "alpha", 0.5 if loss.name == "absolute_error" else None)
+        if loss.name in ("quantile", "absolute_error"):
+            # a quantile model's own check: the share of targets at or below it
+            scores.append((f"share of targets below (level {level:g})",
+                           float(np.mean(y <= prediction))))
+        return scores
     scores = [("accuracy", 1.0 - error_rate(y, prediction))]
     if isinstance(loss, MulticlassLoss):
         return scores + [("log loss", log_loss(y, prediction))]
+    positive = float(np.mean(y))
+    scores.append(("accuracy of always the majority class", max(positive, 1.0 - positive)))
     if loss.link.name != "sign":  # a margin classifier predicts classes, not probabilities
-        from sklearn.metrics import roc_auc_score
+        from sklearn.metrics import average_precision_score, roc_auc_score
 
-        scores += [("log loss", log_loss(y, prediction)), ("ROC AUC", roc_auc_score(y, raw))]
+        scores += [("log loss", log_loss(y, prediction)), ("ROC AUC", roc_auc_score(y, raw)),
+                   ("PR AUC (average precision)", average_precision_score(y, raw)),
+                   (f"mean P({classes[1]})", float(np.mean(prediction))),
+                   (f"share of {classes[1]}", positive)]
     return scores
+
+
+# Binary losses whose probabilities are not calibrated by design: focal loss down-weights
+# the rows it already gets right, a class-weighted logistic loss counts one class more.
+_UNCALIBRATED = ("focal", "weighted_logistic")
+
+
+def _probability_note(loss, y, raw):
+    """A warning where the predicted probabilities are not the class frequencies they read
+    as, else None."""
+    if loss.name not in _UNCALIBRATED:
+        return None
+    mean, share = float(np.mean(loss.predict(raw))), float(np.mean(y))
+    return (f"warning: {loss.name}'s predicted probabilities are not calibrated (mean "
+            f"{mean:.3f} on the held-out rows, where {share:.3f} are positive): rank by them, "
+            "or recalibrate (sklearn.calibration.CalibratedClassifierCV) before reading them as "
+            "probabilities")
 
 
 def _save_fit_model(path, args, loss, model, data, booster_names, classes):

@@ -5,6 +5,7 @@ rows' intervals as CSV and a picture of them against the truth."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,16 @@ import numpy as np
 from .arguments import (
     add_command_parser,
     add_data_arguments,
+    check_param_names,
     check_plotting,
+    input_files,
     leaf_params,
     out_dir,
 )
-from .errors import CommandError, booster_errors, native_stderr_filtered
+from .errors import booster_errors, native_stderr_filtered
+from .files import check_writes
 from .progress import Progress
-from .saved_models import save_estimator
+from .saved_models import PICKLE_SUFFIXES, check_model_path, save_estimator
 from .tables import number_text, numeric_target, read_data, split_rows, write_predictions
 
 __all__ = ["add_command", "run"]
@@ -38,12 +42,16 @@ def add_command(commands):
         ["boostobj intervals datasets/mcycle.csv --target accel",
          "boostobj intervals prices.csv --target price --levels 0.1 0.5 0.9 --booster xgboost",
          "boostobj intervals small.csv --target y --calibration cv+"])
-    add_data_arguments(parser, "trees", 400, 0.05)
+    add_data_arguments(parser, 400, 0.05, "boosting rounds of each quantile model (the "
+                       "estimator's defaults, 400 at learning rate 0.05, where fit's are 300 "
+                       "at 0.1: each tail model gets more, smaller steps)")
     parser.add_argument("--levels", type=float, nargs="+", default=[0.05, 0.95],
                         metavar="LEVEL", help="quantile levels; the interval runs from the "
                         "lowest to the highest (default 0.05 0.95)")
     parser.add_argument("--model", default=None, metavar="PATH", help="where to save the "
-                        "fitted model (default DIR/<data>_intervals.joblib)")
+                        "fitted model (default DIR/<data>_intervals_<booster>.json, which "
+                        "`boostobj predict` reads without unpickling; a .joblib name writes a "
+                        "pickle instead, which predict loads only with --allow-pickle)")
     parser.add_argument("--calibration", choices=("mondrian", "conformal", "scaled", "cv+",
                                                   "none"),
                         default="mondrian", help="mondrian (default): a quarter of the rows "
@@ -60,14 +68,22 @@ def run(args):
     from ..metrics import coverage, interval_score, mean_width, pinball_loss
 
     check_plotting(args)
-    if args.model is not None and Path(args.model).is_dir():
-        raise CommandError(f"--model {args.model}: is a folder; give a file name")
+    out = Path(args.out)
+    stem = f"{Path(args.data).stem}_intervals_{args.booster}"
+    model_path = Path(args.model) if args.model else out / f"{stem}.json"
+    reads = input_files(args)
+    check_model_path("--model", model_path, reads)
+    table_path = out / f"{stem}.csv"
+    picture_path = out / f"{stem}.png"
+    check_writes({"the intervals file": table_path,
+                  **({} if args.no_plot else {"the picture": picture_path})}, reads)
+    check_param_names(args.booster, dict(args.param))
     data, rows = read_data(args)
     numeric_target(data, args.data)
     train, test = split_rows(data.y.size, args.test_size, args.seed)
     calibration = None if args.calibration == "none" else args.calibration
     model = QuantileIntervalRegressor(tuple(args.levels), booster=args.booster,
-                                      n_estimators=args.trees, learning_rate=args.learning_rate,
+                                      n_estimators=args.rounds, learning_rate=args.learning_rate,
                                       calibration=calibration, n_jobs=args.threads,
                                       random_state=args.seed,
                                       **{**leaf_params(args.booster, args.min_leaf_rows),
@@ -97,9 +113,11 @@ def run(args):
         print(f"  level {level:<5g}     pinball {value:.6g}, share of targets below {below:.3f}")
 
     out = out_dir(args)
-    stem = Path(args.data).stem
-    model_path = Path(args.model) if args.model else out / f"{stem}_intervals.joblib"
     model_path.parent.mkdir(parents=True, exist_ok=True)
+    if model_path.suffix in PICKLE_SUFFIXES:
+        print(f"warning: {model_path} is a pickle: loading it runs whatever code it holds, so "
+              "load it only if you trust where it came from (`boostobj predict` asks for "
+              "--allow-pickle); a .json model needs no unpickling", file=sys.stderr)
     saved = save_estimator(model_path, {
         "kind": "intervals", "booster": args.booster, "loss": "quantile",
         "target": args.target, "features": data.feature_names,
@@ -107,7 +125,6 @@ def run(args):
         "categories": {c: v for c, v in data.categories.items() if c != args.target},
         "classes": None, "id_column": args.id_column, "levels": levels}, model)
     print(f"wrote {model_path} and {saved.name} (for `boostobj predict {model_path} NEW.csv`)")
-    table_path = out / f"{stem}_intervals.csv"
     inside = (interval[:, 0] <= y_test) & (y_test <= interval[:, 1])
     values = np.column_stack([prediction, quantiles, interval, inside])
     columns = ["prediction", *(f"q{level:g}" for level in levels), "lower", "upper", "inside"]
@@ -120,7 +137,7 @@ def run(args):
         from .pictures import intervals_figure
 
         one_feature = data.X.shape[1] == 1
-        path = intervals_figure(out / f"{stem}_intervals.png", y_test,
+        path = intervals_figure(picture_path, y_test,
                                 {f"boostobj ({args.booster}, {args.calibration})": interval},
                                 (levels[0], levels[-1]), prediction=prediction,
                                 x=X_test[:, 0] if one_feature else None,

@@ -11,10 +11,16 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from .arguments import add_command_parser, add_loss_module_argument, load_loss_modules
+from .arguments import (
+    add_command_parser,
+    add_loss_module_argument,
+    input_files,
+    load_loss_modules,
+)
 from .errors import CommandError
-from .saved_models import SavedModel
-from .tables import csv_file, write_predictions
+from .files import check_writes
+from .saved_models import SavedModel, metadata_path
+from .tables import announce_reading, csv_file, write_predictions
 
 __all__ = ["add_command", "run"]
 
@@ -38,6 +44,10 @@ def add_command(commands):
                         "each row (default: the training CSV's id column, where present)")
     parser.add_argument("--out", dest="out_file", default="-", metavar="FILE",
                         help="where to write the predictions (default: standard output)")
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="load an interval model saved as a pickle (.joblib): loading a "
+                        "pickle runs whatever code it holds, so pass this only for a file you "
+                        "trust")
     add_loss_module_argument(parser)
 
 
@@ -50,8 +60,12 @@ def run(args):
     if model_path.is_dir():
         raise CommandError(f"{model_path}: is a folder; give the model file `boostobj fit` or "
                            "`boostobj intervals` wrote")
-    model = SavedModel(model_path)
+    model = SavedModel(model_path, allow_pickle=args.allow_pickle)
     path = csv_file(args.data)
+    if args.out_file != "-":
+        check_writes({"--out": args.out_file}, {
+            "the model": model.model_file, "the model's description": metadata_path(model_path),
+            f"the data {path}": path, **input_files(args, data=False)})
     meta = model.meta
     id_column = args.id_column if args.id_column is not None else meta.get("id_column")
     header = datasets.read_header(path)
@@ -64,17 +78,23 @@ def run(args):
         if args.id_column is not None:
             raise CommandError(f"{path}: no id column {id_column!r}")
         id_column = None  # the training CSV's id column: written where the new rows have it
+    group_column = meta.get("group_column")
+    if group_column is not None and group_column not in header:
+        group_column = None  # written where the new rows have it
+    announce_reading(path)
     data = datasets.read_csv(path, features=meta["features"], id_column=id_column,
-                             categories=meta["categories"], unknown_levels="missing")
+                             split_column=group_column, categories=meta["categories"],
+                             unknown_levels="missing")
     for column, values in data.unknown.items():
         shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
         print(f"warning: column {column!r}: {shown} not seen in training; those cells are "
               "predicted as missing values", file=sys.stderr)
     names, values = model.predict(data.X)
     rows = np.arange(data.X.shape[0])
-    write_predictions(args.out_file, data, rows, rows, model.columns(), names, values)
+    write_predictions(args.out_file, data, rows, rows, model.columns(), names, values,
+                      group=group_column)
     if args.out_file != "-":
         print(f"wrote {args.out_file}: {rows.size:,} rows, columns "
               + ", ".join(([data.id_name] if data.ids is not None else ["row"])
-                          + model.columns()))
+                          + ([group_column] if group_column else []) + model.columns()))
     return 0

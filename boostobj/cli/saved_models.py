@@ -1,20 +1,24 @@
 """Models the command line saves, and how it predicts with them on new rows.
 
-A saved model is two or three files side by side:
+A saved model is two files side by side:
 
 - the model itself: for ``fit``, the booster's own file (``NAME.json`` for XGBoost,
   ``NAME.txt`` for LightGBM), which plain XGBoost / LightGBM load and predict with (features
-  in the order below, text columns as their level codes); for ``intervals``, ``NAME.joblib``,
-  the fitted ``QuantileIntervalRegressor`` (``joblib.dump``; ``joblib.load`` gives it back,
-  with boostobj installed; models saved as ``.pkl`` pickles load too);
+  in the order below, text columns as their level codes); for ``intervals``, ``NAME.json``
+  (``QuantileIntervalRegressor.save_model``: the boosters' own model texts and the
+  calibration, read back without unpickling anything), or ``NAME.joblib`` where the user
+  asks for a pickle (``joblib.load`` gives the estimator back; ``predict`` loads one only with
+  ``--allow-pickle``, since loading a pickle runs whatever it holds);
 - ``NAME.boostobj.json``, what predicting on a new CSV needs: ``format``
-  ("boostobj-model") and ``version`` (1), ``kind`` ("booster" or "intervals"),
-  ``booster``, ``model_file`` (the file above, next to this one), ``loss`` (its spec),
-  ``target``, ``features`` (the CSV's column names, in the model's order),
+  ("boostobj-model") and ``version`` (2), ``kind`` ("booster" or "intervals"),
+  ``booster``, ``model_file`` (the file above: a name in the same folder), ``loss`` (its
+  spec), ``target``, ``features`` (the CSV's column names, in the model's order),
   ``booster_features`` (the names the booster file holds: the same with characters the
   boosters refuse replaced by ``_``), ``categories`` (each text column's levels; a level's
   code is its position), ``classes`` (class names, for classification losses, in the order
-  of the model's classes), ``id_column`` and ``levels`` (interval models).
+  of the model's classes), ``id_column``, ``group_column`` and ``levels`` (interval models),
+  ``model_sha256`` (the model file's SHA-256) and ``description_sha256`` (that of this
+  description without the field), which ``predict`` checks before it reads either file.
 
 Files are written to a temporary name and renamed, so an interrupted or failed save leaves
 no half-written model.
@@ -22,20 +26,24 @@ no half-written model.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
-import joblib
 import numpy as np
 
-__all__ = ["booster_feature_names", "metadata_path", "save", "save_estimator", "SavedModel",
-           "write_atomically"]
+from .errors import CommandError
+from .files import check_writes, write_atomically
 
-FORMAT, VERSION = "boostobj-model", 1
+__all__ = ["booster_feature_names", "check_model_path", "metadata_path", "PICKLE_SUFFIXES",
+           "save", "save_estimator", "SavedModel"]
+
+FORMAT, VERSION = "boostobj-model", 2
 METADATA_SUFFIX = ".boostobj.json"
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+_REQUIRED = ("kind", "booster", "model_file", "loss", "target", "features", "booster_features",
+             "categories", "classes", "model_sha256")
 
 
 def metadata_path(model_path):
@@ -61,29 +69,57 @@ def booster_feature_names(names):
     return cleaned
 
 
-def write_atomically(path, write):
-    """``write(temporary_path)``, then the file is renamed to ``path``; nothing is left
-    behind when ``write`` fails."""
-    path = Path(path)
-    # the same suffix: XGBoost picks its file format by it
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix,
-                                         dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _description_digest(metadata):
+    fields = {key: value for key, value in metadata.items() if key != "description_sha256"}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_model_path(option, model_path, reads):
+    """``CommandError`` before any training where saving a model at ``model_path`` would
+    write over a file the command reads (``reads``: role -> path), name a model description
+    as the model, or replace the description of another model (``NAME.txt`` and
+    ``NAME.json`` share ``NAME.boostobj.json``)."""
+    model_path = Path(model_path)
+    if model_path.is_dir():
+        raise CommandError(f"{option} {model_path}: is a folder; give a file name")
+    if model_path.name.endswith(METADATA_SUFFIX):
+        raise CommandError(f"{option} {model_path}: that is the name of a model's description "
+                           f"({METADATA_SUFFIX}); give the model file's name, such as "
+                           f"{model_path.name[:-len(METADATA_SUFFIX)]}.txt")
+    meta_path = metadata_path(model_path)
+    check_writes({option: model_path, f"its description {meta_path.name}": meta_path}, reads)
+    if meta_path.exists():
+        try:
+            described = json.loads(meta_path.read_text(encoding="utf-8")).get("model_file")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            described = None
+        if described is None:
+            raise CommandError(f"{option} {model_path}: {meta_path} exists and is not a "
+                               "boostobj model description; boostobj will not write over it: "
+                               "choose another name")
+        if described != model_path.name:
+            raise CommandError(f"{option} {model_path}: {meta_path} describes another model, "
+                               f"{described}, and saving would replace it: choose another "
+                               "name")
 
 
 def save(model_path, metadata, write_model):
-    """Write the model (``write_model(path)``) and its metadata beside it, each atomically.
-    Returns the metadata file's path."""
+    """Write the model (``write_model(path)``) and its metadata beside it, each atomically,
+    the metadata with both checksums. Returns the metadata file's path."""
     model_path = Path(model_path)
-    metadata = {"format": FORMAT, "version": VERSION, **metadata,
-                "model_file": model_path.name}
     write_atomically(model_path, write_model)
+    metadata = {"format": FORMAT, "version": VERSION, **metadata,
+                "model_file": model_path.name, "model_sha256": _sha256(model_path)}
+    metadata["description_sha256"] = _description_digest(metadata)
     meta_path = metadata_path(model_path)
 
     def write_metadata(path):
@@ -96,9 +132,15 @@ def save(model_path, metadata, write_model):
 
 
 def save_estimator(model_path, metadata, estimator):
-    """An interval model: the fitted estimator (``joblib.dump``), and its metadata."""
+    """An interval model: ``estimator.save_model`` (or ``joblib.dump`` for a pickle suffix),
+    and its metadata."""
     def write(path):
-        joblib.dump(estimator, path)
+        if Path(model_path).suffix in PICKLE_SUFFIXES:
+            import joblib
+
+            joblib.dump(estimator, path)
+        else:
+            estimator.save_model(path)
 
     return save(model_path, metadata, write)
 
@@ -106,7 +148,7 @@ def save_estimator(model_path, metadata, estimator):
 class SavedModel:
     """A model saved by the command line, loaded for predictions on new rows."""
 
-    def __init__(self, path):
+    def __init__(self, path, allow_pickle=False):
         meta_path = metadata_path(path)
         if not meta_path.is_file():
             raise ValueError(f"{path}: no {meta_path.name} beside it; give the model that "
@@ -117,14 +159,42 @@ class SavedModel:
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             message = f"{meta_path}: not a boostobj model description ({error})"
             raise ValueError(message) from None
-        if self.meta.get("format") != FORMAT:
+        if not isinstance(self.meta, dict) or self.meta.get("format") != FORMAT:
             raise ValueError(f"{meta_path}: not a boostobj model description")
         if self.meta.get("version") != VERSION:
             raise ValueError(f"{meta_path}: version {self.meta.get('version')!r}; this "
-                             f"boostobj reads version {VERSION}")
-        self.model_file = meta_path.parent / self.meta["model_file"]
+                             f"boostobj reads version {VERSION} (fit the model again)")
+        missing = [key for key in _REQUIRED if key not in self.meta]
+        if missing:
+            raise ValueError(f"{meta_path}: no {missing[0]!r} entry; it is not a description "
+                             "boostobj wrote (fit the model again)")
+        if self.meta.get("description_sha256") != _description_digest(self.meta):
+            raise ValueError(f"{meta_path}: changed after boostobj wrote it (its checksum does "
+                             "not match); predictions from an edited description would be "
+                             "wrong: fit the model again")
+        name = self.meta["model_file"]
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+            raise ValueError(f"{meta_path}: model_file {name!r} is not a file name in its "
+                             "folder")
+        self.model_file = meta_path.parent / name
+        given = Path(path)
+        if given != meta_path and given.name != name:
+            raise ValueError(f"{given}: {meta_path.name} beside it describes {name}, another "
+                             f"model; predict with {self.model_file} (two models share the "
+                             "description's name)")
         if not self.model_file.is_file():
             raise ValueError(f"{meta_path}: its model file {self.model_file} is missing")
+        if _sha256(self.model_file) != self.meta["model_sha256"]:
+            raise ValueError(f"{self.model_file}: changed after boostobj saved it (its "
+                             f"checksum is not the one in {meta_path.name}): damaged, "
+                             "truncated or edited; fit the model again")
+        if self.meta["booster_features"] != booster_feature_names(self.meta["features"]):
+            raise ValueError(f"{meta_path}: its features and booster_features disagree")
+        self.pickled = self.model_file.suffix in PICKLE_SUFFIXES
+        if self.pickled and not allow_pickle:
+            raise ValueError(f"{self.model_file}: a pickle; loading one runs whatever code it "
+                             "holds. Pass --allow-pickle only for a file you trust (written by "
+                             "you), or save interval models as .json (the default)")
 
     @property
     def features(self):
@@ -150,7 +220,14 @@ class SavedModel:
         """(class names or None, an (n, k) float array) for the columns of ``columns``."""
         meta = self.meta
         if meta["kind"] == "intervals":
-            estimator = joblib.load(self.model_file)  # reads plain pickles (.pkl) too
+            if self.pickled:
+                import joblib
+
+                estimator = joblib.load(self.model_file)  # reads plain pickles (.pkl) too
+            else:
+                from ..intervals import QuantileIntervalRegressor
+
+                estimator = QuantileIntervalRegressor.load_model(self.model_file)
             quantiles = estimator.predict_quantiles(X)
             return None, np.column_stack([estimator.predict(X), quantiles,
                                           quantiles[:, [0, -1]]])

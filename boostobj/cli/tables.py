@@ -11,10 +11,10 @@ import numpy as np
 
 from .. import datasets
 from .errors import CommandError
-from .saved_models import write_atomically
+from .files import write_atomically
 
-__all__ = ["csv_file", "number_text", "numeric_target", "read_data", "sizes_of", "split_groups",
-           "split_rows", "write_predictions"]
+__all__ = ["announce_reading", "csv_file", "number_text", "numeric_target", "read_data",
+           "sizes_of", "split_groups", "split_rows", "write_predictions"]
 
 
 def read_data(args):
@@ -31,6 +31,7 @@ def read_data(args):
     if args.id_column is not None and args.id_column == args.target:
         raise CommandError(f"--id-column {args.id_column!r}: the id column cannot be the "
                            "target")
+    announce_reading(path)
     data = datasets.read_csv(path, args.target, split_column=group_column,
                              features=args.features, exclude=args.exclude,
                              id_column=args.id_column)
@@ -56,6 +57,17 @@ def read_data(args):
     for warning in datasets.suspicious_features(data):
         print(f"warning: {warning}", file=sys.stderr)
     return data, rows
+
+
+# A CSV at least this large is announced before it is read (about 1 s of parsing).
+_ANNOUNCED_BYTES = 10 << 20
+
+
+def announce_reading(path):
+    """Say on stderr that a large CSV is being read, so that a long silence is explained."""
+    size = Path(path).stat().st_size
+    if size >= _ANNOUNCED_BYTES:
+        print(f"reading {path} ({size / (1 << 20):,.0f} MB) ...", file=sys.stderr, flush=True)
 
 
 def csv_file(name):
@@ -101,12 +113,16 @@ def number_text(value):
     return "" if not np.isfinite(value) else f"{value:.7g}"
 
 
-def write_predictions(path, data, positions, rows, columns, names, values, target=None):
+def write_predictions(path, data, positions, rows, columns, names, values, target=None,
+                      group=None):
     """A CSV of the predictions of ``data``'s rows at ``positions`` (data row numbers
-    ``rows``): the id column (or the row number), the target if known, the class
+    ``rows``): the id column (or the row number), the query column (``group``: its name, for
+    a ranking model, whose values are ``data.split``), the target if known, the class
     (classification) and the prediction columns; written atomically, or to stdout for
     ``path`` "-"."""
     header = [data.id_name] if data.ids is not None else ["row"]
+    if group is not None:
+        header.append(group)
     if target is not None:
         header.append(target[0])
     header += columns
@@ -117,6 +133,8 @@ def write_predictions(path, data, positions, rows, columns, names, values, targe
         writer.writerow(header)
         for i, (position, row) in enumerate(zip(positions, rows, strict=True)):
             line = [data.ids[position] if data.ids is not None else int(row)]
+            if group is not None:
+                line.append(data.split[position])
             if target is not None:
                 line.append(target[1][i])
             if names is not None:

@@ -14,7 +14,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from .. import metrics
 from .._boosters import lightgbm_model
-from .._boosters.options import first_param
+from .._boosters.options import check_continued_link, first_param
 from .._numerics import weighted_mean
 from ..losses import BaseLoss, get_loss
 
@@ -82,6 +82,48 @@ THREAD_KEYS = ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")
 
 
 LEARNING_RATE_KEYS = ("learning_rate", "shrinkage_rate", "eta")
+
+
+# The leaf penalties and constraints a renewed leaf obeys as LightGBM's own leaves do.
+LAMBDA_L2_KEYS = ("lambda_l2", "reg_lambda", "lambda", "l2_regularization")
+LAMBDA_L1_KEYS = ("lambda_l1", "reg_alpha", "l1_regularization")
+MAX_DELTA_STEP_KEYS = ("max_delta_step", "max_tree_output", "max_leaf_output")
+MONOTONE_KEYS = ("monotone_constraints", "mc", "monotone_constraint", "monotonic_cst")
+
+
+def check_init_model(caller, loss, init_model):
+    """Refuse continuing ``init_model`` (a Booster, a fitted estimator or a model file)
+    whose raw scores are on another scale than ``loss``'s."""
+    if init_model is None:
+        return
+    booster = init_model
+    if isinstance(booster, lgb.LGBMModel):
+        booster = booster.booster_
+    elif not isinstance(booster, lgb.Booster):
+        booster = lgb.Booster(model_file=str(booster))
+    recorded = LINK_OBJECTIVES.get(loss.link.name, "none")
+    check_continued_link(caller, loss, "init_model", lightgbm_model.objective_link(booster),
+                         lightgbm_model.objective_link(recorded))
+
+
+def monotone_constraints(params, caller="boostobj.lightgbm"):
+    """The ``monotone_constraints`` of LightGBM ``params`` as a tuple of -1, 0, 1 (empty
+    when unset), or a ``ValueError`` naming a value LightGBM would misread: it parses a
+    string as comma-separated integers, so ``"[1,0,0]"`` would be no constraint at all."""
+    for key in MONOTONE_KEYS:
+        value = params.get(key)
+        if value is None:
+            continue
+        items = value.split(",") if isinstance(value, str) else list(np.ravel(value))
+        try:
+            constraints = tuple(int(str(item).strip()) for item in items if str(item).strip())
+        except ValueError:
+            constraints = None
+        if constraints is None or any(c not in (-1, 0, 1) for c in constraints):
+            raise ValueError(f"{caller}: {key}={value!r}: give one of -1, 0, 1 per feature, as "
+                             "a list or a comma-separated string such as '1,0,-1'.")
+        return constraints
+    return ()
 
 
 def dataset_field(dataset, name):

@@ -6,8 +6,15 @@ import numpy as np
 
 from .._boosters import lightgbm_model
 from .._boosters.options import first_param
-from .._boosters.renewal import LeafRenewal
-from .basic import LEARNING_RATE_KEYS
+from .._boosters.renewal import LeafRenewal, LeafRules
+from ..losses import LeafPenalty
+from .basic import (
+    LAMBDA_L1_KEYS,
+    LAMBDA_L2_KEYS,
+    LEARNING_RATE_KEYS,
+    MAX_DELTA_STEP_KEYS,
+    monotone_constraints,
+)
 
 __all__ = ["LightGBMRenewal"]
 
@@ -117,6 +124,17 @@ class LightGBMRenewal(LeafRenewal):
     def _learning_rate(self):
         return float(first_param(self.booster.params, LEARNING_RATE_KEYS, 0.1))
 
+    def _leaf_rules(self):
+        params = self.booster.params
+        penalty = LeafPenalty(l2=float(first_param(params, LAMBDA_L2_KEYS, 0.0)),
+                              l1=float(first_param(params, LAMBDA_L1_KEYS, 0.0)),
+                              max_delta_step=float(first_param(params, MAX_DELTA_STEP_KEYS, 0.0)))
+        return LeafRules(penalty, monotone_constraints(params),
+                         float(params.get("path_smooth") or 0.0))
+
+    def _tree_leaves(self, tree):
+        return lightgbm_model.tree_leaves(self.booster, tree)
+
 
 # Cells of the lookup table in _nearest, at most (int32).
 _MAX_CELLS = 1 << 18
@@ -154,7 +172,9 @@ def _take_rows(data, rows):
     """``data[rows]`` for an array, sparse matrix or DataFrame; None for other inputs."""
     if hasattr(data, "iloc"):
         return data.iloc[rows]
-    if isinstance(data, np.ndarray) or hasattr(data, "tocsr"):
+    if hasattr(data, "tocsr"):  # COO matrices take no row index
+        return data.tocsr()[rows]
+    if isinstance(data, np.ndarray):
         return data[rows]
     return None
 

@@ -27,7 +27,7 @@ from lightgbm import dask as lgb_dask
 
 from .._boosters import lightgbm_model
 from .._boosters.collective import start_over_workers
-from .._boosters.dask_collections import class_labels, encode_classes_of
+from .._boosters.dask_collections import class_labels, encode_classes_of, lost_workers
 from .._boosters.estimators import estimator_doc, estimator_loss, without_loss
 from .._boosters.options import refuse
 from .._boosters.renewal import renews_leaves
@@ -126,7 +126,18 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
             warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored",
                                     UserWarning)
         # The labels as given: LightGBM's classifier encodes them (sorted, as boostobj).
-        parent_fit(X, y, sample_weight=sample_weight, init_score=init_score, **fit_params)
+        workers = set(client.scheduler_info()["workers"])
+        try:
+            parent_fit(X, y, sample_weight=sample_weight, init_score=init_score, **fit_params)
+        except Exception as error:
+            lost = lost_workers(client, workers)
+            if lost:  # LightGBM says only "Socket recv error" on the others
+                raise RuntimeError(
+                    f"{caller}: worker(s) {sorted(lost)} left the cluster during training, "
+                    "so the other workers' network failed and no model was trained. Persist "
+                    "the collections again (the lost workers' partitions are gone) and "
+                    "fit again.") from error
+            raise
     return fitted(estimator, loss, start, n_classes, classifier)
 
 

@@ -28,8 +28,10 @@ from .basic import (
     NUM_CLASS_KEYS,
     OBJECTIVE_KEYS,
     THREAD_KEYS,
+    check_init_model,
     dataset_field,
     dataset_targets,
+    monotone_constraints,
 )
 from .callback import LightGBMRenewal
 
@@ -168,6 +170,7 @@ def check_modes(caller, loss, params, renewal):
         refuse(caller, loss, "linear_tree=True", "leaf renewal sets constant leaves, and "
                "a linear tree's leaves are regressions",
                "pass linear_tree=False, or renew_leaves=False")
+    monotone_constraints(params, caller)  # a string LightGBM would misread is refused
 
 
 def setup(caller, loss, params, train_set, valid_sets, num_boost_round, renew_leaves,
@@ -288,6 +291,7 @@ def train(loss: str | BaseLoss, params: dict[str, Any] | None, train_set: lgb.Da
         given = [params.pop(key) for key in NUM_CLASS_KEYS if key in params]
         n_classes = train_targets.n_classes(given[0] if given else None)
         params["num_class"] = n_classes
+    check_init_model("boostobj.lightgbm.train", loss, init_model)
     if dataset_field(train_set, "init_score") is not None or init_model is not None:
         start = np.zeros(n_classes) if n_classes else 0.0
     else:

@@ -29,6 +29,7 @@ from .._boosters.estimators import (
     add_boostobj_parameters,
     attached,
     encode_classes,
+    encode_like,
     estimator_doc,
     estimator_loss,
     response,
@@ -46,7 +47,9 @@ from .basic import (
     OBJECTIVE_KEYS,
     THREAD_KEYS,
     builtin_metric_name,
+    check_init_model,
     is_lightgbm_objective,
+    monotone_constraints,
 )
 from .callback import LightGBMRenewal
 from .engine import check_modes
@@ -229,6 +232,9 @@ def _eval_pairs(caller, fit_params, ranker):
     if ranker and pairs and len(eval_group) != len(pairs):
         raise ValueError(f"Length of eval_group ({len(eval_group)}) not equal to length "
                          f"of eval_set ({len(pairs)})")
+    if ranker:
+        for index, ((_, eval_y), sizes) in enumerate(zip(pairs, eval_group or [], strict=False)):
+            _check_group_sizes(caller, f"eval_group[{index}]", sizes, eval_y)
     return pairs
 
 
@@ -322,6 +328,18 @@ def _lookup_data(X):
     return np.asarray(X)
 
 
+def _check_group_sizes(caller, option, group, y):
+    """A ``ValueError`` naming ``option`` where the group sizes do not add up to the rows."""
+    if group is None:
+        return
+    sizes = np.asarray(group)
+    n_rows = int(np.shape(y)[0])
+    if sizes.ndim != 1 or int(np.sum(sizes)) != n_rows:
+        raise ValueError(f"{caller}: {option} sizes add up to {int(np.sum(sizes)):,} rows, the "
+                         f"data has {n_rows:,}; {option} gives the size of each query, its rows "
+                         "contiguous and in order.")
+
+
 def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *,
                   ranker=False, **fit_params):
     """The drop-in estimators' ``fit``: the parent's, given the loss's objective, start,
@@ -333,6 +351,8 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
     if y is None:
         raise ValueError(f"{caller}: requires y to be passed, but the target y is None.")
     loss = estimator_loss(estimator.loss, classifier, caller, y, ranker=ranker)
+    if ranker:
+        _check_group_sizes(caller, "group", fit_params.get("group"), y)
     params = estimator.get_params()
     for name in ESTIMATOR_PARAMS:
         params.pop(name)
@@ -351,13 +371,15 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
     builtin = not ranker and trains_as_builtin(loss, renewal)
     if not builtin:
         check_modes(caller, loss, params, renewal)
+    monotone_constraints(params, caller)  # a string LightGBM would misread is refused
     n_classes, labels = None, y
     if classifier:
-        _, labels, n_classes = encode_classes(loss, y, caller)
+        classes, labels, n_classes = encode_classes(loss, y, caller)
     weight = sample_weight
     if classifier and estimator.class_weight is not None:
         weight = compute_sample_weight(estimator.class_weight, labels)  # as LightGBM does
         weight = weight if sample_weight is None else weight * np.asarray(sample_weight)
+    check_init_model(caller, loss, fit_params.get("init_model"))
     if fit_params.get("init_score") is not None or fit_params.get("init_model") is not None:
         start = np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0
     else:
@@ -374,11 +396,14 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
              "_threads": thread_count(first_param(params, THREAD_KEYS)), "_fit_targets": {},
              "_response_scale": builtin}
     eval_pairs = _eval_pairs(caller, fit_params, ranker)
+    if classifier:  # named here: the parent's label encoder would say only "unseen labels"
+        for index, (_, eval_y) in enumerate(eval_pairs):
+            encode_like(classes, eval_y, caller, index)
     if renewal is not None:
-        n_rows = renewal.add_estimator_sets(X, y, eval_pairs, _lookup_data)
+        keys = lightgbm_model.evaluation_order(eval_pairs, X, y)
+        n_rows = renewal.add_estimator_sets(X, y, eval_pairs, _lookup_data, keys)
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
-        state.update(_renewal=renewal, _order=EvaluationOrder(
-            lightgbm_model.evaluation_order(eval_pairs, X, y), n_rows, "LightGBM"))
+        state.update(_renewal=renewal, _order=EvaluationOrder(keys, n_rows, "LightGBM"))
     overrides = {"objective": objective, "metric": (names if ranker else None) or "None"}
     for key in METRIC_KEYS[1:]:  # the aliases would override "metric"
         if key in params:

@@ -11,6 +11,7 @@ from .binary import BINARY_LOSSES
 from .domains import Interval
 from .groups import Groups
 from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
+from .penalty import LeafPenalty
 from .ranking import RANKING_LOSSES, RankingLoss
 from .regression import REGRESSION_LOSSES
 from .robust import ROBUST_LOSSES
@@ -168,6 +169,6 @@ def get_loss(spec: str | BaseLoss, **params: Any) -> BaseLoss:
 # all_max ... weighted_quantile: reductions for a loss's own statistics (init score, leaf
 # values), over every worker's rows in a distributed training, over the given rows otherwise.
 __all__ = ["all_max", "all_sum", "dot", "total", "weighted_mean", "weighted_quantile",
-           "ENTRY_POINT_GROUP", "BaseLoss", "Groups", "Interval", "MulticlassLoss",
+           "ENTRY_POINT_GROUP", "BaseLoss", "Groups", "Interval", "LeafPenalty", "MulticlassLoss",
            "RankingLoss", "available_losses", "check_number", "example_loss", "get_loss",
            "loss_class", "parse_spec", "register_loss"]

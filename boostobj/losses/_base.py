@@ -29,6 +29,7 @@ from .._numerics import (
 )
 from ..links import IdentityLink
 from .domains import REAL_LINE
+from .penalty import NO_PENALTY
 
 
 def check_number(loss_name, param, value, low=None, high=None, *,
@@ -218,32 +219,44 @@ class BaseLoss:
         """
         return self
 
-    def leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves):
-        """Per leaf l, the constant v minimising Σ_{i: leaf_i = l} w_i loss(y_i, f_i + v).
+    def leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, penalty=None):
+        """Per leaf l, the constant v minimising
+
+            Σ_{i: leaf_i = l} w_i loss(y_i, f_i + v) + ½ λ v² + α |v|,  subject to |v| <= m,
+
+        with λ, α, m the booster's ``penalty`` (a :class:`LeafPenalty`; none by default).
 
         ``leaf`` holds each row's leaf (0 .. n_leaves-1) in the tree just grown on scores
         ``raw_score``; leaves without rows get NaN. The adapters use it to renew the tree's
         leaves (times the learning rate) when ``renews_leaves`` is set. Unchecked inputs.
+        The quantile losses (pinball, absolute error) take each leaf's weighted quantile as
+        the boosters' built-in quantile and L1 objectives do, unpenalised, bounded by m.
         """
         loss = self.fix_scale(y, raw_score, sample_weight)
-        return loss._leaf_values(y, raw_score, sample_weight, np.asarray(leaf), n_leaves)
+        penalty = NO_PENALTY if penalty is None else penalty
+        values = loss._leaf_values(y, raw_score, sample_weight, np.asarray(leaf), n_leaves,
+                                   penalty=penalty)
+        return penalty.bound(values)
 
-    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, max_iter=100):
-        """Each leaf's minimiser of its rows' weighted loss, all leaves at once: Newton steps
-        with the loss's own hessian from the leaf's median residual.
+    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, penalty=None,
+                     max_iter=100):
+        """Each leaf's minimiser of its rows' weighted loss plus ``penalty``, all leaves at
+        once: Newton steps with the loss's own hessian from the leaf's median residual.
         """
         # Every leaf at once: Newton steps with the loss's own hessian from the leaf's
         # median residual (IRLS for the secant stand-ins, which never increases the loss).
+        penalty = NO_PENALTY if penalty is None else penalty
         residual = np.subtract(y, raw_score)
         value = grouped_quantile(residual, sample_weight, leaf, n_leaves, 0.5)
         present = np.isfinite(value)
+        value = penalty.bound(np.where(present, value, 0.0))
         np.abs(residual, out=residual)
         tolerance = 1e-10 * (weighted_mean(residual, None) + 1e-300)
         # Buffers reused every step: on dask workers (glibc told to trim at 64 KiB) each
         # fresh 1M-row temporary costs page faults.
         shifted, gradient, hessian = residual, np.empty_like(y), np.empty_like(y)
         for _ in range(max_iter):
-            np.take(np.where(present, value, 0.0), leaf, out=shifted)
+            np.take(value, leaf, out=shifted)
             shifted += raw_score
             self._gradient_hessian(y, shifted, gradient, hessian)
             if sample_weight is not None:
@@ -251,13 +264,11 @@ class BaseLoss:
                 hessian *= sample_weight
             sums = all_sum(np.concatenate([np.bincount(leaf, gradient, minlength=n_leaves),
                                            np.bincount(leaf, hessian, minlength=n_leaves)]))
-            summed_gradient, summed_hessian = sums[:n_leaves], sums[n_leaves:]
-            usable = present & (summed_hessian > 0)
-            step = np.zeros(n_leaves)
-            step[usable] = -summed_gradient[usable] / summed_hessian[usable]
+            step = penalty.newton_step(value, sums[:n_leaves], sums[n_leaves:], present)
             value += step
             if not np.any(np.abs(step) > tolerance + 1e-12 * np.abs(value)):
                 break
+        value[~present] = np.nan
         return value
 
     def predict(self, raw_score):
@@ -314,8 +325,12 @@ class BaseLoss:
                              f"but y has {n_samples}.")
         bad = ~np.isfinite(weight) | (weight < 0)
         if bad.any():
+            # The boosters store weights as float32: a weight above 3.4e38 arrives as inf.
+            hint = (" (a weight above 3.4e38, the largest float32 the boosters store weights "
+                    "in, arrives as inf: scale the weights down)"
+                    if np.isposinf(weight).any() else "")
             raise ValueError(f"{self.name}: sample_weight must be finite and >= 0, "
-                             f"got {_describe_bad(weight, bad)}.")
+                             f"got {_describe_bad(weight, bad)}{hint}.")
         if not weight.any() and not over_workers():
             raise ValueError(f"{self.name}: sample_weight sums to zero; the loss's start "
                              "(the weighted optimal constant) needs a positive total weight.")

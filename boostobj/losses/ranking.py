@@ -126,7 +126,7 @@ class RankingLoss(BaseLoss):
         _, _, sample_weight, groups = self.check_inputs(y, None, sample_weight, group)
         return float(groups.n_groups if sample_weight is None else np.sum(sample_weight))
 
-    def leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves):
+    def leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, penalty=None):
         """Refused: a leaf's rows span groups, so it has no minimiser of its own."""
         raise ValueError(f"{self.name}: a ranking loss has no per-leaf minimiser to renew "
                          "leaves with (a leaf's rows span groups); pass renew_leaves=False.")
@@ -160,7 +160,11 @@ def _group_sums(values, groups):
 class ListwiseSoftmax(RankingLoss):
     """Listwise softmax cross-entropy with temperature τ (InfoNCE).
 
-    Per group: loss = -Σ_i q_i log p_i, q = y / Σ y, p = softmax(s / τ). Row i gets
+    Per group: loss = -Σ_i q_i log p_i, q = G(y) / Σ G(y), p = softmax(s / τ), with the gain
+    G(y) = y (``gain="linear"``, the default) or G(y) = 2^y - 1 (``gain="exponential"``,
+    the gain of NDCG and of LightGBM's ``rank_xendcg``: with graded labels 0-6 a grade-6
+    row weighs 63 grade-1 rows, not 6; computed as 2^(y - m) - 2^(-m) with m the group's
+    largest label, the same q without overflow). For labels 0 and 1 the two are equal. Row i gets
     g_i = (p_i - q_i) / τ and h_i = p_i (1 - p_i) / τ² (floored at 1e-16 / τ², the
     diagonal of the exact hessian). One positive (label 1) among K negatives is InfoNCE,
     -log p_positive; m rows of label 1 share the mass (q = 1/m each: the multi-positive
@@ -179,11 +183,22 @@ class ListwiseSoftmax(RankingLoss):
 
     name = "listwise_softmax"
     aliases = ("infonce", "softmax_cross_entropy_ranking")
-    parameters = ("temperature",)
+    parameters = ("temperature", "gain")
+    GAINS = ("linear", "exponential")
 
-    def __init__(self, temperature=1.0):
+    def __init__(self, temperature=1.0, gain="linear"):
         super().__init__()
         self.temperature = check_number(self.name, "temperature", temperature, low=0.0)
+        if gain not in self.GAINS:
+            raise ValueError(f"{self.name}: gain == {gain!r}, must be one of {self.GAINS}.")
+        self.gain = gain
+
+    def _gains(self, y, groups):
+        """G(y) per row, up to a factor per group (which q does not see)."""
+        if self.gain == "linear":
+            return y
+        top = np.maximum.reduceat(y, groups.ptr[:-1])[groups.row_group]
+        return np.exp2(y - top) - np.exp2(-top)
 
     def _parts(self, y, raw_score, groups):
         scaled = raw_score / self.temperature
@@ -192,18 +207,19 @@ class ListwiseSoftmax(RankingLoss):
         shifted = scaled - peak[row_group]
         exp = np.exp(shifted)
         total = _group_sums(exp, groups)
-        relevance = _group_sums(y, groups)
-        return scaled, shifted, exp, total, relevance
+        gains = self._gains(y, groups)
+        relevance = _group_sums(gains, groups)
+        return gains, shifted, exp, total, relevance
 
     def _group_loss(self, y, raw_score, groups):
-        _, shifted, _, total, relevance = self._parts(y, raw_score, groups)
+        gains, shifted, _, total, relevance = self._parts(y, raw_score, groups)
         # -Σ q (z - max - log Σ e^(z - max)) = log Σ e^(z - max) - Σ q (z - max)
         active = relevance > 0
-        target_sum = _group_sums(y * shifted, groups) / np.where(active, relevance, 1.0)
+        target_sum = _group_sums(gains * shifted, groups) / np.where(active, relevance, 1.0)
         return np.where(active, np.log(total) - target_sum, 0.0)
 
     def _gradient_hessian(self, y, raw_score, groups, gradient, hessian):
-        _, _, exp, total, relevance = self._parts(y, raw_score, groups)
+        y, _, exp, total, relevance = self._parts(y, raw_score, groups)
         row_group = groups.row_group
         probability = exp / total[row_group]
         active = relevance > 0

@@ -77,7 +77,7 @@ class AbsoluteError(BaseLoss):
     def _init_score(self, y, sample_weight):
         return weighted_quantile(y, sample_weight, 0.5)
 
-    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves):
+    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, penalty=None):
         return grouped_quantile(y - raw_score, sample_weight, leaf, n_leaves, 0.5)
 
 
@@ -112,7 +112,7 @@ class Quantile(BaseLoss):
     def _init_score(self, y, sample_weight):
         return weighted_quantile(y, sample_weight, self.alpha)
 
-    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves):
+    def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, penalty=None):
         return grouped_quantile(y - raw_score, sample_weight, leaf, n_leaves, self.alpha)
 
 

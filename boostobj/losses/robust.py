@@ -123,16 +123,16 @@ class PseudoHuber(_RobustLoss):
         self.renews_leaves = not self.exact_hessian
 
     def _loss(self, y, raw_score):
-        z = (raw_score - y) / self.delta
-        # √(1+z²) - 1 = z² / (√(1+z²) + 1): no cancellation for small z.
-        return squared(self.delta) * (z * z / (np.sqrt(1.0 + z * z) + 1.0))
+        a = np.abs(raw_score - y)
+        z = a / self.delta
+        # δ²(√(1+z²) - 1) = δ a · z / (√(1+z²) + 1): no cancellation for small z, and no
+        # overflow of z² (√(1+z²) as hypot) for large ones, where the loss is about δ a.
+        return self.delta * a * (z / (np.hypot(1.0, z) + 1.0))
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         np.subtract(raw_score, y, out=gradient)  # r
         np.divide(gradient, self.delta, out=hessian)
-        np.multiply(hessian, hessian, out=hessian)
-        hessian += 1.0  # 1 + (r/δ)²
-        np.sqrt(hessian, out=hessian)
+        np.hypot(1.0, hessian, out=hessian)  # √(1 + (r/δ)²), without overflowing (r/δ)²
         np.reciprocal(hessian, out=hessian)  # (1 + (r/δ)²)^(-1/2)
         gradient *= hessian
         if self.exact_hessian:

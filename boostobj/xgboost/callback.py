@@ -6,7 +6,8 @@ import numpy as np
 import xgboost as xgb
 
 from .._boosters import xgboost_model
-from .._boosters.renewal import LeafRenewal
+from .._boosters.renewal import LeafRenewal, LeafRules
+from ..losses import LeafPenalty
 
 __all__ = ["XGBoostRenewal"]
 
@@ -47,6 +48,12 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
         return int(self.booster.num_boosted_rounds()) - 1
 
     def _leaves(self, dmatrix, tree):
+        if "c" in (dmatrix.feature_types or ()):
+            # A one-tree slice drops the model's categories, so XGBoost would not re-code a
+            # DMatrix whose category list differs from the training one: predict through
+            # the whole model up to the tree (XGBoost's leaf prediction starts at tree 0).
+            leaves = self.booster.predict(dmatrix, pred_leaf=True, iteration_range=(0, tree + 1))
+            return np.asarray(leaves).reshape(leaves.shape[0], -1)[:, -1].astype(np.intp)
         return self.booster[tree:tree + 1].predict(dmatrix, pred_leaf=True).astype(np.intp)
 
     def _leaf_outputs(self, tree, ids):
@@ -57,6 +64,17 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
 
     def _learning_rate(self):
         return xgboost_model.learning_rate(self.booster)
+
+    def _leaf_rules(self):
+        params = xgboost_model.tree_params(self.booster)
+        penalty = LeafPenalty(l2=float(params.get("lambda", 1)), l1=float(params.get("alpha", 0)),
+                              max_delta_step=float(params.get("max_delta_step", 0)))
+        text = params.get("monotone_constraints", "").strip("()[] ")
+        monotone = [int(float(value)) for value in text.split(",") if value.strip()]
+        return LeafRules(penalty, monotone)
+
+    def _tree_leaves(self, tree):
+        return xgboost_model.tree_leaves(self.booster, tree)
 
     def apply(self, booster):
         """A copy of ``booster`` with the renewed leaf values written into its trees."""

@@ -10,7 +10,6 @@ what one process holding all the rows computes. Each estimator's ``fit`` builds 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from .._boosters.dask_collections import (
     check_whole_groups,
     class_labels,
     encode_classes_of,
+    lost_workers,
     map_rows,
 )
 from .._boosters.estimators import (
@@ -31,11 +31,12 @@ from .._boosters.estimators import (
     estimator_loss,
     without_loss,
 )
-from .._boosters.options import refuse
+from .._boosters.options import check_continued_link, refuse
+from .._boosters.renewal import MIN_CHILD_WEIGHT
 from ..losses import MulticlassLoss, get_loss
 from ..losses.multiclass import SoftLabel
 from .sklearn import drop_in
-from .training import LINK_OBJECTIVES, Metric, Objective, early_stopping, setup
+from .training import LINK_OBJECTIVES, Metric, Objective, as_booster, early_stopping, setup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -132,6 +133,12 @@ def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[st
                "built-in metrics would see the scores without the start the workers add",
                "the loss's own metric (and extra_metrics) is reported")
     params["objective"] = objective_name
+    if xgb_model is not None:
+        xgb_model = as_booster(xgb_model)
+        check_continued_link(caller, loss, "xgb_model", xgboost_model.objective_link(xgb_model),
+                             xgboost_model.objective_link(objective_name))
+    if renewal is not None and params.get("min_child_weight") is None:
+        params["min_child_weight"] = MIN_CHILD_WEIGHT
     if params.get("base_score") is None:  # the estimators pass None for "not set"
         params.pop("base_score", None)
     find_start = "base_score" not in params and xgb_model is None
@@ -150,7 +157,7 @@ def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[st
                               custom_metric=Metric(run.targets, run.metrics, renewal, worker),
                               callbacks=callbacks, xgb_model=xgb_model, **kwargs)
     except Exception as error:
-        lost = _lost_workers(client, workers)
+        lost = lost_workers(client, workers)
         if lost:
             raise RuntimeError(
                 f"{caller}: worker(s) {sorted(lost)} left the cluster during training, so "
@@ -158,17 +165,6 @@ def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[st
                 "DaskDMatrix again (the lost workers' partitions are gone) and train "
                 "again.") from error
         raise
-
-
-def _lost_workers(client, workers, wait=3.0):
-    """Those of ``workers`` the scheduler no longer has, waiting up to ``wait`` seconds for
-    it to notice a death (a peer's failed all-reduce can arrive first)."""
-    deadline = time.monotonic() + wait
-    while True:
-        lost = workers - set(client.scheduler_info()["workers"])
-        if lost or time.monotonic() > deadline:
-            return lost
-        time.sleep(0.1)
 
 
 _FIT_DOC = """

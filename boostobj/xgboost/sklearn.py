@@ -35,8 +35,14 @@ from .._boosters.estimators import (
     trains_as_builtin,
     without_loss,
 )
-from .._boosters.options import check_eval_set, check_objective, first_param, refuse
-from .._boosters.renewal import renews_leaves
+from .._boosters.options import (
+    check_continued_link,
+    check_eval_set,
+    check_objective,
+    first_param,
+    refuse,
+)
+from .._boosters.renewal import MIN_CHILD_WEIGHT, renews_leaves
 from .._boosters.targets import loss_start, thread_count
 from ..losses import Groups, get_loss
 from .callback import XGBoostRenewal
@@ -181,17 +187,23 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
     labels, eval_labels, n_classes = y, [eval_y for _, eval_y in eval_set], None
     if classifier:
         classes, labels, n_classes = encode_classes(loss, y, caller)
-        eval_labels = [encode_like(classes, eval_y, caller) for eval_y in eval_labels]
+        eval_labels = [encode_like(classes, eval_y, caller, index)
+                       for index, eval_y in enumerate(eval_labels)]
     # What XGBoost's estimators train a custom objective as, and so how base_score reads.
     training_objective = ("multi:softprob" if n_classes and n_classes > 2 else
                           "binary:logistic" if classifier else "reg:squarederror")
     metric = SklearnMetric(loss)
     builtin_metrics, user_metric = _split_eval_metric(estimator.eval_metric)
     _check_builtin_metrics(caller, loss, builtin_metrics, renewal, training_objective)
+    if xgb_model is not None:
+        xgb_model = as_booster(xgb_model)
+        recorded = training_objective if classifier else LINK_OBJECTIVES.get(loss.link.name)
+        check_continued_link(caller, loss, "xgb_model", xgboost_model.objective_link(xgb_model),
+                             xgboost_model.objective_link(recorded or training_objective))
     base_score = estimator.base_score
     if base_score is None and base_margin is None:
         if xgb_model is not None:
-            margin = xgboost_model.base_margin(as_booster(xgb_model))
+            margin = xgboost_model.base_margin(xgb_model)
         else:
             margin = loss_start(loss, labels, sample_weight, n_classes)
             if renewal is not None:
@@ -208,17 +220,19 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
         state["_response_scale"] = True
     callbacks = estimator.callbacks
     if renewal is not None:
-        n_rows = renewal.add_estimator_sets(X, y, eval_set, _lookup_dmatrix(estimator))
-        state.update(_renewal=renewal, _order=EvaluationOrder(
-            xgboost_model.evaluation_order(eval_set, X, y), n_rows, "XGBoost"))
+        keys = xgboost_model.evaluation_order(eval_set, X, y)
+        n_rows = renewal.add_estimator_sets(X, y, eval_set, _lookup_dmatrix(estimator), keys)
+        state.update(_renewal=renewal, _order=EvaluationOrder(keys, n_rows, "XGBoost"))
         callbacks = [renewal] + list(callbacks or [])
     fit_set = [(eval_X, eval_y) for (eval_X, _), eval_y in zip(eval_set, eval_labels,
                                                                strict=True)]
-    saved = {name: getattr(estimator, name) for name in ("objective", "eval_metric",
-                                                          "base_score", "callbacks")}
+    fit_state = dict(objective=objective, eval_metric=builtin_metrics or None,
+                     base_score=base_score, callbacks=callbacks)
+    if renewal is not None and params.get("min_child_weight") is None:
+        fit_state["min_child_weight"] = MIN_CHILD_WEIGHT
+    saved = {name: getattr(estimator, name) for name in fit_state}
     try:
-        vars(estimator).update(objective=objective, eval_metric=builtin_metrics or None,
-                               base_score=base_score, callbacks=callbacks,
+        vars(estimator).update(fit_state,
                                _boostobj_metric=_FitMetrics(metric, user_metric, classifier))
         # XGBoost's default metric sees the right scores where the loss is the training
         # objective's twin (rmse beside squared_error, as the parent reports it); otherwise
@@ -504,7 +518,8 @@ class XGBRanker(xgb.XGBRanker):
         # and renews no leaves): by default the parent's, NDCG at its pair truncation.
         params["eval_metric"] = (self.eval_metric if self.eval_metric is not None
                                  else _default_ranking_metric(params))
-        dtrain = self._ranking_dmatrix(X, y, group, qid, sample_weight, base_margin, caller)
+        dtrain = self._ranking_dmatrix(loss, X, y, group, qid, sample_weight, base_margin,
+                                       caller)
         if feature_weights is not None:
             dtrain.set_info(feature_weights=feature_weights)
         evals = []
@@ -515,7 +530,7 @@ class XGBRanker(xgb.XGBRanker):
                                base_margin_eval_set))
             same = eval_X is X and eval_y is y
             dmatrix = dtrain if same else self._ranking_dmatrix(
-                eval_X, eval_y, group_i, qid_i, weight_i, margin_i, caller)
+                loss, eval_X, eval_y, group_i, qid_i, weight_i, margin_i, caller)
             evals.append((dmatrix, f"validation_{index}"))
         evals_result = {}
         booster = train(loss, params, dtrain, self.get_num_boosting_rounds(), evals=evals,
@@ -528,9 +543,9 @@ class XGBRanker(xgb.XGBRanker):
         self.loss_ = loss
         return self
 
-    def _ranking_dmatrix(self, X, y, group, qid, weight, base_margin, caller):
+    def _ranking_dmatrix(self, loss, X, y, group, qid, weight, base_margin, caller):
         """The DMatrix XGBoost's ranker builds: groups from ``group``, ``qid`` or a ``qid``
-        column of a DataFrame."""
+        column of a DataFrame; labels checked for ``loss``."""
         if hasattr(X, "columns") and "qid" in X.columns:
             if qid is not None:
                 raise ValueError(f"{caller}: both a qid column in X and qid= were given.")
@@ -546,7 +561,10 @@ class XGBRanker(xgb.XGBRanker):
             raise ValueError(f"{caller}: sample_weight has {np.size(weight)} values for "
                              f"{groups.n_groups} query groups; XGBoost's rankers take one "
                              "weight per group.")
-        return xgb.DMatrix(X, label=y, group=group, qid=qid, weight=weight,
+        loss.check_target(y)
+        # The groups as sizes: XGBoost wants qids sorted and numeric, where boostobj's
+        # losses need only each query's rows together (descending or text ids work).
+        return xgb.DMatrix(X, label=y, group=groups.sizes, weight=weight,
                            base_margin=base_margin, missing=self.missing,
                            enable_categorical=self.enable_categorical,
                            feature_types=self.feature_types, nthread=self.n_jobs)

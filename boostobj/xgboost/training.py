@@ -14,8 +14,8 @@ import numpy as np
 import xgboost as xgb
 
 from .._boosters import xgboost_model
-from .._boosters.options import first_param, refuse
-from .._boosters.renewal import renews_leaves
+from .._boosters.options import check_continued_link, first_param, refuse
+from .._boosters.renewal import MIN_CHILD_WEIGHT, renews_leaves
 from .._boosters.setup import Setup
 from .._boosters.targets import CheckedTargets, thread_count
 from ..losses import get_loss
@@ -307,6 +307,13 @@ def train(loss: str | BaseLoss, params: dict[str, Any] | None, dtrain: xgb.DMatr
         else:
             params["num_class"] = n_classes
     params["objective"] = objective_name
+    if xgb_model is not None:
+        xgb_model = as_booster(xgb_model)
+        check_continued_link("boostobj.xgboost.train", run.loss, "xgb_model",
+                             xgboost_model.objective_link(xgb_model),
+                             xgboost_model.objective_link(objective_name))
+    if renewal is not None and params.get("min_child_weight") is None:
+        params["min_child_weight"] = MIN_CHILD_WEIGHT
     if "base_score" not in params and dtrain.get_base_margin().size == 0:
         if xgb_model is not None:
             start = xgboost_model.base_margin(as_booster(xgb_model))

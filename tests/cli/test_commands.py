@@ -55,7 +55,7 @@ def test_intervals_writes_report_csv_and_png(capsys, tmp_path):
                          "--min-leaf-rows", "5", "--out", tmp_path)
     assert code == 0, err
     assert "coverage" in out and "interval score" in out and "(target 0.900)" in out
-    with open(tmp_path / "mcycle_intervals.csv") as handle:
+    with open(tmp_path / "mcycle_intervals_lightgbm.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 27  # 20% of 133 rows held out
     lower = np.array([float(r["lower"]) for r in rows])
@@ -69,7 +69,7 @@ def test_intervals_writes_report_csv_and_png(capsys, tmp_path):
     assert np.array_equal(mcycle.y[[int(r["row"]) for r in rows]], truth)
     reported = float(out.split("coverage")[1].split()[0])
     assert reported == pytest.approx(inside.mean(), abs=1e-3)
-    assert_png(tmp_path / "mcycle_intervals.png")
+    assert_png(tmp_path / "mcycle_intervals_lightgbm.png")
 
 
 def test_intervals_three_levels_text_columns_and_missing_cells(capsys, tmp_path):
@@ -87,13 +87,13 @@ def test_intervals_three_levels_text_columns_and_missing_cells(capsys, tmp_path)
     assert code == 0, err
     assert "left out 7 rows without a 'y' value" in out
     assert "group (2 values)" in out
-    with open(tmp_path / "noisy_intervals.csv") as handle:
+    with open(tmp_path / "noisy_intervals_xgboost.csv") as handle:
         table = list(csv.DictReader(handle))
     assert {"q0.1", "q0.5", "q0.9", "prediction"} <= set(table[0])
     for row in table:  # levels never cross; the median model's prediction is inside
         assert float(row["q0.1"]) <= float(row["q0.5"]) <= float(row["q0.9"])
         assert float(row["q0.1"]) <= float(row["prediction"]) <= float(row["q0.9"])
-    assert not (tmp_path / "noisy_intervals.png").exists()
+    assert not (tmp_path / "noisy_intervals_xgboost.png").exists()
 
 
 def test_fit_regression_saves_a_model_plain_lightgbm_loads(capsys, tmp_path, diamonds_sample):
@@ -123,7 +123,7 @@ def test_fit_binary_with_text_labels_on_xgboost(capsys, tmp_path):
     assert float(words[3]) < float(words[-1].rstrip(")"))  # better than the best constant
     accuracy = float(next(line for line in out.splitlines() if "accuracy" in line).split()[-1])
     assert accuracy > 0.7
-    booster = xgb.Booster(model_file=str(tmp_path / "pima_focal.json"))
+    booster = xgb.Booster(model_file=str(tmp_path / "pima_focal_xgboost.json"))
     # 'split' is a feature of a user's CSV like any other column (coded text); the booster
     # file names the features
     data = datasets.read_csv(DATA / "pima.csv", "type")
@@ -137,7 +137,7 @@ def test_fit_multiclass_names_the_classes(capsys, tmp_path, diamonds_sample):
                          "softmax", "--rounds", "20", "--out", tmp_path)
     assert code == 0, err
     assert "classes: 0 = Fair, 1 = Good, 2 = Ideal, 3 = Premium, 4 = Very Good" in out
-    assert (tmp_path / "diamonds_sample_softmax.txt").exists()
+    assert (tmp_path / "diamonds_sample_softmax_lightgbm.txt").exists()
 
 
 ERRORS = [
@@ -329,7 +329,8 @@ def test_fit_ranking_holds_out_whole_groups_and_reports_ranking_metrics(capsys, 
     assert "60 groups ('qid'); 48 groups to train, 12 held out (whole groups)" in out
     assert "held-out NDCG@5" in out and "held-out MRR" in out
     assert "text columns" not in out  # the query column is no feature
-    model = tmp_path / f"queries_listwise_softmax{'.json' if booster == 'xgboost' else '.txt'}"
+    model = tmp_path / (f"queries_listwise_softmax_temperature0.5_{booster}"
+                        f"{'.json' if booster == 'xgboost' else '.txt'}")
     assert model.exists()
 
 

@@ -61,11 +61,11 @@ def test_ids_and_leaks_are_named_and_can_be_left_out(capsys, tmp_path, patients)
                          "20", "--no-plot", "--out", tmp_path)
     assert code == 0, err
     assert "warning" not in err
-    meta = json.loads((tmp_path / "patients_logistic.boostobj.json").read_text())
+    meta = json.loads((tmp_path / "patients_logistic_lightgbm.boostobj.json").read_text())
     assert meta["features"] == ["glucose", "bmi", "smoker"]
     assert meta["categories"]["smoker"] == ["current", "former", "never"]
     assert meta["id_column"] == "patient_id" and meta["classes"] == ["no", "yes"]
-    table = read_table(tmp_path / "patients_logistic_predictions.csv")
+    table = read_table(tmp_path / "patients_logistic_lightgbm_predictions.csv")
     assert list(table[0]) == ["patient_id", "diabetes", "class", "P(no)", "P(yes)"]
     assert table[0]["patient_id"].startswith("P1")
 
@@ -75,9 +75,9 @@ def test_features_option_picks_and_orders_the_features(capsys, tmp_path, patient
                          "--features", "bmi", "glucose", "--rounds", "5", "--no-plot",
                          "--out", tmp_path)
     assert code == 0, err
-    meta = json.loads((tmp_path / "patients_logistic.boostobj.json").read_text())
+    meta = json.loads((tmp_path / "patients_logistic_lightgbm.boostobj.json").read_text())
     assert meta["features"] == ["bmi", "glucose"]
-    booster = lgb.Booster(model_file=str(tmp_path / "patients_logistic.txt"))
+    booster = lgb.Booster(model_file=str(tmp_path / "patients_logistic_lightgbm.txt"))
     assert booster.feature_name() == ["bmi", "glucose"]
 
 
@@ -88,9 +88,9 @@ def test_predict_round_trip_equals_what_fit_reported(capsys, tmp_path, booster):
                          "--no-plot", "--test-size", "0.02", "--out", tmp_path)
     assert code == 0, err
     suffix = ".json" if booster == "xgboost" else ".txt"
-    model = tmp_path / f"diamonds_huber{suffix}"
+    model = tmp_path / f"diamonds_huber_{booster}{suffix}"
     reported = {row["row"]: row["prediction"] for row in
-                read_table(tmp_path / "diamonds_huber_predictions.csv")}
+                read_table(tmp_path / f"diamonds_huber_{booster}_predictions.csv")}
     out_file = tmp_path / "predicted.csv"
     code, out, err = run(capsys, "predict", model, DATA / "diamonds.csv", "--out", out_file)
     assert code == 0, err
@@ -98,7 +98,7 @@ def test_predict_round_trip_equals_what_fit_reported(capsys, tmp_path, booster):
     assert len(predicted) == 53940 and len(reported) > 1000
     assert all(predicted[row] == value for row, value in reported.items())
     # the metadata file is a model name too
-    code, out, err = run(capsys, "predict", tmp_path / "diamonds_huber.boostobj.json",
+    code, out, err = run(capsys, "predict", tmp_path / f"diamonds_huber_{booster}.boostobj.json",
                          DATA / "diamonds.csv", "--out", out_file)
     assert code == 0, err
 
@@ -114,14 +114,14 @@ def test_new_rows_keep_the_training_codes_and_unknown_levels_become_missing(caps
             ["0.9", "Premium", "G", "VS1", "61.5", "56", "6.2", "6.2", "3.8"],
             ["0.9", "Astounding", "G", "VS1", "61.5", "56", "6.2", "6.2", "3.8"]]
     new = write_csv(tmp_path / "new.csv", list(reversed(header)), [r[::-1] for r in rows])
-    code, out, err = run(capsys, "predict", tmp_path / "diamonds_squared_error.txt", new)
+    code, out, err = run(capsys, "predict", tmp_path / "diamonds_squared_error_lightgbm.txt", new)
     assert code == 0, err
     assert "column 'cut': 'Astounding' not seen in training" in err
     lines = out.strip().splitlines()
     assert lines[0] == "row,prediction" and len(lines) == 4
     # the same as the booster on the training codes (the CLI's: levels in sorted order)
-    booster = lgb.Booster(model_file=str(tmp_path / "diamonds_squared_error.txt"))
-    levels = json.loads((tmp_path / "diamonds_squared_error.boostobj.json").read_text())[
+    booster = lgb.Booster(model_file=str(tmp_path / "diamonds_squared_error_lightgbm.txt"))
+    levels = json.loads((tmp_path / "diamonds_squared_error_lightgbm.boostobj.json").read_text())[
         "categories"]
     assert levels["cut"] == sorted(data.categories["cut"])
     color, clarity = levels["color"].index("G"), levels["clarity"].index("VS1")
@@ -132,7 +132,8 @@ def test_new_rows_keep_the_training_codes_and_unknown_levels_become_missing(caps
     assert [float(line.split(",")[1]) for line in lines[1:]] == pytest.approx(expected,
                                                                              rel=1e-6)
     missing = write_csv(tmp_path / "missing.csv", ["carat", "cut"], [["1", "Ideal"]])
-    code, out, err = run(capsys, "predict", tmp_path / "diamonds_squared_error.txt", missing)
+    code, out, err = run(capsys, "predict", tmp_path / "diamonds_squared_error_lightgbm.txt",
+                         missing)
     assert code == 2 and "the model's feature columns 'color', 'clarity'" in err
 
 
@@ -141,8 +142,8 @@ def test_interval_models_travel_and_predict_every_level(capsys, tmp_path):
                          "--min-leaf-rows", "5", "--levels", "0.1", "0.5", "0.9", "--no-plot",
                          "--out", tmp_path)
     assert code == 0, err
-    held_out = read_table(tmp_path / "mcycle_intervals.csv")
-    code, out, err = run(capsys, "predict", tmp_path / "mcycle_intervals.joblib",
+    held_out = read_table(tmp_path / "mcycle_intervals_lightgbm.csv")
+    code, out, err = run(capsys, "predict", tmp_path / "mcycle_intervals_lightgbm.json",
                          DATA / "mcycle.csv")
     assert code == 0, err
     table = list(csv.DictReader(out.splitlines()))
@@ -160,13 +161,13 @@ def test_booster_params_reach_the_booster_and_bad_ones_are_one_line(capsys, tmp_
                          "squared_error", "--param", "num_leaves=3", "--param",
                          "min_child_samples=5", "--rounds", "5", "--no-plot", "--out", tmp_path)
     assert code == 0, err
-    booster = lgb.Booster(model_file=str(tmp_path / "mcycle_squared_error.txt"))
+    booster = lgb.Booster(model_file=str(tmp_path / "mcycle_squared_error_lightgbm.txt"))
     assert max(tree["num_leaves"] for tree in booster.dump_model()["tree_info"]) <= 3
     code, out, err = run(capsys, "fit", DATA / "mcycle.csv", "--target", "accel", "--loss",
                          "squared_error", "--booster", "xgboost", "--param", "max_depth=1",
                          "--rounds", "3", "--no-plot", "--out", tmp_path)
     assert code == 0, err
-    booster = xgb.Booster(model_file=str(tmp_path / "mcycle_squared_error.json"))
+    booster = xgb.Booster(model_file=str(tmp_path / "mcycle_squared_error_xgboost.json"))
     assert all(line.count("leaf") == 2 for line in booster.get_dump())
     for param, message in (("learning_rate=0", "the learning rate must be a number > 0"),
                            ("num_leaves=-3", "lightgbm refused the parameters (num_leaves=-3)")):
@@ -181,7 +182,7 @@ def test_fit_draws_a_learning_curve_and_the_feature_importance(capsys, tmp_path)
                          "focal:gamma=2", "--exclude", "split", "--early-stopping", "10",
                          "--rounds", "200", "--out", tmp_path)
     assert code == 0, err
-    for name in ("pima_focal_learning_curve.png", "pima_focal_importance.png"):
+    for name in ("pima_focal_lightgbm_learning_curve.png", "pima_focal_lightgbm_importance.png"):
         data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
@@ -221,7 +222,7 @@ class HalfSquared(boostobj.BaseLoss):
                               "half_squared_test:s=2", "--loss-module", module, "--rounds", "5",
                               "--no-plot", "--out", tmp_path)
     assert fitted.returncode == 0, fitted.stderr
-    model = tmp_path / "mcycle_half_squared_test.txt"
+    model = tmp_path / "mcycle_half_squared_test_s2_lightgbm.txt"
     unknown = boostobj_command("predict", model, DATA / "mcycle.csv")
     assert unknown.returncode == 2 and "pass --loss-module FILE" in unknown.stderr
     known = boostobj_command("predict", model, DATA / "mcycle.csv", "--loss-module", module)

@@ -104,3 +104,12 @@ def test_drop_in_fits_benchmark_runs_at_small_size(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| XGB")
             or line.startswith("| LGBM")]
     assert len(rows) == 20 and all(float(row.split("|")[4]) > 0 for row in rows)
+
+
+def test_robust_defaults_benchmark_runs_at_small_size(capsys):
+    import robust_defaults
+
+    results = robust_defaults.main(["--seeds", "1", "--rounds", "5", "--losses", "huber"])
+    assert set(results) == {("xgboost", "huber", 1.0), ("xgboost", "huber", 1000.0),
+                            ("lightgbm", "huber", 1.0)}
+    assert "| `huber` |" in capsys.readouterr().out
