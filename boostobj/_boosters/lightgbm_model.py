@@ -15,7 +15,12 @@ training silently wrong models. Relied on (checked against LightGBM 4.0 - 4.7):
   read their parameters through ``_process_params`` and record ``set_params`` extras in
   ``_other_params``;
 - ``lgb.train`` evaluates the training set first (when it is among the validation sets),
-  then the others in order, once per round each.
+  then the others in order, once per round each;
+- ``Booster.dump_model(start_iteration=t, num_iteration=1)``: one tree's ``tree_structure``
+  (split nodes with ``split_feature``, ``threshold``, ``decision_type``,
+  ``internal_value``, ``left_child``, ``right_child``; leaves with ``leaf_value``,
+  ``leaf_index``, ``leaf_count``);
+- ``lightgbm.basic._ConfigAliases._get_all_param_aliases()``: every parameter's aliases.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ def objective_link(booster_or_objective):
     softmax."""
     objective = booster_or_objective
     if not isinstance(objective, str):
-        lines = objective.model_to_string(num_iteration=0).split("\n")
+        lines = objective.model_to_string(num_iteration=1).split("\n")  # the header
         index = _field(lines[:_first_tree(lines)], "objective")
         objective = lines[index].split("=", 1)[1].strip() if index is not None else "none"
     words = objective.split()

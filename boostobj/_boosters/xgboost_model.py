@@ -8,7 +8,13 @@ training silently wrong models. Relied on (checked against XGBoost 2.1 - 3.2):
   and ``base_weights`` per node (a leaf's value is its split condition);
   ``learner.learner_model_param.base_score`` on the objective's response scale, and
   ``learner.objective.name``;
-- the config JSON: ``learner.gradient_booster.tree_train_param.eta``;
+- the config JSON: ``learner.gradient_booster.tree_train_param`` with ``eta``, ``lambda``,
+  ``alpha``, ``max_delta_step``, ``monotone_constraints`` (as text, "(1,0,-1)");
+- a tree's JSON: ``left_children``/``right_children`` (-1 at a leaf), ``split_indices``,
+  ``split_conditions``, ``split_type`` (1: categorical); ``predict(pred_leaf=True)`` gives
+  node ids; ``iteration_range`` must start at 0 for it, and a one-tree slice loses the
+  model's categories (so a categorical DMatrix is read through the whole model);
+- ``validate_parameters`` warns "Parameters: { ... } are not used" at the first update;
 - the scikit-learn estimators keep their booster in ``_Booster``;
 - ``Booster.eval_set`` calls a custom metric once per evaluation set, in the order given;
 - a DMatrix's query groups are its ``group_ptr`` (``get_uint_info``), its weights one per

@@ -13,8 +13,8 @@ from .errors import CommandError
 
 __all__ = ["add_command_parser", "add_data_arguments", "add_loss_module_argument",
            "add_out_argument", "booster_params", "check_param_names", "check_plotting",
-           "DEFAULT_OUT", "file_label", "input_files", "leaf_params", "load_loss_modules",
-           "number_type", "out_dir", "POSITIVE_INT"]
+           "DEFAULT_OUT", "file_label", "given_params", "input_files", "leaf_params",
+           "load_loss_modules", "number_type", "out_dir", "POSITIVE_INT"]
 
 DEFAULT_OUT = "boostobj-out"
 
@@ -200,10 +200,7 @@ def booster_params(args):
     params.update(leaf_params(args.booster, args.min_leaf_rows))
     if args.threads:
         params[threads] = args.threads
-    given = dict(args.param)
-    if args.booster == "xgboost":  # XGBoost takes constraints as tuples (or text), not lists
-        given = {key: tuple(value) if isinstance(value, list) else value
-                 for key, value in given.items()}
+    given = given_params(args)
     check_param_names(args.booster, given)
     canonical = _canonical_names(args.booster)
     named = {canonical.get(key, key) for key in given}
@@ -216,6 +213,16 @@ def booster_params(args):
             raise CommandError(f"--param {key}={value!r}: the learning rate must be a number "
                                "> 0")
     return params
+
+
+def given_params(args):
+    """The ``--param`` values as the booster takes them: XGBoost takes a list (constraints)
+    as a tuple."""
+    given = dict(args.param)
+    if args.booster == "xgboost":
+        given = {key: tuple(value) if isinstance(value, list) else value
+                 for key, value in given.items()}
+    return given
 
 
 def _canonical_names(booster):

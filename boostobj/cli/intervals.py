@@ -15,6 +15,7 @@ from .arguments import (
     add_data_arguments,
     check_param_names,
     check_plotting,
+    given_params,
     input_files,
     leaf_params,
     out_dir,
@@ -77,7 +78,8 @@ def run(args):
     picture_path = out / f"{stem}.png"
     check_writes({"the intervals file": table_path,
                   **({} if args.no_plot else {"the picture": picture_path})}, reads)
-    check_param_names(args.booster, dict(args.param))
+    given = given_params(args)
+    check_param_names(args.booster, given)
     data, rows = read_data(args)
     numeric_target(data, args.data)
     train, test = split_rows(data.y.size, args.test_size, args.seed)
@@ -87,7 +89,7 @@ def run(args):
                                       calibration=calibration, n_jobs=args.threads,
                                       random_state=args.seed,
                                       **{**leaf_params(args.booster, args.min_leaf_rows),
-                                         **dict(args.param)})
+                                         **given})
     n_models = len(args.levels) * (model.cv if calibration == "cv+" else 1) + 1  # + median
     with (native_stderr_filtered() as stderr,
           Progress(None, f"fitting {n_models} quantile models on {train.size:,} rows",

@@ -198,3 +198,47 @@ def test_lightgbm_classifier_converts_scores_with_a_named_objective(data):
     model = bl.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y > 5)
     np.testing.assert_allclose(model.predict_proba(X)[:, 1],
                                1 / (1 + np.exp(-model.predict(X, raw_score=True))), rtol=1e-9)
+
+
+def test_xgboost_tree_leaves_are_the_leaves_rows_reach(data):
+    X, _ = data
+    booster = xgb_model(data, rounds=2, max_depth=3)
+    leaves = xgboost_model.tree_leaves(booster, 1)
+    reached = np.unique(booster[1:2].predict(xgb.DMatrix(X), pred_leaf=True).astype(int))
+    assert set(reached) <= set(leaves.ids)
+    for leaf, box in zip(leaves.ids, leaves.boxes, strict=True):
+        rows = booster[1:2].predict(xgb.DMatrix(X), pred_leaf=True).astype(int) == leaf
+        values = X.astype(np.float32)  # XGBoost compares float32 values to its thresholds
+        for column, (low, high) in box.items():
+            assert np.all((values[rows, column] >= low) & (values[rows, column] < high))
+
+
+def test_xgboost_tree_params_and_unused_params(data):
+    booster = xgb_model(data, reg_lambda=3.0, monotone_constraints=(1, 0, -1))
+    params = xgboost_model.tree_params(booster)
+    assert float(params["lambda"]) == 3.0 and params["monotone_constraints"] == "(1,0,-1)"
+    assert xgboost_model.unused_params({"learning_rat": 0.3, "max_depth": 3}) == ["learning_rat"]
+    assert xgboost_model.objective_link(booster) == ("reg:squarederror", "identity")
+
+
+def test_lightgbm_tree_leaves_are_the_leaves_rows_reach(data):
+    X, y = data
+    booster = lgb.train({"num_leaves": 6, "verbose": -1, "path_smooth": 1.0},
+                        lgb.Dataset(X, y), 2)
+    leaves = lightgbm_model.tree_leaves(booster, 1)
+    found = booster.predict(X, pred_leaf=True, start_iteration=1, num_iteration=1).ravel()
+    assert sorted(leaves.ids) == list(range(6))
+    for leaf, box, count in zip(leaves.ids, leaves.boxes, leaves.counts, strict=True):
+        rows = found == leaf
+        assert count == rows.sum()
+        for column, (low, high) in box.items():
+            assert np.all((X[rows, column] > low) & (X[rows, column] <= high))
+    assert np.all(np.isfinite(leaves.parent_values))
+
+
+def test_lightgbm_objective_link_and_param_aliases(data):
+    X, y = data
+    booster = lgb.train({"objective": "poisson", "verbose": -1}, lgb.Dataset(X, y), 2)
+    assert lightgbm_model.objective_link(booster) == ("poisson", "log")
+    aliases = lightgbm_model.param_aliases()
+    assert aliases["num_leaf"] == "num_leaves" and aliases["reg_lambda"] == "lambda_l2"
