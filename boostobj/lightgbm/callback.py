@@ -13,6 +13,7 @@ from .basic import (
     LAMBDA_L2_KEYS,
     LEARNING_RATE_KEYS,
     MAX_DELTA_STEP_KEYS,
+    THREAD_KEYS,
     monotone_constraints,
 )
 
@@ -72,8 +73,12 @@ class LightGBMRenewal(LeafRenewal):
         return self.booster.num_trees() - 1
 
     def _leaves(self, data, tree):
+        # The training's thread count: LightGBM's predict sets OpenMP's global count to its
+        # own (every core by default), and training with n_jobs=1 would go on with more.
+        threads = first_param(self.booster.params, THREAD_KEYS)
+        extra = {} if threads is None or int(threads) <= 0 else {"num_threads": int(threads)}
         leaves = self.booster.predict(data, pred_leaf=True, start_iteration=tree,
-                                      num_iteration=1)
+                                      num_iteration=1, **extra)
         return np.asarray(leaves, dtype=np.intp).reshape(-1)
 
     def _training_leaves(self, data, tree, scores_before):

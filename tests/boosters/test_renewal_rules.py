@@ -218,3 +218,21 @@ def test_monotone_renewal_takes_a_tree_of_one_leaf():
     model = bl.LGBMRegressor(loss="huber", monotone_constraints=[1, 0], n_estimators=3,
                              min_child_samples=25, verbose=-1).fit(X, y)
     assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_lightgbm_renewal_predicts_leaves_on_the_trainings_threads(monkeypatch):
+    # LightGBM's predict sets OpenMP's global thread count to its own (every core by
+    # default): a leaf lookup without num_threads made n_jobs=1 training run on more.
+    calls = []
+    predict = lgb.Booster.predict
+
+    def spy(self, data, *args, **kwargs):
+        if kwargs.get("pred_leaf"):
+            calls.append(kwargs.get("num_threads"))
+        return predict(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(lgb.Booster, "predict", spy)
+    X, y = smooth_data(600)
+    bl.LGBMRegressor(loss="absolute_error", n_jobs=1, n_estimators=5, verbose=-1).fit(
+        X, y, eval_set=[(X[:100], y[:100])])
+    assert calls and set(calls) == {1}
