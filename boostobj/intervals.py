@@ -235,17 +235,11 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
 
     def _monotone(self):
         """Whether the booster parameters constrain some feature to be monotone."""
-        for key in ("monotone_constraints", "mc", "monotone_constraint", "monotonic_cst"):
-            value = self._booster_params.get(key)
-            if value is None:
-                continue
-            if isinstance(value, dict):
-                value = list(value.values())
-            elif isinstance(value, str):
-                value = [part for part in value.strip("()[] ").split(",") if part.strip()]
-            if any(float(item) != 0 for item in value):
-                return True
-        return False
+        from ._boosters.options import monotone_signs
+        from .lightgbm.basic import MONOTONE_KEYS
+
+        return any(any(monotone_signs(self._booster_params[key]))
+                   for key in MONOTONE_KEYS if self._booster_params.get(key) is not None)
 
     def _validate(self, X, y=None, reset=True):
         """Arrays as float arrays (NaN allowed); DataFrames kept, for categorical columns."""
@@ -286,9 +280,10 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
             try:
                 models.append(model.fit(X, y, sample_weight=sample_weight))
             except Exception as error:
-                if type(error).__name__ not in ("LightGBMError", "XGBoostError"):
+                from ._boosters.options import booster_error_message, is_booster_error
+
+                if not is_booster_error(error):
                     raise
-                from ._boosters.options import booster_error_message
 
                 given = ", ".join(f"{key}={value!r}" for key, value
                                   in self._booster_params.items()) or "the defaults"

@@ -77,8 +77,8 @@ def _field(lines, name):
 
 def tree_leaves(booster, tree):
     """The leaves of tree ``tree`` (of a model with one tree per iteration) as a
-    :class:`TreeLeaves`: leaf indices, each leaf's box of feature values, row count and
-    parent's (shrunk) output, read from ``dump_model``'s ``tree_structure``: split nodes
+    :class:`TreeLeaves`: leaf indices, each leaf's value, box of feature values, row count
+    and parent's (shrunk) output, read from ``dump_model``'s ``tree_structure``: split nodes
     with ``split_feature``, ``threshold`` (a row goes left where its value is at most it),
     ``decision_type`` (``==``: categorical, which bounds no interval), ``internal_value``,
     ``left_child`` and ``right_child``; leaves with ``leaf_value``, ``leaf_index`` (absent
@@ -95,18 +95,14 @@ def tree_leaves(booster, tree):
         while stack:
             node, box, parent = stack.pop()
             if "leaf_value" in node:  # a one-leaf tree's root has no leaf_index: leaf 0
-                leaves.add(int(node.get("leaf_index", 0)), box, parent,
-                           count=node.get("leaf_count", 0))
+                leaves.add(int(node.get("leaf_index", 0)), box, node["leaf_value"], parent,
+                           node.get("leaf_count", 0))
                 continue
             children = node["left_child"], node["right_child"]
             value = float(node["internal_value"])
-            if node["decision_type"] != "<=":
-                stack += [(child, box, value) for child in children]
-                continue
-            column, cut = int(node["split_feature"]), float(node["threshold"])
-            low, high = box.get(column, (-np.inf, np.inf))
-            stack += [(children[0], {**box, column: (low, min(high, cut))}, value),
-                      (children[1], {**box, column: (max(low, cut), high)}, value)]
+            sides = ((box, box) if node["decision_type"] != "<=" else
+                     TreeLeaves.split(box, int(node["split_feature"]), float(node["threshold"])))
+            stack += [(child, side, value) for child, side in zip(children, sides, strict=True)]
     except KeyError as error:
         raise ModelFormChanged(f"LightGBM's dumped tree has no {error.args[0]}; boostobj reads "
                                "the tree's splits there.") from error

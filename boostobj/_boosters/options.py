@@ -4,6 +4,8 @@ why, and the alternative)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..losses import get_loss
 
 
@@ -13,6 +15,12 @@ def first_param(params, keys, default=None):
         if params.get(key) is not None:
             return params[key]
     return default
+
+
+def is_booster_error(error):
+    """Whether ``error`` is a booster's own (XGBoostError, LightGBMError), told by its name:
+    XGBoostError is a ValueError, and the boosters need not be imported to ask."""
+    return type(error).__name__ in ("XGBoostError", "LightGBMError")
 
 
 def booster_error_message(error):
@@ -28,6 +36,24 @@ def booster_error_message(error):
         message = message.split("Check failed:")[-1].strip()
     message = re.sub(r" at \S+, line \d+ ?\.?$", "", message)  # LightGBM's source file
     return message.strip() or type(error).__name__
+
+
+def monotone_signs(value):
+    """A ``monotone_constraints`` value as a tuple of -1, 0, 1: a list or tuple, a dict
+    (feature name -> sign, in its order), or text such as "1,0,-1" or XGBoost's
+    "(1,0,-1)". A ``ValueError`` for anything else (LightGBM would read "[1,0]" as no
+    constraint)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    items = (value.strip().strip("()").split(",") if isinstance(value, str)
+             else list(np.ravel(value)))
+    try:
+        signs = tuple(float(str(item).strip()) for item in items if str(item).strip())
+    except ValueError:
+        signs = None
+    if signs is None or any(sign not in (-1, 0, 1) for sign in signs):
+        raise ValueError(f"monotone_constraints={value!r}")
+    return tuple(int(sign) for sign in signs)
 
 
 def refuse(caller, loss, option, why, alternative):

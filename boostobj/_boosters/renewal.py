@@ -62,11 +62,12 @@ class LeafRenewal:
 
     A subclass knows its booster: ``_newest_tree()``, ``_leaves(source, tree)`` (each row's
     leaf id in that tree, for a dataset ``source``), ``_leaf_outputs(tree, ids)``,
-    ``_set_leaf_outputs(tree, ids, values)``, ``_learning_rate()``, ``_leaf_rules()`` (the
-    penalty, monotone constraints and smoothing its own leaves obey, which the renewed
-    values obey too) and ``_tree_leaves(tree)`` (a :class:`TreeLeaves`). It may find the
-    training rows' leaves another way (``_training_leaves``) from the booster's training
-    scores before the tree, which it then asks to keep (``_keeps_scores``).
+    ``_set_leaf_outputs(tree, ids, values)``, ``_leaf_rules()`` (a :class:`LeafRules`: the
+    learning rate, and the penalty, monotone constraints and smoothing its own leaves obey,
+    which the renewed values obey too) and ``_tree_leaves(tree)`` (a :class:`TreeLeaves`).
+    It may find the training rows' leaves another way (``_training_leaves``) from the
+    booster's training scores before the tree, which it then asks to keep
+    (``_keeps_scores``).
     """
 
     _keeps_scores = False
@@ -148,10 +149,6 @@ class LeafRenewal:
         """The training rows' leaves in the newest ``tree``."""
         return self._leaves(source, tree)
 
-    def _leaf_rules(self):
-        """The booster's rules for its leaf values (:class:`LeafRules`)."""
-        return LeafRules()
-
     def _constrained(self, tree, ids, original, renewed, rules):
         """The renewed values of every leaf of ``tree`` (ids, original and renewed values)
         after the booster's path smoothing and monotone constraints: leaves the training
@@ -165,8 +162,8 @@ class LeafRenewal:
             renewed = path_smoothed(renewed, counts, parents, rules.path_smooth)
         if not any(rules.monotone):
             return ids, original, renewed
-        values = np.asarray(self._leaf_outputs(tree, all_ids), dtype=np.float64)
-        all_original = values.copy()
+        all_original = np.asarray(leaves.values, dtype=np.float64)
+        values = all_original.copy()
         values[position] = renewed
         below, above = leaves.ordered_pairs(rules.monotone)
         return all_ids, all_original, monotone_values(values, below, above)
@@ -189,11 +186,11 @@ class LeafRenewal:
         compact = np.empty(ids[-1] + 1, dtype=np.intp)
         compact[ids] = np.arange(ids.size)
         leaf = compact[leaf_ids]
-        rules = self._leaf_rules()
+        rules = self._leaf_rules()  # one read of the booster's parameters a round
         values = loss.leaf_values(targets.y, raw_score, targets.weight, leaf, ids.size,
                                   penalty=rules.penalty)
         original = np.asarray(self._leaf_outputs(tree, ids), dtype=np.float64)
-        renewed = np.where(np.isfinite(values), self._learning_rate() * values, original)
+        renewed = np.where(np.isfinite(values), rules.learning_rate * values, original)
         if rules.path_smooth > 0 or any(rules.monotone):
             ids, original, renewed = self._constrained(tree, ids, original, renewed, rules)
         self._set_leaf_outputs(tree, ids, renewed)
@@ -212,36 +209,45 @@ class LeafRenewal:
 
 
 class LeafRules:
-    """What a booster imposes on its leaf values: the ``penalty`` (a
-    :class:`boostobj.losses.LeafPenalty`, or None), ``monotone`` constraints (one of -1, 0,
-    1 per feature) and LightGBM's ``path_smooth``."""
+    """What a booster imposes on its leaf values: the ``learning_rate`` they are scaled by,
+    the ``penalty`` (a :class:`boostobj.losses.LeafPenalty`, or None), ``monotone``
+    constraints (one of -1, 0, 1 per feature) and LightGBM's ``path_smooth``."""
 
-    def __init__(self, penalty=None, monotone=(), path_smooth=0.0):
-        self.penalty, self.monotone, self.path_smooth = penalty, tuple(monotone), path_smooth
+    def __init__(self, learning_rate, penalty=None, monotone=(), path_smooth=0.0):
+        self.learning_rate, self.penalty = float(learning_rate), penalty
+        self.monotone, self.path_smooth = tuple(monotone), path_smooth
 
 
 class TreeLeaves:
-    """The leaves of one tree: each leaf's id (as the booster numbers it), its box of
-    feature values (``{feature: (low, high)}``, the features the path to it splits on;
-    categorical splits bound nothing), its row count and its parent's output where the
+    """The leaves of one tree: each leaf's id (as the booster numbers it), its value, its
+    box of feature values (``{feature: (low, high)}``, the features the path to it splits
+    on; categorical splits bound nothing), its row count and its parent's output where the
     booster tells them."""
 
     def __init__(self):
-        self.ids, self.boxes, self.parent_values, self.counts = [], [], [], []
+        self.ids, self.values, self.boxes, self.parent_values, self.counts = [], [], [], [], []
 
-    def add(self, leaf, box, parent_value=None, count=0):
-        """Add leaf ``leaf`` with its ``box``, parent's output and row count."""
+    def add(self, leaf, box, value=np.nan, parent_value=None, count=0):
+        """Add leaf ``leaf`` with its ``box``, value, parent's output and row count."""
         self.ids.append(int(leaf))
+        self.values.append(float(value))
         self.boxes.append(box)
         self.parent_values.append(np.nan if parent_value is None else float(parent_value))
         self.counts.append(float(count))
 
+    @staticmethod
+    def split(box, feature, threshold):
+        """The boxes of a split's two sides: ``feature`` below ``threshold`` and above."""
+        low, high = box.get(feature, (-np.inf, np.inf))
+        return ({**box, feature: (low, min(high, threshold))},
+                {**box, feature: (max(low, threshold), high)})
+
     def sorted(self):
         """The same leaves in order of id."""
-        order = np.argsort(self.ids, kind="stable")
         leaves = TreeLeaves()
-        for i in order:
-            leaves.add(self.ids[i], self.boxes[i], self.parent_values[i], self.counts[i])
+        for i in np.argsort(self.ids, kind="stable"):
+            leaves.add(self.ids[i], self.boxes[i], self.values[i], self.parent_values[i],
+                       self.counts[i])
         return leaves
 
     def ordered_pairs(self, constraints):
@@ -278,20 +284,23 @@ def monotone_values(values, below, above):
     """``values`` moved so that value[below] <= value[above] for every pair: the mean of the
     least ordered values above them and the greatest ordered values below them (both
     ordered, so their mean is too; values already ordered are unchanged)."""
-    up, down = np.array(values, dtype=np.float64), np.array(values, dtype=np.float64)
     if below.size == 0:
-        return up
-    for _ in range(len(up) + 1):  # a longest chain of pairs is at most every leaf
-        before = up.copy()
-        np.maximum.at(up, above, up[below])
-        if np.array_equal(before, up):
-            break
-    for _ in range(len(down) + 1):
-        before = down.copy()
-        np.minimum.at(down, below, down[above])
-        if np.array_equal(before, down):
-            break
+        return np.array(values, dtype=np.float64)
+    up = _propagated(values, below, above, np.maximum)
+    down = _propagated(values, above, below, np.minimum)
     return (up + down) / 2
+
+
+def _propagated(values, source, target, combine):
+    """``values`` with ``combine`` of each ``source`` value carried to its ``target``,
+    along every chain of pairs, until nothing changes."""
+    result = np.array(values, dtype=np.float64)
+    for _ in range(len(result) + 1):  # a longest chain of pairs is at most every leaf
+        before = result.copy()
+        combine.at(result, target, result[source])
+        if np.array_equal(before, result):
+            break
+    return result
 
 
 def path_smoothed(values, counts, parent_values, smoothing):

@@ -90,8 +90,8 @@ def leaf_outputs(booster, tree, nodes):
 
 
 def tree_leaves(booster, tree):
-    """The leaves of tree ``tree`` as a :class:`TreeLeaves` (node ids, each leaf's box of
-    feature values), read from the model JSON: ``left_children``/``right_children``
+    """The leaves of tree ``tree`` as a :class:`TreeLeaves` (node ids, each leaf's value and
+    box of feature values), read from the model JSON: ``left_children``/``right_children``
     (-1 at a leaf), ``split_indices``, ``split_conditions`` (a row goes left where its
     value is below it) and ``split_type`` (1: categorical, which bounds no interval)."""
     nodes = _trees(_model(booster[tree:tree + 1]), "tree structure")[0]
@@ -107,16 +107,13 @@ def tree_leaves(booster, tree):
     stack = [(0, {})]
     while stack:
         node, box = stack.pop()
-        if left[node] == -1:
-            leaves.add(node, box)
-            continue
-        if kinds[node] == 1:
+        if left[node] == -1:  # a leaf's value is its split condition
+            leaves.add(node, box, threshold[node])
+        elif kinds[node] == 1:
             stack += [(left[node], box), (right[node], box)]
-            continue
-        column, cut = int(feature[node]), float(threshold[node])
-        low, high = box.get(column, (-np.inf, np.inf))
-        stack += [(left[node], {**box, column: (low, min(high, cut))}),
-                  (right[node], {**box, column: (max(low, cut), high)})]
+        else:
+            sides = TreeLeaves.split(box, int(feature[node]), float(threshold[node]))
+            stack += [(left[node], sides[0]), (right[node], sides[1])]
     return leaves
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 
-from .._boosters.options import booster_error_message
+from .._boosters.options import booster_error_message, is_booster_error
 
 __all__ = ["CommandError", "booster_errors", "native_stderr_filtered"]
 
@@ -58,8 +58,7 @@ def booster_errors(args):
     try:
         yield
     except Exception as error:  # noqa: BLE001 - XGBoostError, LightGBMError and their kin
-        name = type(error).__name__  # XGBoostError is a ValueError: tell it by its name
-        if args.traceback or name not in ("XGBoostError", "LightGBMError"):
+        if args.traceback or not is_booster_error(error):
             raise
         message = booster_error_message(error)
         if _raised_in_training(error):

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .._boosters.options import booster_error_message
+from .._boosters.options import booster_error_message, is_booster_error
 from .errors import CommandError
 
 __all__ = ["check_writes", "same_file", "write_atomically"]
@@ -72,7 +72,7 @@ def _write_failure(error, path):
         if error.errno == errno.ENOSPC:
             return "no space left on the device"
         return error.strerror or str(error)
-    if type(error).__name__ not in ("XGBoostError", "LightGBMError"):
+    if not is_booster_error(error):
         return None
     try:
         if shutil.disk_usage(path.parent).free < 1 << 20:

@@ -14,7 +14,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from .. import metrics
 from .._boosters import lightgbm_model
-from .._boosters.options import check_continued_link, first_param
+from .._boosters.options import check_continued_link, first_param, monotone_signs
 from .._numerics import weighted_mean
 from ..losses import BaseLoss, get_loss
 
@@ -114,15 +114,15 @@ def monotone_constraints(params, caller="boostobj.lightgbm"):
         value = params.get(key)
         if value is None:
             continue
-        items = value.split(",") if isinstance(value, str) else list(np.ravel(value))
+        # LightGBM reads text as bare comma-separated integers, and takes no feature names.
+        enclosed = isinstance(value, str) and value.strip()[:1] in ("(", "[")
         try:
-            constraints = tuple(int(str(item).strip()) for item in items if str(item).strip())
+            if enclosed or isinstance(value, dict):
+                raise ValueError(value)
+            return monotone_signs(value)
         except ValueError:
-            constraints = None
-        if constraints is None or any(c not in (-1, 0, 1) for c in constraints):
             raise ValueError(f"{caller}: {key}={value!r}: give one of -1, 0, 1 per feature, as "
-                             "a list or a comma-separated string such as '1,0,-1'.")
-        return constraints
+                             "a list or a comma-separated string such as '1,0,-1'.") from None
     return ()
 
 

@@ -126,16 +126,13 @@ class LightGBMRenewal(LeafRenewal):
         for leaf, value in zip(ids, values, strict=True):
             self.booster.set_leaf_output(tree, int(leaf), float(value))
 
-    def _learning_rate(self):
-        return float(first_param(self.booster.params, LEARNING_RATE_KEYS, 0.1))
-
     def _leaf_rules(self):
         params = self.booster.params
         penalty = LeafPenalty(l2=float(first_param(params, LAMBDA_L2_KEYS, 0.0)),
                               l1=float(first_param(params, LAMBDA_L1_KEYS, 0.0)),
                               max_delta_step=float(first_param(params, MAX_DELTA_STEP_KEYS, 0.0)))
-        return LeafRules(penalty, monotone_constraints(params),
-                         float(params.get("path_smooth") or 0.0))
+        return LeafRules(first_param(params, LEARNING_RATE_KEYS, 0.1), penalty,
+                         monotone_constraints(params), float(params.get("path_smooth") or 0.0))
 
     def _tree_leaves(self, tree):
         return lightgbm_model.tree_leaves(self.booster, tree)

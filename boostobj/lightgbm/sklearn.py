@@ -371,7 +371,8 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
     builtin = not ranker and trains_as_builtin(loss, renewal)
     if not builtin:
         check_modes(caller, loss, params, renewal)
-    monotone_constraints(params, caller)  # a string LightGBM would misread is refused
+    else:  # check_modes' own check of a string LightGBM would misread
+        monotone_constraints(params, caller)
     n_classes, labels = None, y
     if classifier:
         classes, labels, n_classes = encode_classes(loss, y, caller)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = ["LeafPenalty"]
 
 
+@dataclass(frozen=True)
 class LeafPenalty:
     """The booster's penalty on a leaf value v: ½ λ v² + α |v| (``l2`` λ, ``l1`` α) and
     |v| <= ``max_delta_step`` m (0: no bound), as XGBoost's ``lambda``, ``alpha``,
@@ -14,20 +17,9 @@ class LeafPenalty:
     penalise the leaf values they compute themselves (before the learning rate).
     """
 
-    def __init__(self, l2=0.0, l1=0.0, max_delta_step=0.0):
-        self.l2, self.l1, self.max_delta_step = float(l2), float(l1), float(max_delta_step)
-
-    def __repr__(self):
-        return (f"LeafPenalty(l2={self.l2!r}, l1={self.l1!r}, "
-                f"max_delta_step={self.max_delta_step!r})")
-
-    def __eq__(self, other):
-        return isinstance(other, LeafPenalty) and (
-            (self.l2, self.l1, self.max_delta_step)
-            == (other.l2, other.l1, other.max_delta_step))
-
-    def __hash__(self):
-        return hash((self.l2, self.l1, self.max_delta_step))
+    l2: float = 0.0
+    l1: float = 0.0
+    max_delta_step: float = 0.0
 
     def bound(self, values):
         """``values`` clipped to ±m (unchanged without a bound; NaN stays NaN)."""

@@ -6,6 +6,7 @@ import numpy as np
 import xgboost as xgb
 
 from .._boosters import xgboost_model
+from .._boosters.options import monotone_signs
 from .._boosters.renewal import LeafRenewal, LeafRules
 from ..losses import LeafPenalty
 
@@ -62,16 +63,12 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
     def _set_leaf_outputs(self, tree, ids, values):
         self._renewed[tree] = (ids, values)
 
-    def _learning_rate(self):
-        return xgboost_model.learning_rate(self.booster)
-
     def _leaf_rules(self):
-        params = xgboost_model.tree_params(self.booster)
+        params = xgboost_model.tree_params(self.booster)  # one config read a round
         penalty = LeafPenalty(l2=float(params.get("lambda", 1)), l1=float(params.get("alpha", 0)),
                               max_delta_step=float(params.get("max_delta_step", 0)))
-        text = params.get("monotone_constraints", "").strip("()[] ")
-        monotone = [int(float(value)) for value in text.split(",") if value.strip()]
-        return LeafRules(penalty, monotone)
+        return LeafRules(params["eta"], penalty,
+                         monotone_signs(params.get("monotone_constraints", "")))
 
     def _tree_leaves(self, tree):
         return xgboost_model.tree_leaves(self.booster, tree)

@@ -32,7 +32,6 @@ from .._boosters.estimators import (
     without_loss,
 )
 from .._boosters.options import check_continued_link, refuse
-from .._boosters.renewal import MIN_CHILD_WEIGHT
 from ..losses import MulticlassLoss, get_loss
 from ..losses.multiclass import SoftLabel
 from .sklearn import drop_in
@@ -137,8 +136,6 @@ def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[st
         xgb_model = as_booster(xgb_model)
         check_continued_link(caller, loss, "xgb_model", xgboost_model.objective_link(xgb_model),
                              xgboost_model.objective_link(objective_name))
-    if renewal is not None and params.get("min_child_weight") is None:
-        params["min_child_weight"] = MIN_CHILD_WEIGHT
     if params.get("base_score") is None:  # the estimators pass None for "not set"
         params.pop("base_score", None)
     find_start = "base_score" not in params and xgb_model is None

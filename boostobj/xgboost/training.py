@@ -192,6 +192,8 @@ def setup(caller, loss, params, renew_leaves, extra_metrics):
         raise ValueError(f"{loss.name}: params['objective'] == {params['objective']!r}; "
                          f"{caller} sets the objective from the loss.")
     check_modes(caller, loss, params, renewal)
+    if renewal is not None and params.get("min_child_weight") is None:
+        params["min_child_weight"] = MIN_CHILD_WEIGHT  # see MIN_CHILD_WEIGHT
     targets = CheckedTargets(loss, xgboost_model.dmatrix_targets,
                              threads=thread_count(first_param(params, THREAD_KEYS)))
     return Setup(loss, params, renewal, targets, LossMetrics(loss, extra_metrics))
@@ -312,8 +314,6 @@ def train(loss: str | BaseLoss, params: dict[str, Any] | None, dtrain: xgb.DMatr
         check_continued_link("boostobj.xgboost.train", run.loss, "xgb_model",
                              xgboost_model.objective_link(xgb_model),
                              xgboost_model.objective_link(objective_name))
-    if renewal is not None and params.get("min_child_weight") is None:
-        params["min_child_weight"] = MIN_CHILD_WEIGHT
     if "base_score" not in params and dtrain.get_base_margin().size == 0:
         if xgb_model is not None:
             start = xgboost_model.base_margin(as_booster(xgb_model))
