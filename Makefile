@@ -9,17 +9,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamps record what was installed, so each target installs once and re-installs when
-# pyproject.toml changes.
+# pyproject.toml or the compiled kernels' sources change (the install compiles them).
 # The demo draws a PNG: it installs the plot extra (matplotlib); the test extra includes it.
-$(VENV)/.installed-plot: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-plot: pyproject.toml setup.py boostobj/_kernels.pyx | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[plot]"
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py boostobj/_kernels.pyx | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed-plot
 
-$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-docs: pyproject.toml setup.py boostobj/_kernels.pyx | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[docs]"
 	touch $@ $(VENV)/.installed-plot
 
@@ -37,4 +37,4 @@ benchmark: $(VENV)/.installed-plot
 	$(BIN)/python benchmarks/overhead.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info boostobj-out docs/_build
+	rm -rf $(VENV) build *.egg-info boostobj-out docs/_build boostobj/_kernels.c boostobj/_kernels.*.so

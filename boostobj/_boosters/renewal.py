@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numerics import all_max, all_sum
+from .._numerics import all_max, all_sum, kernel_threads, nearest_value
 from ..losses import MulticlassLoss
 
 # XGBoost's min_child_weight where leaves are renewed and the user sets none: 20 rows' worth
@@ -65,9 +65,11 @@ class LeafRenewal:
     ``_set_leaf_outputs(tree, ids, values)``, ``_leaf_rules()`` (a :class:`LeafRules`: the
     learning rate, and the penalty, monotone constraints and smoothing its own leaves obey,
     which the renewed values obey too) and ``_tree_leaves(tree)`` (a :class:`TreeLeaves`).
-    It may find the training rows' leaves another way (``_training_leaves``) from the
-    booster's training scores before the tree, which it then asks to keep
-    (``_keeps_scores``).
+    It may give the booster's training scores (``_training_scores``), which it then asks to
+    keep before each tree (``_keeps_scores``): the training rows' leaves are read off their
+    change, with ``_all_leaf_outputs(tree)`` (every leaf's id, in order, and value), their
+    rounding ``_score_epsilon`` and ``_rows(source, rows)`` (those rows of a dataset, for
+    the rows whose change two leaves share).
     """
 
     _keeps_scores = False
@@ -84,6 +86,7 @@ class LeafRenewal:
         self._pending = None
         self._trees = []  # (tree index, change of each leaf indexed by leaf id)
         self._datasets = {}  # key -> [source, correction, number of trees applied]
+        self._read = None  # (tree, leaf ids in order, their values): the newest tree's
 
     def __deepcopy__(self, memo):
         # lgb.train deep-copies its params, objective included: the objective, the metric
@@ -127,7 +130,8 @@ class LeafRenewal:
         self.flush()
         raw_score = self._training_raw_score(key, targets, predictions, start)
         fixed = self.loss.fix_scale(targets.y, raw_score, targets.weight)
-        scores = np.array(predictions, dtype=np.float64) if self._keeps_scores else None
+        scores = (np.array(predictions, dtype=np.float64).reshape(-1) if self._keeps_scores
+                  else None)
         self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores, fixed)
         return targets.gradient_hessian_of(raw_score, fixed)
 
@@ -146,8 +150,57 @@ class LeafRenewal:
         return self.correction(key)
 
     def _training_leaves(self, source, tree, scores_before):
-        """The training rows' leaves in the newest ``tree``."""
-        return self._leaves(source, tree)
+        """The training rows' leaves in the newest ``tree``, read off the change of the
+        booster's training scores where the subclass gives them (``_training_scores``).
+
+        The booster added the tree's value at each row's leaf to its training scores, so the
+        change since the objective's last call names the leaf, up to rounding, wherever the
+        tree's leaf values differ. Only the rows of leaves that share a value (frequent for
+        pinball and L1, whose gradients take two values) are looked up in the tree
+        (``_leaves`` on ``_rows``); all rows are when a change matches no leaf.
+        """
+        scores_after = (self._training_scores(source, scores_before.size)
+                        if scores_before.size else None)  # a worker may hold no rows
+        if scores_after is None:
+            return self._leaves(source, tree)
+        ids, values = self._all_leaf_outputs(tree)
+        self._read = (tree, ids, values)
+        order = np.argsort(values)
+        sorted_values = values[order]
+        change = np.subtract(scores_after, scores_before, dtype=np.float64)
+        # (a + v) - a is v within a few units in the last place of a + v.
+        largest = max(-np.min(scores_before), np.max(scores_before)) + np.max(np.abs(values))
+        tolerance = 16 * self._score_epsilon * largest
+        position, error = nearest_value(sorted_values, change, tolerance)
+        if not error <= 3 * tolerance:  # 1, + 2 for shared values
+            return self._leaves(source, tree)
+        leaf = ids[order][position]
+        close = np.diff(sorted_values) <= 2 * tolerance
+        if np.any(close):
+            shared = np.zeros(values.size, dtype=bool)
+            shared[:-1] |= close
+            shared[1:] |= close
+            rows = np.flatnonzero(shared[position])
+            subset = self._rows(source, rows)
+            if subset is None:
+                return self._leaves(source, tree)
+            leaf[rows] = self._leaves(subset, tree)
+        return leaf
+
+    def _outputs_of(self, tree, ids):
+        """The values of leaves ``ids`` of ``tree``, from those ``_training_leaves`` read
+        where it did (one read of the tree a round)."""
+        if self._read is not None and self._read[0] == tree:
+            all_ids, all_values = self._read[1:]
+            position = np.searchsorted(all_ids, ids)
+            if np.array_equal(all_ids[np.minimum(position, all_ids.size - 1)], ids):
+                return all_values[position]
+        return np.asarray(self._leaf_outputs(tree, ids), dtype=np.float64)
+
+    def _training_scores(self, source, n_rows):
+        """The booster's scores of the training rows (dataset ``source``) now, the newest
+        tree included, or None where it cannot tell them."""
+        return None
 
     def _constrained(self, tree, ids, original, renewed, rules):
         """The renewed values of every leaf of ``tree`` (ids, original and renewed values)
@@ -174,6 +227,10 @@ class LeafRenewal:
             return
         key, targets, raw_score, scores_before, loss = self._pending
         self._pending = None
+        with kernel_threads(targets.threads):  # the training's own thread count
+            self._renew(key, targets, raw_score, scores_before, loss)
+
+    def _renew(self, key, targets, raw_score, scores_before, loss):
         tree = self._newest_tree()
         leaf_ids = np.asarray(self._training_leaves(self._datasets[key][0], tree, scores_before),
                               dtype=np.intp)
@@ -183,13 +240,16 @@ class LeafRenewal:
         ids = np.flatnonzero(all_sum(np.bincount(leaf_ids, minlength=n_ids)))
         if ids.size == 0:
             return
-        compact = np.empty(ids[-1] + 1, dtype=np.intp)
-        compact[ids] = np.arange(ids.size)
-        leaf = compact[leaf_ids]
+        if ids.size == ids[-1] + 1:  # every leaf reached: the ids are compact already
+            leaf = leaf_ids
+        else:
+            compact = np.empty(ids[-1] + 1, dtype=np.intp)
+            compact[ids] = np.arange(ids.size)
+            leaf = compact[leaf_ids]
         rules = self._leaf_rules()  # one read of the booster's parameters a round
         values = loss.leaf_values(targets.y, raw_score, targets.weight, leaf, ids.size,
                                   penalty=rules.penalty)
-        original = np.asarray(self._leaf_outputs(tree, ids), dtype=np.float64)
+        original = self._outputs_of(tree, ids)
         renewed = np.where(np.isfinite(values), rules.learning_rate * values, original)
         if rules.path_smooth > 0 or any(rules.monotone):
             ids, original, renewed = self._constrained(tree, ids, original, renewed, rules)

@@ -89,6 +89,15 @@ def leaf_outputs(booster, tree, nodes):
     return [values[node] for node in nodes]
 
 
+def leaf_nodes(booster, tree):
+    """(node ids, values) of the leaves of tree ``tree``: the nodes whose
+    ``left_children`` is -1, and their ``split_conditions``."""
+    nodes = _trees(_model(booster[tree:tree + 1]), "leaf values")[0]
+    left = np.asarray(nodes["left_children"])
+    ids = np.flatnonzero(left == -1)
+    return ids, np.asarray(nodes["split_conditions"], dtype=np.float64)[ids]
+
+
 def tree_leaves(booster, tree):
     """The leaves of tree ``tree`` as a :class:`TreeLeaves` (node ids, each leaf's value and
     box of feature values), read from the model JSON: ``left_children``/``right_children``

@@ -8,6 +8,7 @@ import os
 import sys
 
 from .. import __version__
+from .._numerics import kernels
 from . import compare, demo, fit, intervals, losses, plot_losses, predict
 from .errors import CommandError
 
@@ -32,7 +33,8 @@ def build_parser():
         "LightGBM. `boostobj COMMAND --help` describes each command.")
     parser.add_argument("--traceback", action="store_true",
                         help="on an error, show the full traceback instead of one line")
-    parser.add_argument("--version", action="version", version=f"boostobj {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"boostobj {__version__} ({kernels()} kernels)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=_Parser)
     for command in COMMANDS:
@@ -46,6 +48,10 @@ def main(argv=None):
     Returns the exit status: 0 on success, 2 for any failure (printed as one line
     ``boostobj COMMAND: error: ...`` unless ``--traceback``), 130 when interrupted.
     """
+    # The engines' OpenMP threads spin while boostobj's Python objective and renewal run,
+    # on the cores those need (OpenMP's default wait policy): this process loads the
+    # engines later, so they wait passively unless the user says otherwise.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

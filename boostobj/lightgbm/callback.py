@@ -27,10 +27,12 @@ class LightGBMRenewal(LeafRenewal):
     training and validation scores were already updated with the tree's own values, so the
     objective and metric add the corrections. Each row's leaf in the newest tree comes from
     ``predict(pred_leaf=True)`` for that one iteration on the dataset's raw data (``train``
-    keeps it: ``free_raw_data=False``).
+    keeps it: ``free_raw_data=False``), or for the training rows from the change of the
+    booster's training scores (``LeafRenewal._training_leaves``).
     """
 
     _keeps_scores = True
+    _score_epsilon = np.finfo(np.float64).eps  # LightGBM's training scores are float64
     _training = False  # whether the booster still holds its training scores
 
     def __init__(self, loss, datasets=(), caller="boostobj.lightgbm.train"):
@@ -81,43 +83,16 @@ class LightGBMRenewal(LeafRenewal):
                                       num_iteration=1, **extra)
         return np.asarray(leaves, dtype=np.intp).reshape(-1)
 
-    def _training_leaves(self, data, tree, scores_before):
-        """The training rows' leaves, read off the change of LightGBM's training scores.
+    def _training_scores(self, data, n_rows):
+        return (lightgbm_model.training_scores(self.booster, n_rows) if self._training
+                else None)
 
-        LightGBM added the tree's value at each row's leaf to its training scores, so the
-        change since the objective's last call names the leaf, up to rounding, wherever the
-        tree's leaf values differ. Only the rows of leaves that share a value (frequent for
-        pinball and L1, whose gradients take two values) go through ``predict(pred_leaf)``;
-        all rows do when a change matches no leaf.
-        """
-        scores_after = (lightgbm_model.training_scores(self.booster, scores_before.size)
-                        if self._training else None)
-        if scores_after is None:
-            return self._leaves(data, tree)
-        values = np.asarray(self._leaf_outputs(tree, range(lightgbm_model.num_leaves(
-            self.booster, tree))))
-        order = np.argsort(values)
-        sorted_values = values[order]
-        change = np.subtract(scores_after, scores_before, out=scores_after)
-        # (a + v) - a is v within a few units in the last place of a + v.
-        largest = max(-np.min(scores_before), np.max(scores_before)) + np.max(np.abs(values))
-        tolerance = 16 * np.finfo(np.float64).eps * largest
-        position = _nearest(sorted_values, change, tolerance)
-        error = np.subtract(change, sorted_values[position], out=change)
-        if max(-np.min(error), np.max(error)) > 3 * tolerance:  # 1, + 2 for shared values
-            return self._leaves(data, tree)
-        leaf = order[position]
-        close = np.diff(sorted_values) <= 2 * tolerance
-        if np.any(close):
-            shared = np.zeros(values.size, dtype=bool)
-            shared[:-1] |= close
-            shared[1:] |= close
-            rows = np.flatnonzero(shared[position])
-            subset = _take_rows(data, rows)
-            if subset is None:
-                return self._leaves(data, tree)
-            leaf[rows] = self._leaves(subset, tree)
-        return leaf
+    def _all_leaf_outputs(self, tree):
+        ids = np.arange(lightgbm_model.num_leaves(self.booster, tree))
+        return ids, np.asarray(self._leaf_outputs(tree, ids), dtype=np.float64)
+
+    def _rows(self, data, rows):
+        return _take_rows(data, rows)
 
     def _leaf_outputs(self, tree, ids):
         return [self.booster.get_leaf_output(tree, int(leaf)) for leaf in ids]
@@ -136,38 +111,6 @@ class LightGBMRenewal(LeafRenewal):
 
     def _tree_leaves(self, tree):
         return lightgbm_model.tree_leaves(self.booster, tree)
-
-
-# Cells of the lookup table in _nearest, at most (int32).
-_MAX_CELLS = 1 << 18
-
-
-def _nearest(sorted_values, x, tolerance):
-    """Index of the value of ``sorted_values`` nearest each x (which lie within
-    ``tolerance`` of one of them, or the caller finds out).
-
-    A binary search per row costs more than the rest of a renewal, so where the values are
-    far apart compared with the tolerance, a table over cells of a quarter of the smallest
-    gap looks them up: each value owns its cell and the two beside it. Values within
-    2 x ``tolerance`` of each other are not told apart (the caller looks those rows up).
-    """
-    gaps = np.diff(sorted_values)
-    distinct = gaps[gaps > 2 * tolerance]  # values closer than that share a leaf lookup
-    if distinct.size == 0:
-        return np.zeros(x.shape, dtype=np.intp)
-    cell = distinct.min() / 4
-    n_cells = int((sorted_values[-1] - sorted_values[0]) / cell) + 4
-    if tolerance < cell / 8 and n_cells <= _MAX_CELLS:
-        origin = sorted_values[0] - 1.5 * cell
-        table = np.zeros(n_cells, dtype=np.int32)
-        owned = ((sorted_values - origin) / cell).astype(np.intp)
-        for offset in (-1, 0, 1):
-            table[owned + offset] = np.arange(sorted_values.size)
-        index = np.subtract(x, origin)
-        index /= cell
-        np.clip(index, 0, n_cells - 1, out=index)
-        return table[index.astype(np.intp)]
-    return np.searchsorted((sorted_values[1:] + sorted_values[:-1]) / 2, x)
 
 
 def _take_rows(data, rows):

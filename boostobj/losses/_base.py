@@ -21,6 +21,7 @@ from .._numerics import (
     all_sum,
     dot,
     grouped_quantile,
+    leaf_m_estimates,
     map_row_blocks,
     over_workers,
     total,
@@ -240,21 +241,29 @@ class BaseLoss:
 
     def _leaf_values(self, y, raw_score, sample_weight, leaf, n_leaves, penalty=None,
                      max_iter=100):
-        """Each leaf's minimiser of its rows' weighted loss plus ``penalty``, all leaves at
-        once: Newton steps with the loss's own hessian from the leaf's median residual.
+        """Each leaf's minimiser of its rows' weighted loss plus ``penalty``: Newton steps
+        with the loss's own hessian (IRLS for the secant stand-ins, which never increases
+        the loss) from the leaf's median residual, until the leaf's step is within a
+        tolerance. A loss with a compiled M-estimate (``_m_estimate_kernel``) runs each leaf
+        on its own rows; otherwise all leaves step at once over all rows, each frozen once
+        it has converged (the same steps, so the same values).
         """
-        # Every leaf at once: Newton steps with the loss's own hessian from the leaf's
-        # median residual (IRLS for the secant stand-ins, which never increases the loss).
         penalty = NO_PENALTY if penalty is None else penalty
         residual = np.subtract(y, raw_score)
+        tolerance = 1e-10 * (weighted_mean(np.abs(residual), None) + 1e-300)
+        kernel = self._m_estimate_kernel()
+        if kernel is not None:
+            value = leaf_m_estimates(kernel, y, raw_score, sample_weight, leaf, n_leaves,
+                                     penalty, tolerance, max_iter)
+            if value is not None:
+                return value
         value = grouped_quantile(residual, sample_weight, leaf, n_leaves, 0.5)
         present = np.isfinite(value)
         value = penalty.bound(np.where(present, value, 0.0))
-        np.abs(residual, out=residual)
-        tolerance = 1e-10 * (weighted_mean(residual, None) + 1e-300)
         # Buffers reused every step: on dask workers (glibc told to trim at 64 KiB) each
         # fresh 1M-row temporary costs page faults.
         shifted, gradient, hessian = residual, np.empty_like(y), np.empty_like(y)
+        active = present.copy()
         for _ in range(max_iter):
             np.take(value, leaf, out=shifted)
             shifted += raw_score
@@ -265,11 +274,18 @@ class BaseLoss:
             sums = all_sum(np.concatenate([np.bincount(leaf, gradient, minlength=n_leaves),
                                            np.bincount(leaf, hessian, minlength=n_leaves)]))
             step = penalty.newton_step(value, sums[:n_leaves], sums[n_leaves:], present)
+            step[~active] = 0.0
             value += step
-            if not np.any(np.abs(step) > tolerance + 1e-12 * np.abs(value)):
+            active &= np.abs(step) > tolerance + 1e-12 * np.abs(value)
+            if not active.any():
                 break
         value[~present] = np.nan
         return value
+
+    def _m_estimate_kernel(self):
+        """(name, scale) of this loss's compiled leaf M-estimate (``_numerics.
+        leaf_m_estimates``), or None: its leaves go the numpy way."""
+        return None
 
     def predict(self, raw_score):
         """The inverse link: predictions on the response scale."""

@@ -102,6 +102,9 @@ class Huber(_RobustLoss):
         np.divide(d, hessian, out=hessian)
         np.clip(gradient, -d, d, out=gradient)
 
+    def _m_estimate_kernel(self):
+        return ("huber", self.delta)
+
 
 class PseudoHuber(_RobustLoss):
     __doc__ = """loss = δ²(√(1 + (r/δ)²) - 1);  g = r / √(1 + (r/δ)²);  h = (1 + (r/δ)²)^(-3/2).
@@ -216,6 +219,9 @@ class Fair(_RobustLoss):
         if self.exact_hessian:
             np.multiply(hessian, hessian, out=hessian)
 
+    def _m_estimate_kernel(self):
+        return ("fair_exact" if self.exact_hessian else "fair", self.c)
+
 
 class Cauchy(_RobustLoss):
     __doc__ = """loss = ½ c² log(1 + (r/c)²);  g = r / (1 + (r/c)²);  start: M-estimate.
@@ -248,6 +254,9 @@ class Cauchy(_RobustLoss):
         hessian += 1.0
         np.reciprocal(hessian, out=hessian)  # 1 / (1 + (r/c)²)
         gradient *= hessian
+
+    def _m_estimate_kernel(self):
+        return ("cauchy", self.c)
 
 
 class TruncatedSquared(BaseLoss):

@@ -29,6 +29,8 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
     """
 
     _tracks_scores = True
+    _keeps_scores = True
+    _score_epsilon = np.finfo(np.float32).eps  # XGBoost's margins are float32
 
     def __init__(self, loss, start=None):
         LeafRenewal.__init__(self, loss, start)
@@ -56,6 +58,22 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
             leaves = self.booster.predict(dmatrix, pred_leaf=True, iteration_range=(0, tree + 1))
             return np.asarray(leaves).reshape(leaves.shape[0], -1)[:, -1].astype(np.intp)
         return self.booster[tree:tree + 1].predict(dmatrix, pred_leaf=True).astype(np.intp)
+
+    def _training_scores(self, dmatrix, n_rows):
+        # XGBoost caches each DMatrix's margins and adds only the trees grown since its last
+        # prediction: the training DMatrix's include the newest tree already (a copy), a
+        # scikit-learn fit's lookup DMatrix takes one tree's prediction.
+        scores = self.booster.predict(dmatrix, output_margin=True)
+        return scores.reshape(-1) if scores.size == n_rows else None
+
+    def _all_leaf_outputs(self, tree):
+        return xgboost_model.leaf_nodes(self.booster, tree)
+
+    def _rows(self, dmatrix, rows):
+        try:
+            return dmatrix.slice(rows)
+        except xgb.core.XGBoostError:  # a QuantileDMatrix cannot be sliced
+            return None
 
     def _leaf_outputs(self, tree, ids):
         return xgboost_model.leaf_outputs(self.booster, tree, ids)
