@@ -14,13 +14,18 @@ prebuilt data), so the machine's load moves numerators and denominators together
 4. the interval estimator against CQR on LightGBM's built-in quantile with the same trees
    and the same three models, as MAPIE's CQR fits them (``intervals.py``'s fit times,
    diamonds and the 5,000-row synthetic set);
-5. the engines' idle threads: LightGBM quantile training in fresh processes with OpenMP's
-   default wait policy and with ``OMP_WAIT_POLICY=PASSIVE``;
+5. the engines' idle threads: LightGBM quantile at 1,000,000 rows and the interval
+   estimator at 43,000 and 3,000 rows, in fresh processes with OpenMP's default wait
+   policy and with ``OMP_WAIT_POLICY=PASSIVE``, on an idle machine and with one other
+   process spinning on a core;
 6. peak memory of 10-class softmax at 1,000,000 rows (``memory.py``, separate processes).
 
     python benchmarks/speed.py                      # everything: about 25 minutes on 2 cores
     python benchmarks/speed.py --sections 1,5       # some sections
-    python benchmarks/speed.py --rows 200000        # section 1 (and 5) on fewer rows
+    python benchmarks/speed.py --rows 200000        # section 1 on fewer rows
+
+Run it without ``OMP_WAIT_POLICY`` set (section 5 shows why: a passive wait slows the
+engines themselves on an idle machine).
 """
 
 from __future__ import annotations
@@ -44,46 +49,70 @@ import overhead  # noqa: E402
 RENEWED = "quantile,absolute_error,huber"
 SMOOTH = ("squared_error,pseudo_huber,poisson,logistic,softmax,fair")
 
-# One LightGBM quantile training in a fresh process (OpenMP reads its wait policy when the
-# engine loads), timed inside it; the data built before the clock starts.
+# One training in a fresh process (OpenMP reads its wait policy when the engine loads),
+# timed inside it, the data built before the clock starts.
 WAIT_CHILD = r"""
-import json, sys, time
+import json, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
-from overhead import make_data
-import lightgbm as lgb
-import boostobj.lightgbm as bl
-rows = int(sys.argv[2])
-X, targets = make_data(rows, 20)
-data = lgb.Dataset(X, targets["real"], free_raw_data=False, params={"verbose": -1}).construct()
-params = {"num_leaves": 63, "learning_rate": 0.1, "verbose": -1, "num_threads": 2}
+warnings.simplefilter("ignore")
+import numpy as np
+job, rows = sys.argv[2], int(sys.argv[3])
+if job == "lightgbm quantile":
+    from overhead import make_data
+    import lightgbm as lgb
+    import boostobj.lightgbm as bl
+    X, targets = make_data(rows, 20)
+    data = lgb.Dataset(X, targets["real"], free_raw_data=False,
+                       params={"verbose": -1}).construct()
+    params = {"num_leaves": 63, "learning_rate": 0.1, "verbose": -1, "num_threads": 2}
+    fit = lambda: bl.train("quantile:alpha=0.9", params, data, 40)
+else:  # the interval estimator (3 LightGBM models, 400 trees) on diamonds rows
+    from boostobj import QuantileIntervalRegressor, datasets
+    diamonds = datasets.load("diamonds")
+    order = np.random.default_rng(0).permutation(diamonds.y.size)[:rows]
+    X, y = diamonds.X[order], diamonds.y[order]
+    model = QuantileIntervalRegressor((0.05, 0.95), n_estimators=400, learning_rate=0.05,
+                                      n_jobs=2, random_state=0)
+    fit = lambda: model.fit(X, y)
 start = time.perf_counter()
-bl.train("quantile:alpha=0.9", params, data, 100)
+fit()
 print(json.dumps({"seconds": time.perf_counter() - start}))
 """
+WAIT_JOBS = [("lightgbm quantile", 1_000_000), ("intervals", 43_000), ("intervals", 3_000)]
 
 
 def section(title, command):
     print(f"\n## {title}\n\n    {command}\n", flush=True)
 
 
-def wait_policy(rows, repeats):
-    """Seconds of LightGBM quantile training per wait policy, medians of fresh processes."""
+def wait_policy(repeats, busy):
+    """Seconds per job and wait policy, medians of fresh processes; with ``busy`` processes
+    spinning on a core each meanwhile (a shared machine)."""
     policies = ("default", "PASSIVE")
-    seconds = {policy: [] for policy in policies}
-    for repeat in range(repeats):
-        for policy in policies[repeat % 2:] + policies[:repeat % 2]:
-            env = dict(os.environ)
-            env.pop("OMP_WAIT_POLICY", None)
-            if policy != "default":
-                env["OMP_WAIT_POLICY"] = policy
-            done = subprocess.run([sys.executable, "-c", WAIT_CHILD, str(HERE), str(rows)],
-                                  env=env, capture_output=True, text=True, check=True)
-            seconds[policy].append(json.loads(done.stdout.splitlines()[-1])["seconds"])
-    median = {policy: statistics.median(values) for policy, values in seconds.items()}
-    print("| OMP_WAIT_POLICY | LightGBM quantile (s) | / PASSIVE |")
-    print("|---|---|---|")
-    for policy in policies:
-        print(f"| {policy} | {median[policy]:.2f} | {median[policy] / median['PASSIVE']:.2f} |")
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(busy)]
+    try:
+        print(f"{busy} other busy process(es); 2 threads; seconds, medians of {repeats}")
+        print("| job | rows | default (s) | PASSIVE (s) | PASSIVE / default |")
+        print("|---|---|---|---|---|")
+        for job, rows in WAIT_JOBS:
+            seconds = {policy: [] for policy in policies}
+            for repeat in range(repeats):
+                for policy in policies[repeat % 2:] + policies[:repeat % 2]:
+                    env = dict(os.environ)
+                    env.pop("OMP_WAIT_POLICY", None)
+                    if policy != "default":
+                        env["OMP_WAIT_POLICY"] = policy
+                    done = subprocess.run([sys.executable, "-c", WAIT_CHILD, str(HERE), job,
+                                           str(rows)], env=env, capture_output=True, text=True,
+                                          check=True)
+                    seconds[policy].append(json.loads(done.stdout.splitlines()[-1])["seconds"])
+            median = {policy: statistics.median(values) for policy, values in seconds.items()}
+            print(f"| {job} | {rows:,} | {median['default']:.2f} | {median['PASSIVE']:.2f} | "
+                  f"{median['PASSIVE'] / median['default']:.2f} |", flush=True)
+    finally:
+        for burner in burners:
+            burner.kill()
 
 
 def intervals_against_cqr(splits, threads):
@@ -108,6 +137,7 @@ def main(argv=None):
     parser.add_argument("--sections", default="1,2,3,4,5,6")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--splits", type=int, default=3, help="section 4's random splits")
     args = parser.parse_args(argv)
     chosen = {int(number) for number in args.sections.split(",")}
     started = time.perf_counter()
@@ -129,13 +159,13 @@ def main(argv=None):
         drop_in_fits.main(argv)
     if 4 in chosen:
         section("4. Interval estimator against CQR on the built-in",
-                "python benchmarks/intervals.py --datasets diamonds synthetic --splits 3 "
-                "--skip-gbr")
-        intervals_against_cqr(splits=3, threads=2)
+                "python benchmarks/intervals.py --datasets diamonds synthetic --splits "
+                f"{args.splits} --skip-gbr")
+        intervals_against_cqr(splits=args.splits, threads=2)
     if 5 in chosen:
-        section("5. The engines' idle threads", f"(fresh processes, {args.rows:,} rows, "
-                "LightGBM quantile, 100 rounds, 2 threads)")
-        wait_policy(args.rows, args.repeats)
+        section("5. The engines' idle threads", "(fresh processes per job and policy)")
+        wait_policy(args.repeats, busy=0)
+        wait_policy(args.repeats, busy=1)
     if 6 in chosen:
         argv = ["--repeats", str(args.repeats)]
         section("6. Peak memory", "python benchmarks/memory.py " + " ".join(argv))

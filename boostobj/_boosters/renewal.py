@@ -168,9 +168,11 @@ class LeafRenewal:
         order = np.argsort(values)
         sorted_values = values[order]
         change = np.subtract(scores_after, scores_before, dtype=np.float64)
-        # (a + v) - a is v within a few units in the last place of a + v.
+        # (a + v) - a is v within half a unit in the last place of a + v, and the value read
+        # from the model is within half a unit of the one the booster added (XGBoost's JSON
+        # prints float32 values shortest): 4 eps (|a| + |v|) bounds both twice over.
         largest = max(-np.min(scores_before), np.max(scores_before)) + np.max(np.abs(values))
-        tolerance = 16 * self._score_epsilon * largest
+        tolerance = 4 * self._score_epsilon * largest
         position, error = nearest_value(sorted_values, change, tolerance)
         if not error <= 3 * tolerance:  # 1, + 2 for shared values
             return self._leaves(source, tree)
@@ -181,6 +183,8 @@ class LeafRenewal:
             shared[:-1] |= close
             shared[1:] |= close
             rows = np.flatnonzero(shared[position])
+            if 8 * rows.size > leaf.size:  # taking the rows costs more than looking all up
+                return self._leaves(source, tree)
             subset = self._rows(source, rows)
             if subset is None:
                 return self._leaves(source, tree)

@@ -8,7 +8,7 @@ import os
 import sys
 
 from .. import __version__
-from .._numerics import kernels
+from .._numerics import available_cpus, kernels
 from . import compare, demo, fit, intervals, losses, plot_losses, predict
 from .errors import CommandError
 
@@ -42,16 +42,34 @@ def build_parser():
     return parser
 
 
+def _set_wait_policy():
+    """``OMP_WAIT_POLICY=PASSIVE`` for the engines, which this process loads later, where the
+    machine is busy: the 1-minute load average at or above its CPU count, and no policy set.
+
+    The engines' OpenMP threads spin between parallel regions by default. On a machine
+    boostobj has to itself that is the fastest (a passive wait made a 43,000-row LightGBM
+    fit on 2 threads 4x slower, a 3,000-row one 7x), but where other processes want the
+    cores the spinning threads take them from them and from boostobj's own kernels (a
+    passive wait made a 1,000,000-row LightGBM quantile fit 1.6x faster with one core
+    busy): see the benchmarks' speed section.
+    """
+    if "OMP_WAIT_POLICY" in os.environ or not hasattr(os, "getloadavg"):
+        return
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return
+    if load >= available_cpus():
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+
+
 def main(argv=None):
     """Run ``boostobj`` with ``argv`` (default: the process's arguments).
 
     Returns the exit status: 0 on success, 2 for any failure (printed as one line
     ``boostobj COMMAND: error: ...`` unless ``--traceback``), 130 when interrupted.
     """
-    # The engines' OpenMP threads spin while boostobj's Python objective and renewal run,
-    # on the cores those need (OpenMP's default wait policy): this process loads the
-    # engines later, so they wait passively unless the user says otherwise.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _set_wait_policy()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
