@@ -85,7 +85,7 @@ def section(title, command):
     print(f"\n## {title}\n\n    {command}\n", flush=True)
 
 
-def wait_policy(repeats, busy):
+def wait_policy(repeats, busy, jobs=WAIT_JOBS):
     """Seconds per job and wait policy, medians of fresh processes; with ``busy`` processes
     spinning on a core each meanwhile (a shared machine)."""
     policies = ("default", "PASSIVE")
@@ -95,7 +95,7 @@ def wait_policy(repeats, busy):
         print(f"{busy} other busy process(es); 2 threads; seconds, medians of {repeats}")
         print("| job | rows | default (s) | PASSIVE (s) | PASSIVE / default |")
         print("|---|---|---|---|---|")
-        for job, rows in WAIT_JOBS:
+        for job, rows in jobs:
             seconds = {policy: [] for policy in policies}
             for repeat in range(repeats):
                 for policy in policies[repeat % 2:] + policies[:repeat % 2]:
@@ -137,6 +137,7 @@ def main(argv=None):
     parser.add_argument("--sections", default="1,2,3,4,5,6")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=100, help="section 1's rounds")
     parser.add_argument("--splits", type=int, default=3, help="section 4's random splits")
     args = parser.parse_args(argv)
     chosen = {int(number) for number in args.sections.split(",")}
@@ -144,8 +145,8 @@ def main(argv=None):
     print(f"# boostobj speed, {time.strftime('%Y-%m-%d')}, OMP_WAIT_POLICY="
           f"{os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     if 1 in chosen:
-        argv = ["--rows", str(args.rows), "--rounds", "100", "--repeats", str(args.repeats),
-                "--only", RENEWED]
+        argv = ["--rows", str(args.rows), "--rounds", str(args.rounds), "--repeats",
+                str(args.repeats), "--only", RENEWED]
         section("1. Renewed losses", "python benchmarks/overhead.py " + " ".join(argv))
         overhead.main(argv)
     if 2 in chosen:

@@ -47,11 +47,11 @@ def _set_wait_policy():
     machine is busy: the 1-minute load average at or above its CPU count, and no policy set.
 
     The engines' OpenMP threads spin between parallel regions by default. On a machine
-    boostobj has to itself that is the fastest (a passive wait made a 43,000-row LightGBM
-    fit on 2 threads 4x slower, a 3,000-row one 7x), but where other processes want the
-    cores the spinning threads take them from them and from boostobj's own kernels (a
-    passive wait made a 1,000,000-row LightGBM quantile fit 1.6x faster with one core
-    busy): see the benchmarks' speed section.
+    boostobj has to itself that is the fastest (a passive wait made the interval estimator
+    3x slower at 43,000 rows and 4.6x at 3,000, on 2 threads), but where other processes
+    want the cores the spinning threads take them from them and from boostobj's own
+    kernels (with one core busy a passive wait was 1.6-2.6x faster): the benchmarks'
+    speed section.
     """
     if "OMP_WAIT_POLICY" in os.environ or not hasattr(os, "getloadavg"):
         return

@@ -21,11 +21,13 @@ class XGBoostRenewal(LeafRenewal, xgb.callback.TrainingCallback):
     and the metric adds the corrections; the objective's raw scores are kept here in
     float64 (the start plus each renewed leaf value at the row's leaf), since XGBoost's
     float32 sums round differently at each target scale and a loss whose gradient jumps at
-    a zero residual would take the sign of that rounding. The rows' leaves in the newest tree
-    come from ``predict(pred_leaf=True)`` on a one-tree slice of the model (about 50 ms at
-    1M rows, a third of a depth-6 tree's growing time). When training ends the renewed
-    values are written into the model once (``apply``), so the saved model predicts on
-    its own.
+    a zero residual would take the sign of that rounding. The training rows' leaves in the
+    newest tree are read off the change of XGBoost's cached margins of their DMatrix
+    (``LeafRenewal._training_leaves``: a copy of the cache, where ``predict(pred_leaf=True)``
+    on a one-tree slice took about 50 ms at 1M rows); rows of leaves the float32 rounding
+    cannot tell apart, and evaluation sets, go through that one-tree ``pred_leaf``. When
+    training ends the renewed values are written into the model once (``apply``), so the
+    saved model predicts on its own.
     """
 
     _tracks_scores = True

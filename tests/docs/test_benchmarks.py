@@ -113,3 +113,13 @@ def test_robust_defaults_benchmark_runs_at_small_size(capsys):
     assert set(results) == {("xgboost", "huber", 1.0), ("xgboost", "huber", 1000.0),
                             ("lightgbm", "huber", 1.0)}
     assert "| `huber` |" in capsys.readouterr().out
+
+
+def test_speed_benchmark_runs_at_small_size(capsys):
+    import speed
+
+    speed.main(["--sections", "1", "--rows", "2000", "--rounds", "3", "--repeats", "1"])
+    speed.wait_policy(1, busy=0, jobs=[("intervals", 300)])
+    out = capsys.readouterr().out
+    assert "## 1. Renewed losses" in out and "huber" in out
+    assert "| intervals | 300 |" in out
