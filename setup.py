@@ -12,4 +12,8 @@ from setuptools import Extension, setup
 KERNELS = Extension("boostobj._kernels", ["boostobj/_kernels.pyx"],
                     extra_compile_args=["-O2", "-ffp-contract=off"], optional=True)
 
-setup(ext_modules=cythonize([KERNELS], quiet=True))
+EXTENSIONS = cythonize([KERNELS], quiet=True)
+for extension in EXTENSIONS:  # cythonize makes new Extensions, without `optional`
+    extension.optional = True
+
+setup(ext_modules=EXTENSIONS)

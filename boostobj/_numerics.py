@@ -336,6 +336,7 @@ def nearest_value(sorted_values, x, tolerance):
         index = np.subtract(x, origin)
         index /= cell
         np.clip(index, 0, cells.size - 1, out=index)
+        index[np.isnan(index)] = 0  # (NaN's error is infinite below)
         index = cells[index.astype(np.intp)].astype(np.intp)
     error = float(np.max(np.abs(np.subtract(x, sorted_values[index])), initial=0.0))
     return index, (error if error == error else np.inf)

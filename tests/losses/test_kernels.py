@@ -100,9 +100,10 @@ def test_nearest_value_is_searchsorted_over_midpoints(rng, n_values):
                         np.nextafter(midpoints, np.inf), np.nextafter(midpoints, -np.inf),
                         [np.inf, -np.inf, 1e300, -1e300]])
     index, error = nm.nearest_value(values, x, 1e-10)
-    np.testing.assert_array_equal(index, np.searchsorted(midpoints, x))
     assert error == np.max(np.abs(x - values[index]))
-    # numpy's table: the same leaf for every x within the tolerance of a value apart
+    if nm._kernels is not None:  # compiled: exactly the nearest value, for every x
+        np.testing.assert_array_equal(index, np.searchsorted(midpoints, x))
+    # numpy's table: the same leaf for every x within the tolerance of a value, apart
     # from values the tolerance cannot tell apart.
     near = values[rng.integers(0, n_values, 5000)] + rng.uniform(-1e-11, 1e-11, 5000)
     with nm.numpy_kernels():
