@@ -14,14 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 try:  # the compiled kernels (boostobj/_kernels.pyx), where the install could build them
-    from . import _kernels
+    from ._kernels import CAUCHY, FAIR, FAIR_EXACT, HUBER, group_values, m_estimates, nearest
+    KERNELS_BUILT = True
 except ImportError:  # no C compiler at install: the numpy kernels below, same results
-    _kernels = None
+    KERNELS_BUILT = False
 
 
 
 class _Kernels(threading.local):
-    compiled = _kernels is not None  # whether this thread runs the compiled kernels
+    compiled = KERNELS_BUILT  # whether this thread runs the compiled kernels
     threads = None  # the kernel threads' count inside ``kernel_threads``
 
 
@@ -233,7 +234,7 @@ def grouped(groups, n_groups, *arrays):
         starts = np.cumsum(counts) - counts
         result = [np.empty_like(array) for array in arrays]
         for array, out in zip(arrays, result, strict=True):
-            _kernels.group_values(groups, starts, array, out)
+            group_values(groups, starts, array, out)
         return (counts, *result)
     key_type = np.uint8 if n_groups <= 256 else np.uint16 if n_groups <= 65536 else np.intp
     order = np.argsort(groups.astype(key_type, copy=False), kind="stable")
@@ -270,8 +271,7 @@ def leaf_m_estimates(kernel, y, raw_score, weights, groups, n_groups, penalty, t
     if not _compiled.compiled or _workers.reducer is not None:
         return None
     name, scale = kernel
-    kind = {"huber": _kernels.HUBER, "fair": _kernels.FAIR, "fair_exact": _kernels.FAIR_EXACT,
-            "cauchy": _kernels.CAUCHY}[name]
+    kind = {"huber": HUBER, "fair": FAIR, "fair_exact": FAIR_EXACT, "cauchy": CAUCHY}[name]
     if weights is None:
         counts, y, raw_score = grouped(groups, n_groups, y, raw_score)
         weights = np.empty(0)
@@ -285,10 +285,9 @@ def leaf_m_estimates(kernel, y, raw_score, weights, groups, n_groups, penalty, t
     flags = present.view(np.uint8)
 
     def estimate(group):
-        _kernels.m_estimates(kind, float(scale), y, raw_score, weights, starts, value, flags,
-                             float(penalty.l2), float(penalty.l1),
-                             float(penalty.max_delta_step), float(tolerance), int(max_iter),
-                             group, group + 1)
+        m_estimates(kind, float(scale), y, raw_score, weights, starts, value, flags,
+                    float(penalty.l2), float(penalty.l1), float(penalty.max_delta_step),
+                    float(tolerance), int(max_iter), group, group + 1)
 
     map_tasks(estimate, np.flatnonzero(present), rows=y.size)
     value[~present] = np.nan
@@ -325,8 +324,8 @@ def nearest_value(sorted_values, x, tolerance):
         width = span / (n_cells - 1) if n_cells > 1 else 0.0
         scale = 1.0 / width if width > 0 and np.isfinite(1.0 / width) else 0.0
         first = np.searchsorted(midpoints, origin + (np.arange(n_cells) - 1) * width)
-        error = _kernels.nearest(np.append(midpoints, np.inf), first.astype(np.intp), origin,
-                                 scale, sorted_values, x, index)
+        error = nearest(np.append(midpoints, np.inf), first.astype(np.intp), origin,
+                        scale, sorted_values, x, index)
         return index, error
     table = _lookup_table(sorted_values, tolerance)
     if table is None:
