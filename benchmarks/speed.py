@@ -5,7 +5,7 @@ ratio is between timings of the same section (medians of rotated repeats on the 
 prebuilt data), so the machine's load moves numerators and denominators together:
 
 1. renewed losses at 1,000,000 x 20, 100 rounds (``overhead.py --only quantile,
-   absolute_error,huber``): LightGBM's quantile and L1 against the built-in; Huber
+   absolute_error,huber``): quantile and L1 against each booster's built-in; Huber
    (``delta="auto"``, renewed) against the booster's squared error; each against a
    zero-cost custom objective (the floor of any Python objective);
 2. every smooth loss at 400,000 x 20 (``overhead.py --rows 400000 --rounds 40``, the
@@ -20,7 +20,7 @@ prebuilt data), so the machine's load moves numerators and denominators together
    process spinning on a core;
 6. peak memory of 10-class softmax at 1,000,000 rows (``memory.py``, separate processes).
 
-    python benchmarks/speed.py                      # everything: about 25 minutes on 2 cores
+    python benchmarks/speed.py                      # everything: about 21 minutes on 2 cores
     python benchmarks/speed.py --sections 1,5       # some sections
     python benchmarks/speed.py --rows 200000        # section 1 on fewer rows
 

@@ -124,15 +124,20 @@ class LeafRenewal:
     def training_gradient_hessian(self, key, targets, predictions, start=0.0):
         """The objective's gradient and hessian, after renewing the tree grown since the
         last call, at the booster's ``predictions`` plus ``start`` and the corrections. The
-        tree about to be grown starts from these scores (kept as a copy: the boosters reuse
-        their buffers); an "auto" scale is fixed once for them, and that tree is renewed
-        with the same loss (on a cluster each fixing is two selections over every worker)."""
+        tree about to be grown starts from these scores (kept until it is renewed); an
+        "auto" scale is fixed once for them, and that tree is renewed with the same loss (on
+        a cluster each fixing is two selections over every worker)."""
         self.flush()
         raw_score = self._training_raw_score(key, targets, predictions, start)
         fixed = self.loss.fix_scale(targets.y, raw_score, targets.weight)
         scores = (np.array(predictions, dtype=np.float64).reshape(-1) if self._keeps_scores
                   else None)
-        self._pending = (key, targets, np.array(raw_score, dtype=np.float64), scores, fixed)
+        # The renewal reads these raw scores before anything writes to them again (the
+        # tracked scores and the targets' buffer change only after it), except where they
+        # are the booster's own buffer, which it refills (to evaluate the training set, say).
+        if np.may_share_memory(raw_score, predictions):
+            raw_score = np.array(raw_score, dtype=np.float64)
+        self._pending = (key, targets, raw_score, scores, fixed)
         return targets.gradient_hessian_of(raw_score, fixed)
 
     def _training_raw_score(self, key, targets, predictions, start):
