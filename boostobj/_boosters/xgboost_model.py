@@ -93,9 +93,14 @@ def leaf_nodes(booster, tree):
     """(node ids, values) of the leaves of tree ``tree``: the nodes whose
     ``left_children`` is -1, and their ``split_conditions``."""
     nodes = _trees(_model(booster[tree:tree + 1]), "leaf values")[0]
-    left = np.asarray(nodes["left_children"])
-    ids = np.flatnonzero(left == -1)
-    return ids, np.asarray(nodes["split_conditions"], dtype=np.float64)[ids]
+    try:
+        left, values = nodes["left_children"], nodes["split_conditions"]
+    except KeyError as error:
+        raise ModelFormChanged("XGBoost's tree JSON has no left_children or "
+                               "split_conditions; boostobj reads a tree's leaves there."
+                               ) from error
+    ids = np.flatnonzero(np.asarray(left) == -1)
+    return ids, np.asarray(values, dtype=np.float64)[ids]
 
 
 def tree_leaves(booster, tree):

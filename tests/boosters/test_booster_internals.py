@@ -43,6 +43,16 @@ def test_xgboost_leaf_outputs_are_the_trees_leaf_values(data):
         np.testing.assert_allclose(values, step, rtol=1e-5, atol=1e-6)
 
 
+def test_xgboost_leaf_nodes_are_every_leaf_and_its_value(data):
+    X, _ = data
+    booster = xgb_model(data)
+    for tree in range(3):
+        ids, values = xgboost_model.leaf_nodes(booster, tree)
+        reached = np.unique(booster[tree:tree + 1].predict(xgb.DMatrix(X), pred_leaf=True))
+        assert set(reached.astype(int)) <= set(ids) and np.all(np.diff(ids) > 0)
+        np.testing.assert_array_equal(values, xgboost_model.leaf_outputs(booster, tree, ids))
+
+
 def test_xgboost_learning_rate_and_leaf_writes(data):
     X, _ = data
     booster = xgb_model(data, eta=0.37)
