@@ -28,8 +28,7 @@ def nearest(const double[::1] midpoints, const Py_ssize_t[::1] first, double ori
             Py_ssize_t[::1] out):
     """out[i] = ``np.searchsorted(midpoints[:-1], x[i])``: the index of the entry of
     ``values`` (sorted; ``midpoints`` between consecutive ones, then +inf) nearest x[i].
-    Returns
-    max |x[i] - values[out[i]]|, infinite where an x is NaN.
+    Returns max |x[i] - values[out[i]]|, infinite where an x is NaN.
 
     A bucketed search: x falls in cell c = (x - origin) * scale (clipped to the table),
     ``first[c]`` is the first midpoint at or above the start of cell c - 1 (one cell back,

@@ -20,7 +20,6 @@ except ImportError:  # no C compiler at install: the numpy kernels below, same r
     KERNELS_BUILT = False
 
 
-
 class _Kernels(threading.local):
     compiled = KERNELS_BUILT  # whether this thread runs the compiled kernels
     threads = None  # the kernel threads' count inside ``kernel_threads``
@@ -209,9 +208,6 @@ def grouped_quantile(values, weights, groups, n_groups, alpha):
     values = np.asarray(values, dtype=np.float64)
     if _workers.reducer is not None:
         return _selected_quantiles(values, weights, np.asarray(groups), n_groups, alpha)
-    if weights is None:
-        counts, grouped_values = grouped(groups, n_groups, values)
-        return segment_quantiles(grouped_values, None, counts, alpha)
     counts, grouped_values, grouped_weights = grouped(groups, n_groups, values, weights)
     return segment_quantiles(grouped_values, grouped_weights, counts, alpha)
 
@@ -219,7 +215,7 @@ def grouped_quantile(values, weights, groups, n_groups, alpha):
 def grouped(groups, n_groups, *arrays):
     """(counts, *arrays in group order): each group's row count, and each array's rows
     ordered by group, stably (as ``array[np.argsort(groups, kind="stable")]``), for
-    ``groups`` in 0 .. n_groups-1.
+    ``groups`` in 0 .. n_groups-1. A None array stays None (no weights).
 
     Compiled: one pass per array that reads it in row order and writes each group's rows to
     their place (a gather by the sorted order reads each cache line once per group: 10 ms
@@ -229,16 +225,22 @@ def grouped(groups, n_groups, *arrays):
     counts = np.bincount(groups, minlength=n_groups)
     if counts.size > n_groups:
         raise ValueError(f"grouped: groups must lie in 0 .. {n_groups - 1}")
-    arrays = [np.ascontiguousarray(array, dtype=np.float64) for array in arrays]
+    arrays = [None if array is None else np.ascontiguousarray(array, dtype=np.float64)
+              for array in arrays]
     if _compiled.compiled:
         starts = np.cumsum(counts) - counts
-        result = [np.empty_like(array) for array in arrays]
-        for array, out in zip(arrays, result, strict=True):
+
+        def in_order(array):
+            out = np.empty_like(array)
             group_values(groups, starts, array, out)
-        return (counts, *result)
-    key_type = np.uint8 if n_groups <= 256 else np.uint16 if n_groups <= 65536 else np.intp
-    order = np.argsort(groups.astype(key_type, copy=False), kind="stable")
-    return (counts, *(array[order] for array in arrays))
+            return out
+    else:
+        key_type = np.uint8 if n_groups <= 256 else np.uint16 if n_groups <= 65536 else np.intp
+        order = np.argsort(groups.astype(key_type, copy=False), kind="stable")
+
+        def in_order(array):
+            return array[order]
+    return (counts, *(None if array is None else in_order(array) for array in arrays))
 
 
 def segment_quantiles(grouped, grouped_weights, counts, alpha):
@@ -272,17 +274,13 @@ def leaf_m_estimates(kernel, y, raw_score, weights, groups, n_groups, penalty, t
         return None
     name, scale = kernel
     kind = {"huber": HUBER, "fair": FAIR, "fair_exact": FAIR_EXACT, "cauchy": CAUCHY}[name]
-    if weights is None:
-        counts, y, raw_score = grouped(groups, n_groups, y, raw_score)
-        weights = np.empty(0)
-    else:
-        counts, y, raw_score, weights = grouped(groups, n_groups, y, raw_score, weights)
-    value = segment_quantiles(np.subtract(y, raw_score), weights if weights.size else None,
-                              counts, 0.5)
+    counts, y, raw_score, weights = grouped(groups, n_groups, y, raw_score, weights)
+    value = segment_quantiles(np.subtract(y, raw_score), weights, counts, 0.5)
     present = np.isfinite(value)
     value = np.array(penalty.bound(np.where(present, value, 0.0)), dtype=np.float64)
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
     flags = present.view(np.uint8)
+    weights = np.empty(0) if weights is None else weights  # the kernel's "unweighted"
 
     def estimate(group):
         m_estimates(kind, float(scale), y, raw_score, weights, starts, value, flags,
@@ -311,21 +309,8 @@ def nearest_value(sorted_values, x, tolerance):
     midpoints = (sorted_values[1:] + sorted_values[:-1]) / 2
     if _compiled.compiled:
         index = np.empty(x.size, dtype=np.intp)
-        # Cells over the midpoints' range, finer than their smallest gap where a table of
-        # 65,536 cells can be, each starting one cell back.
-        n_cells = 8 * midpoints.size + 1
-        origin = midpoints[0] if midpoints.size else 0.0
-        span = midpoints[-1] - origin if midpoints.size else 0.0
-        gaps = np.diff(midpoints)
-        gaps = gaps[gaps > 0]
-        if gaps.size and span > 0:  # no more cells than an eighth of the rows, though
-            finest = min(2 * span / gaps.min() + 2, 1 << 16, max(n_cells, x.size // 8))
-            n_cells = int(max(n_cells, finest))
-        width = span / (n_cells - 1) if n_cells > 1 else 0.0
-        scale = 1.0 / width if width > 0 and np.isfinite(1.0 / width) else 0.0
-        first = np.searchsorted(midpoints, origin + (np.arange(n_cells) - 1) * width)
-        error = nearest(np.append(midpoints, np.inf), first.astype(np.intp), origin,
-                        scale, sorted_values, x, index)
+        error = nearest(np.append(midpoints, np.inf), *_bucket_table(midpoints, x.size),
+                        sorted_values, x, index)
         return index, error
     table = _lookup_table(sorted_values, tolerance)
     if table is None:
@@ -339,6 +324,25 @@ def nearest_value(sorted_values, x, tolerance):
         index = cells[index.astype(np.intp)].astype(np.intp)
     error = float(np.max(np.abs(np.subtract(x, sorted_values[index])), initial=0.0))
     return index, (error if error == error else np.inf)
+
+
+def _bucket_table(midpoints, n_rows):
+    """(first, origin, scale) for the compiled ``nearest``: cells over the midpoints' range,
+    finer than their smallest gap where a table of 65,536 cells (and no more than an eighth
+    of the rows) can be, ``first[c]`` the first midpoint at or above the start of cell c - 1
+    (one cell back, against rounding), ``scale`` cells per unit."""
+    n_cells = 8 * midpoints.size + 1
+    origin = midpoints[0] if midpoints.size else 0.0
+    span = midpoints[-1] - origin if midpoints.size else 0.0
+    gaps = np.diff(midpoints)
+    gaps = gaps[gaps > 0]
+    if gaps.size and span > 0:
+        finest = min(2 * span / gaps.min() + 2, 1 << 16, max(n_cells, n_rows // 8))
+        n_cells = int(max(n_cells, finest))
+    width = span / (n_cells - 1) if n_cells > 1 else 0.0
+    scale = 1.0 / width if width > 0 and np.isfinite(1.0 / width) else 0.0
+    first = np.searchsorted(midpoints, origin + (np.arange(n_cells) - 1) * width)
+    return first.astype(np.intp), float(origin), scale
 
 
 # Cells of the lookup table in _lookup_table, at most (int32).
@@ -365,8 +369,6 @@ def _lookup_table(sorted_values, tolerance):
     for offset in (-1, 0, 1):
         table[owned + offset] = np.arange(sorted_values.size)
     return table, float(origin), float(cell)
-
-
 
 
 def robust_scale(residual, weights=None):
@@ -411,9 +413,9 @@ def kth_smallest(values, k):
     bracket [low, high] whose rank range holds rank k with room to spare (the sample's
     quantile ± 4 standard errors); numpy's branch-free masks count the values below low
     and keep those inside (a compiled loop that branches was slower), and the k-th
-    smallest is the
-    (k - below)-th of those. Where the bracket misses (an adversarial order, NaN), the
-    selection runs over every value. The result is the same value either way.
+    smallest is the (k - below)-th of those. Where the bracket misses (an adversarial
+    order, NaN), the selection runs over every value. The result is the same value either
+    way.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     n = values.size
