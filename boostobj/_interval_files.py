@@ -15,7 +15,7 @@ __all__ = ["load", "save"]
 def save(estimator, path):
     """Write the fitted ``estimator`` to ``path`` (``QuantileIntervalRegressor.save_model``)."""
     check_is_fitted(estimator, "models_")
-    cv_plus = estimator.calibration == "cv+"
+    cv_plus = estimator.calibration_ == "cv+"
     models = ([model for fold in estimator.models_ for model in fold] if cv_plus
               else estimator.models_)
     median = estimator.median_model_
@@ -28,6 +28,9 @@ def save(estimator, path):
         "feature_names_in_": (estimator.feature_names_in_.tolist()
                               if hasattr(estimator, "feature_names_in_") else None),
         "width_floor": getattr(estimator, "_width_floor", None),
+        "calibration_": estimator.calibration_,
+        "resolution_": estimator.resolution_,
+        "jitter_seed": estimator._jitter_seed,
         "models": [_booster_text(model) for model in models],
         "median_model": None if median is None else _booster_text(median),
     }
@@ -68,8 +71,11 @@ def load(cls, path):
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     if fitted["width_floor"] is not None:
         estimator._width_floor = fitted["width_floor"]
+    estimator.calibration_ = fitted["calibration_"]
+    estimator.resolution_ = fitted["resolution_"]
+    estimator._jitter_seed = fitted["jitter_seed"]
     models = [_SavedBooster(booster, text) for text in fitted["models"]]
-    if params["calibration"] == "cv+":
+    if estimator.calibration_ == "cv+":
         k = estimator.levels_.size
         estimator.models_ = [models[i:i + k] for i in range(0, len(models), k)]
         estimator._fold_of_row = np.asarray(fitted["fold_of_row"], dtype=np.intp)
@@ -84,7 +90,8 @@ def load(cls, path):
     return estimator
 
 
-_SAVE_FORMAT, _SAVE_VERSION = "boostobj-intervals", 1
+# Version 2: the calibration chosen ("auto"), the randomisation of tied targets, early stopping.
+_SAVE_FORMAT, _SAVE_VERSION = "boostobj-intervals", 2
 
 
 def _json_value(value):
@@ -102,9 +109,13 @@ def _booster_text(model):
     """A fitted drop-in regressor's (or a saved one's) booster in the booster's own text."""
     if isinstance(model, _SavedBooster):
         return model.text
-    if hasattr(model, "booster_"):  # LightGBM
+    if hasattr(model, "booster_"):  # LightGBM: up to the best round, where it stopped early
         return model.booster_.model_to_string()
-    return bytes(model.get_booster().save_raw("json")).decode("utf-8")
+    booster = model.get_booster()
+    best = getattr(model, "best_iteration", None)
+    if best is not None:  # XGBoost's Booster.predict would use every round kept
+        booster = booster[: best + 1]
+    return bytes(booster.save_raw("json")).decode("utf-8")
 
 
 class _SavedBooster:

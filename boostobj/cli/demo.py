@@ -24,7 +24,7 @@ def add_command(commands):
         "The main job on shipped data: 90% prediction intervals for diamond prices (53,940 "
         "rows) from boostobj's QuantileIntervalRegressor on LightGBM and XGBoost, beside the "
         "built-in quantile objectives and CQR on LightGBM's, over random 80/20 splits; a "
-        "table and demo_intervals.png. About a minute on 2 cores.",
+        "table and demo_intervals.png. About 4 minutes on 2 cores.",
         ["boostobj demo", "boostobj demo --splits 1 --out /tmp/demo"])
     parser.add_argument("--splits", type=POSITIVE_INT, default=3, help="random splits (default 3)")
     parser.add_argument("--rows", type=number_type(int, 100, True), default=None,

@@ -43,9 +43,10 @@ def add_command(commands):
         ["boostobj intervals datasets/mcycle.csv --target accel",
          "boostobj intervals prices.csv --target price --levels 0.1 0.5 0.9 --booster xgboost",
          "boostobj intervals small.csv --target y --calibration cv+"])
-    add_data_arguments(parser, 400, 0.05, "boosting rounds of each quantile model (the "
-                       "estimator's defaults, 400 at learning rate 0.05, where fit's are 300 "
-                       "at 0.1: each tail model gets more, smaller steps)")
+    add_data_arguments(parser, 1000, 0.05, "most boosting rounds of each quantile model (the "
+                       "estimator's defaults, 1000 at learning rate 0.05, where fit's are 300 "
+                       "at 0.1: each model stops early on a tenth of its fitting rows, where "
+                       "that tenth holds 200 rows or more)")
     parser.add_argument("--levels", type=float, nargs="+", default=[0.05, 0.95],
                         metavar="LEVEL", help="quantile levels; the interval runs from the "
                         "lowest to the highest (default 0.05 0.95)")
@@ -53,19 +54,20 @@ def add_command(commands):
                         "fitted model (default DIR/<data>_intervals_<booster>.json, which "
                         "`boostobj predict` reads without unpickling; a .joblib name writes a "
                         "pickle instead, which predict loads only with --allow-pickle)")
-    parser.add_argument("--calibration", choices=("mondrian", "conformal", "scaled", "cv+",
-                                                  "none"),
-                        default="mondrian", help="mondrian (default): a quarter of the rows "
+    parser.add_argument("--calibration", choices=("auto", "mondrian", "conformal", "scaled",
+                                                  "cv+", "none"),
+                        default="auto", help="auto (default): cv+ below 5,000 rows, else "
+                        "mondrian; mondrian: a quarter of the rows "
                         "calibrates, within bins of the prediction (one per 500 of those "
                         "rows, at most 10); conformal: one shift per level; scaled: shifts "
                         "in units of each row's width; cv+: every row trains and "
-                        "calibrates (small data, 5x the models); none: uncalibrated")
+                        "calibrates (small data, 10x the models); none: uncalibrated")
 
 
 def run(args):
     """Fit the interval estimator, report on the held-out rows, save it, write and draw."""
     # The estimator and its boosters load with the command that uses them.
-    from ..intervals import QuantileIntervalRegressor
+    from ..intervals import SMALL_DATA_ROWS, QuantileIntervalRegressor
     from ..metrics import coverage, interval_score, mean_width, pinball_loss
 
     check_plotting(args)
@@ -90,7 +92,9 @@ def run(args):
                                       random_state=args.seed,
                                       **{**leaf_params(args.booster, args.min_leaf_rows),
                                          **given})
-    n_models = len(args.levels) * (model.cv if calibration == "cv+" else 1) + 1  # + median
+    cross_fitted = calibration == "cv+" or (calibration == "auto"
+                                            and train.size < SMALL_DATA_ROWS)
+    n_models = len(args.levels) * (model.cv if cross_fitted else 1) + 1  # + median
     with (native_stderr_filtered() as stderr,
           Progress(None, f"fitting {n_models} quantile models on {train.size:,} rows",
                    stream=stderr),
@@ -103,7 +107,7 @@ def run(args):
     levels = [float(level) for level in model.levels_]
     nominal = levels[-1] - levels[0]
     print(f"{args.data}: {data.y.size:,} rows; {train.size:,} to fit ({args.booster}, "
-          f"calibration {args.calibration}), {test.size:,} held out; levels "
+          f"calibration {model.calibration_ or 'none'}), {test.size:,} held out; levels "
           f"{', '.join(f'{level:g}' for level in levels)}")
     print(f"  coverage        {coverage(y_test, interval):.3f}   (target {nominal:.3f})")
     print(f"  mean width      {mean_width(interval):.6g}")
@@ -139,8 +143,8 @@ def run(args):
         from .pictures import intervals_figure
 
         one_feature = data.X.shape[1] == 1
-        path = intervals_figure(picture_path, y_test,
-                                {f"boostobj ({args.booster}, {args.calibration})": interval},
+        label = f"boostobj ({args.booster}, {model.calibration_ or 'none'})"
+        path = intervals_figure(picture_path, y_test, {label: interval},
                                 (levels[0], levels[-1]), prediction=prediction,
                                 x=X_test[:, 0] if one_feature else None,
                                 x_name=data.feature_names[0] if one_feature else None,

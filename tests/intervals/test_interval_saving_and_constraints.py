@@ -83,7 +83,8 @@ def test_weighted_mondrian_calibration_with_an_empty_bin(data):
     # ZeroDivisionError.
     X, y = data
     weight = np.ones(y.size)
-    model = QuantileIntervalRegressor(n_estimators=5, n_bins=300, random_state=0)
+    model = QuantileIntervalRegressor(n_estimators=5, calibration="mondrian", n_bins=300,
+                                      random_state=0)
     with pytest.warns(UserWarning, match="too few"):
         model.fit(X, y, sample_weight=weight)
     assert np.isinf(model.corrections_).any()

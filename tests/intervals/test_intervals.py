@@ -53,7 +53,9 @@ def test_lightgbm_itself_fails_the_weight_check_on_those_rows():
 
 
 @parametrize_with_checks(
-    [QuantileIntervalRegressor(),  # the defaults: 400 trees, Mondrian calibration
+    # the defaults but the rounds: "auto" takes CV+ (10 folds) on these small sets, and 1000
+    # rounds x 21 models a check would take minutes
+    [QuantileIntervalRegressor(n_estimators=20),
      QuantileIntervalRegressor(n_estimators=20, learning_rate=0.5, random_state=0),
      QuantileIntervalRegressor(booster="xgboost", n_estimators=20, learning_rate=0.5,
                                random_state=0),
@@ -78,6 +80,8 @@ def _heteroscedastic(n, seed):
 
 
 SMALL = dict(n_estimators=60, learning_rate=0.1, n_jobs=2)
+# calibration="mondrian" where "auto" would take "cv+" (small data): the split mode's tests
+SPLIT = dict(SMALL, calibration="mondrian")
 
 
 @pytest.mark.parametrize("booster", ["lightgbm", "xgboost"])
@@ -86,7 +90,7 @@ def test_conformal_intervals_cover_what_they_claim(booster):
     for seed in range(4):
         X, y = _heteroscedastic(3000, seed)
         X_test, y_test = _heteroscedastic(4000, 100 + seed)
-        calibrated = QuantileIntervalRegressor(booster=booster, random_state=seed, **SMALL)
+        calibrated = QuantileIntervalRegressor(booster=booster, random_state=seed, **SPLIT)
         raw = QuantileIntervalRegressor(booster=booster, calibration=None, random_state=seed,
                                         **SMALL)
         covered.append(coverage(y_test, calibrated.fit(X, y).predict_interval(X_test)))
@@ -114,8 +118,10 @@ def test_split_corrections_are_the_conformal_order_statistics():
                                       random_state=3, **SMALL).fit(X, y)
     order = np.random.RandomState(3).permutation(400)
     held_out = order[:100]  # calibration_size 0.25, the first rows of the permutation
-    scores = np.sort(y[held_out, None] - np.column_stack(
-        [m.predict(X[held_out]) for m in model.models_]), axis=0)
+    # the level models' predictions sorted along each row (rearranged) before calibrating
+    quantiles = np.sort(np.column_stack([m.predict(X[held_out]) for m in model.models_]),
+                        axis=1)
+    scores = np.sort(y[held_out, None] - quantiles, axis=0)
     # n = 100: floor(0.1 * 101) = 10th, ceil(0.5 * 101) = 51st, ceil(0.9 * 101) = 91st
     expected = [scores[9, 0], scores[50, 1], scores[90, 2]]
     np.testing.assert_allclose(model.corrections_, expected)
@@ -154,7 +160,7 @@ def test_corrections_that_would_cross_are_rearranged():
 def test_few_calibration_rows_give_infinite_bounds_with_a_warning():
     X, y = _heteroscedastic(40, 0)
     with pytest.warns(UserWarning, match="10 calibration rows are too few"):
-        model = QuantileIntervalRegressor(random_state=0, **SMALL).fit(X, y)
+        model = QuantileIntervalRegressor(random_state=0, **SPLIT).fit(X, y)
     interval = model.predict_interval(X)
     assert np.all(interval[:, 0] == -np.inf) and np.all(interval[:, 1] == np.inf)
     assert np.all(np.isfinite(model.predict(X)))
@@ -167,7 +173,7 @@ def test_sample_weights_move_the_quantiles(booster):
     y = np.where(rng.uniform(size=2000) < 0.3, 10.0, 0.0)  # 30% at 10, 70% at 0
     weight = np.where(y == 10.0, 5.0, 1.0)  # 150 : 70 of the weight at 10
     levels = (0.25, 0.5, 0.75)
-    plain = QuantileIntervalRegressor(levels, booster=booster, random_state=0, **SMALL)
+    plain = QuantileIntervalRegressor(levels, booster=booster, random_state=0, **SPLIT)
     weighted = clone(plain)
     median = plain.fit(X, y).predict(X)
     weighted_median = weighted.fit(X, y, sample_weight=weight).predict(X)
@@ -183,7 +189,7 @@ def test_pandas_with_a_categorical_column(booster):
     shift = pd.Series(group).map({"a": 0.0, "b": 5.0, "c": -5.0, "d": 10.0}).to_numpy()
     frame = pd.DataFrame({"group": pd.Categorical(group), "x": rng.uniform(size=n)})
     y = shift + frame["x"].to_numpy() + rng.standard_normal(n)
-    model = QuantileIntervalRegressor(booster=booster, random_state=0, **SMALL)
+    model = QuantileIntervalRegressor(booster=booster, random_state=0, **SPLIT)
     interval = model.fit(frame.iloc[:1000], y[:1000]).predict_interval(frame.iloc[1000:])
     assert list(model.feature_names_in_) == ["group", "x"]
     assert coverage(y[1000:], interval) > 0.8
@@ -197,7 +203,7 @@ def test_pandas_with_a_categorical_column(booster):
 
 def test_clone_pickle_and_booster_params():
     X, y = _heteroscedastic(300, 0)
-    model = QuantileIntervalRegressor(num_leaves=7, random_state=0, **SMALL)
+    model = QuantileIntervalRegressor(num_leaves=7, random_state=0, **SPLIT)
     assert model.get_params()["num_leaves"] == 7
     copy = clone(model).set_params(num_leaves=5, calibration_size=0.3)
     assert copy.get_params()["num_leaves"] == 5 and model.get_params()["num_leaves"] == 7
@@ -210,7 +216,7 @@ def test_clone_pickle_and_booster_params():
 def test_pipeline_and_grid_search_with_interval_scorers():
     X, y = _heteroscedastic(600, 0)
     pipeline = make_pipeline(StandardScaler(),
-                             QuantileIntervalRegressor(random_state=0, **SMALL))
+                             QuantileIntervalRegressor(random_state=0, **SPLIT))
     search = GridSearchCV(pipeline, {"quantileintervalregressor__num_leaves": [4, 15]},
                           scoring=INTERVAL_SCORERS, refit="neg_interval_score", cv=3)
     search.fit(X, y)
@@ -237,6 +243,11 @@ def test_pipeline_and_grid_search_with_interval_scorers():
     ({"n_bins": "many"}, "n_bins == 'many'"),
     ({"median": "yes"}, "median == 'yes'"),
     ({"calibration": "cv+", "cv": "five"}, "cv == 'five'"),
+    ({"early_stopping": "yes"}, "early_stopping == 'yes'"),
+    ({"validation_fraction": 1.0}, "validation_fraction == 1.0"),
+    ({"n_iter_no_change": 0}, "n_iter_no_change == 0"),
+    ({"randomize": "sometimes"}, "randomize == 'sometimes'"),
+    ({"early_stopping_rounds": 5}, "early_stopping_rounds=5: the estimator stops each model"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = _heteroscedastic(50, 0)
@@ -248,7 +259,7 @@ def test_bad_targets_are_refused():
     X, y = _heteroscedastic(50, 0)
     y[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        QuantileIntervalRegressor(**SMALL).fit(X, y)
+        QuantileIntervalRegressor(**SPLIT).fit(X, y)
 
 
 def test_mcycle_small_data_cv_plus():
@@ -293,7 +304,7 @@ def test_mondrian_covers_in_every_bin_where_one_shift_does_not():
 
 def test_mondrian_bins_and_corrections_are_the_order_statistics_of_each_bin():
     X, y = _heteroscedastic(2000, 0)
-    model = QuantileIntervalRegressor(n_bins=3, random_state=5, **SMALL).fit(X, y)
+    model = QuantileIntervalRegressor(n_bins=3, random_state=5, **SPLIT).fit(X, y)
     order = np.random.RandomState(5).permutation(2000)
     held_out, fit_rows = order[:500], order[500:]
     raw_fit = np.column_stack([m.predict(X[fit_rows]) for m in model.models_])
@@ -331,12 +342,12 @@ def test_scaled_scores_move_each_row_by_its_width():
 def test_predict_is_a_median_model_fit_on_every_row():
     X, y = _heteroscedastic(1500, 0)
     X_test, y_test = _heteroscedastic(3000, 1)
-    model = QuantileIntervalRegressor(random_state=0, **SMALL).fit(X, y)
+    model = QuantileIntervalRegressor(random_state=0, **SPLIT).fit(X, y)
     assert model.median_model_.n_features_in_ == 3
     assert model.median_model_.get_params()["loss"] == "quantile:alpha=0.5"
     # fit on all 1,500 rows, not the 1,125 the interval's models saw
     assert model.median_model_.booster_.num_trees() == 60
-    midpoint = QuantileIntervalRegressor(median=False, random_state=0, **SMALL).fit(X, y)
+    midpoint = QuantileIntervalRegressor(median=False, random_state=0, **SPLIT).fit(X, y)
     assert midpoint.median_model_ is None
     np.testing.assert_allclose(midpoint.predict(X_test),
                                midpoint.predict_interval(X_test).mean(axis=1))
@@ -352,7 +363,7 @@ def test_pipeline_predicts_intervals_through_predict():
     import sklearn
 
     X, y = _heteroscedastic(600, 0)
-    pipe = make_pipeline(StandardScaler(), QuantileIntervalRegressor(random_state=0, **SMALL))
+    pipe = make_pipeline(StandardScaler(), QuantileIntervalRegressor(random_state=0, **SPLIT))
     pipe.fit(X * 100, y)
     point, interval = pipe.predict(X * 100, return_interval=True)
     Xt = pipe[:-1].transform(X * 100)
@@ -362,7 +373,7 @@ def test_pipeline_predicts_intervals_through_predict():
     np.testing.assert_array_equal(quantiles, pipe[-1].predict_quantiles(Xt))
     with sklearn.config_context(enable_metadata_routing=True):
         routed = make_pipeline(StandardScaler(), QuantileIntervalRegressor(
-            random_state=0, **SMALL).set_predict_request(return_interval=True))
+            random_state=0, **SPLIT).set_predict_request(return_interval=True))
         routed.fit(X * 100, y)
         np.testing.assert_array_equal(routed.predict(X * 100, return_interval=True)[1],
                                       interval)
