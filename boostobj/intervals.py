@@ -50,7 +50,9 @@ from the fold's fitting rows) and stops once its own pinball loss on them has no
 for ``n_iter_no_change`` rounds, keeping its best round; ``n_estimators`` is the most it
 may take. ``"auto"`` stops early where that share holds at least ``MIN_VALIDATION_ROWS``
 rows. The calibration is untouched: the held-out rows are a part of the fitting rows, so
-the guarantees above hold as they are.
+the guarantees above hold as they are. Where a model stops early, ``tree_sizes="auto"`` fits
+it with shallow trees (depth 3) and with the booster's default size and keeps the one of the
+lower held-out pinball loss.
 
 Tied targets (``randomize``): where many rows share a target value (counts, rounded or
 censored targets), the scores tie, the conformal quantile lands on a tie, and every tied new

@@ -52,7 +52,7 @@ def diamonds_sample(tmp_path_factory):
 
 def test_intervals_writes_report_csv_and_png(capsys, tmp_path):
     code, out, err = run(capsys, "intervals", DATA / "mcycle.csv", "--target", "accel",
-                         "--min-leaf-rows", "5", "--out", tmp_path)
+                         "--min-leaf-rows", "5", "--rounds", "200", "--out", tmp_path)
     assert code == 0, err
     assert "coverage" in out and "interval score" in out and "(target 0.900)" in out
     with open(tmp_path / "mcycle_intervals_lightgbm.csv") as handle:

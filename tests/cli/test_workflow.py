@@ -138,9 +138,11 @@ def test_new_rows_keep_the_training_codes_and_unknown_levels_become_missing(caps
 
 
 def test_interval_models_travel_and_predict_every_level(capsys, tmp_path):
+    # 200 rounds: mcycle takes CV+ (10 folds), and the default 1000 rounds x 31 models
+    # cost 15 s that this plumbing test does not need
     code, out, err = run(capsys, "intervals", DATA / "mcycle.csv", "--target", "accel",
                          "--min-leaf-rows", "5", "--levels", "0.1", "0.5", "0.9", "--no-plot",
-                         "--out", tmp_path)
+                         "--rounds", "200", "--out", tmp_path)
     assert code == 0, err
     held_out = read_table(tmp_path / "mcycle_intervals_lightgbm.csv")
     code, out, err = run(capsys, "predict", tmp_path / "mcycle_intervals_lightgbm.json",
