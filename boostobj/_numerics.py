@@ -712,3 +712,28 @@ def map_tasks(function, tasks, threads=None, rows=None):
     with _one_blas_thread():
         for _ in _executor(min(threads, n_runs)).map(run, range(n_runs)):
             pass  # re-raises a task's exception here
+
+
+def row_uniforms(X, seed):
+    """A uniform [0, 1) number per row: a hash of the row's values and ``seed`` (splitmix64's
+    finaliser over the float64 bits, column by column; pandas' own row hash for a
+    DataFrame). The same row gets the same draw alone, in any batch and in any order."""
+    if hasattr(X, "iloc"):  # a DataFrame
+        import pandas as pd
+
+        hashes = pd.util.hash_pandas_object(X, index=False).to_numpy(dtype=np.uint64)
+    else:
+        values = np.array(X, dtype=np.float64)  # a copy: -0.0 becomes 0.0 below
+        values[values == 0] = 0.0
+        hashes = np.zeros(values.shape[0], dtype=np.uint64)
+        for column in np.ascontiguousarray(values.T).view(np.uint64):
+            hashes = _mix(hashes ^ column)
+    hashes = _mix(hashes ^ np.uint64(seed))
+    return (hashes >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def _mix(h):
+    """splitmix64's finaliser, elementwise on uint64 (multiplication wraps)."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))

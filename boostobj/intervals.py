@@ -93,7 +93,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._numerics import conformal_quantile
+from ._numerics import conformal_quantile, row_uniforms
 
 __all__ = ["MAX_BINS", "MIN_BIN_ROWS", "MIN_VALIDATION_ROWS", "QuantileIntervalRegressor",
            "SMALL_DATA_ROWS", "TIED_SHARE"]
@@ -377,8 +377,8 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         on the same held-out share of these rows (``early_stopping``) and, where it is,
         the tree size of the lower held-out pinball loss (``tree_sizes``)."""
         levels = self.levels_ if levels is None else levels
-        fit = self._stopping_split(X, y, sample_weight, rng)
-        sizes = self._tree_sizes() if fit.early_stopping else [None]
+        fit, stops_early = self._stopping_split(X, y, sample_weight, rng)
+        sizes = self._tree_sizes() if stops_early else [None]
         models = []
         for level in levels:
             seed = int(rng.randint(2**31 - 1))
@@ -400,7 +400,8 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         return models
 
     def _stopping_split(self, X, y, sample_weight, rng):
-        """A function fitting a model on these rows: with ``early_stopping``, on all but a
+        """A function fitting a model on these rows, and whether it stops early: with
+        ``early_stopping``, on all but a
         random ``validation_fraction`` of them, stopped once the pinball loss of its level
         on those has not improved for ``n_iter_no_change`` rounds (the model keeps its best
         round). Too few rows to hold any out: no early stopping."""
@@ -409,10 +410,7 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
         if self.early_stopping == "auto" and n_validation < MIN_VALIDATION_ROWS:
             n_validation = 0
         if not 1 <= n_validation < n:
-            def fit_all(model):
-                return model.fit(X, y, sample_weight=sample_weight)
-            fit_all.early_stopping = False
-            return fit_all
+            return (lambda model: model.fit(X, y, sample_weight=sample_weight)), False
         order = rng.permutation(n)
         held_out, kept = order[:n_validation], order[n_validation:]
         X_fit, y_fit = _safe_indexing(X, kept), y[kept]
@@ -428,11 +426,12 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
                                  sample_weight_eval_set=eval_weight, verbose=False)
             import lightgbm as lgb
 
+            from ._boosters.lightgbm_model import eval_set_keywords
+
             return model.fit(X_fit, y_fit, sample_weight=w_fit, eval_sample_weight=eval_weight,
                              callbacks=[lgb.early_stopping(patience, verbose=False)],
-                             **_lightgbm_eval_set(X_val, y_val))
-        fit.early_stopping = True
-        return fit
+                             **eval_set_keywords(X_val, y_val))
+        return fit, True
 
     @staticmethod
     def _predict_levels(models, X):
@@ -615,7 +614,7 @@ class QuantileIntervalRegressor(RegressorMixin, BaseEstimator):
                 quantiles = raw + self.corrections_
         if self.resolution_:
             # The calibration held y + d U; y + d U' <= q for a fresh U' is y <= q - d U'.
-            quantiles -= self.resolution_ * _row_draws(X, self._jitter_seed)[:, None]
+            quantiles -= self.resolution_ * row_uniforms(X, self._jitter_seed)[:, None]
         return np.sort(quantiles, axis=1)
 
     def predict_quantiles(self, X):
@@ -717,43 +716,6 @@ def _held_out_loss(model):
         (scores,) = model.best_score_.values()
         return next(iter(scores.values()))
     return model.best_score
-
-
-def _lightgbm_eval_set(X, y):
-    """LightGBM's keyword for one evaluation set: eval_X / eval_y from 4.7 on (eval_set
-    warns there), eval_set before."""
-    import inspect
-
-    import lightgbm as lgb
-
-    if "eval_X" in inspect.signature(lgb.LGBMModel.fit).parameters:
-        return {"eval_X": (X,), "eval_y": (y,)}
-    return {"eval_set": [(X, y)]}
-
-
-def _row_draws(X, seed):
-    """A uniform [0, 1) number per row: a hash of the row's values and ``seed`` (splitmix64's
-    finaliser over the float64 bits, column by column; pandas' own row hash for a
-    DataFrame). The same row gets the same draw alone, in any batch and in any order."""
-    if _is_dataframe(X):
-        import pandas as pd
-
-        hashes = pd.util.hash_pandas_object(X, index=False).to_numpy(dtype=np.uint64)
-    else:
-        values = np.array(X, dtype=np.float64)  # a copy: -0.0 becomes 0.0 below
-        values[values == 0] = 0.0
-        hashes = np.zeros(values.shape[0], dtype=np.uint64)
-        for column in np.ascontiguousarray(values.T).view(np.uint64):
-            hashes = _mix(hashes ^ column)
-    hashes = _mix(hashes ^ np.uint64(seed))
-    return (hashes >> np.uint64(11)).astype(np.float64) * 2.0**-53
-
-
-def _mix(h):
-    """splitmix64's finaliser, elementwise on uint64 (multiplication wraps)."""
-    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
 
 
 def _centre(raw):

@@ -308,3 +308,11 @@ def eval_pairs(eval_set, eval_X, eval_y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", lgb.basic.LGBMDeprecationWarning)
         return validate(eval_set=eval_set, eval_X=eval_X, eval_y=eval_y)
+
+
+def eval_set_keywords(X, y):
+    """LightGBM's keyword for one evaluation set: eval_X / eval_y from 4.7 on (eval_set
+    warns there), eval_set before (the same test of the version as ``eval_pairs``)."""
+    if hasattr(lgb.sklearn, "_validate_eval_set_Xy"):
+        return {"eval_X": (X,), "eval_y": (y,)}
+    return {"eval_set": [(X, y)]}
