@@ -21,7 +21,7 @@ import numpy as np
 import xgboost as xgb
 
 from .._numerics import all_max, summed_over_workers
-from ..losses import get_loss
+from ..losses import MulticlassLoss, get_loss
 from . import xgboost_model
 from .targets import CheckedTargets
 
@@ -143,8 +143,10 @@ def start_over_workers(client, loss, label, weight=None, n_classes=None):
     params = {"objective": "reg:squarederror", "base_score": 0.0, "max_depth": 1,
               "disable_default_eval_metric": 1, "nthread": 1}
     if n_classes:
-        params.update(objective="multi:softprob", num_class=n_classes)
+        params.update(num_class=n_classes)
         params.pop("base_score")
+        if isinstance(loss, MulticlassLoss):
+            params["objective"] = "multi:softprob"
     booster = xgb_dask.train(client, params, dmatrix, 1, obj=_StartObjective(loss, worker),
                              callbacks=[worker], verbose_eval=False)["booster"]
     start = np.asarray(json.loads(booster.attr("boostobj_start")), dtype=np.float64)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numerics import all_max, all_sum, kernel_threads, nearest_value
-from ..losses import MulticlassLoss
+from ..losses import MultiOutputLoss
 
 # XGBoost's min_child_weight where leaves are renewed and the user sets none: 20 rows' worth
 # of hessian at weight 1 (LightGBM's leaves hold min_data_in_leaf = 20 rows by default).
@@ -34,7 +34,7 @@ def renews_leaves(loss, renew_leaves, caller):
     if (renew_leaves and not getattr(loss, "renews_leaves", False)
             and not hasattr(loss, "leaf_values")):
         raise ValueError(f"{caller}: {loss.name} has no leaf_values to renew leaves with.")
-    if renew_leaves and isinstance(loss, MulticlassLoss):
+    if renew_leaves and isinstance(loss, MultiOutputLoss):
         raise ValueError(f"{caller}: leaf renewal is for one score per row; {loss.name} "
                          "keeps K.")
     return bool(renew_leaves)

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from .._numerics import available_cpus
-from ..losses import MulticlassLoss
+from ..losses import MultiOutputLoss
 
 
 def thread_count(requested):
@@ -217,7 +217,7 @@ def _num_rows(dataset):
 
 
 def loss_start(loss, y, sample_weight, n_classes=None):
-    """The loss's init score for labels ``y``: a float, or a (K,) vector for multiclass.
+    """The loss's init score for labels ``y``: a float, or a (K,) vector for K outputs.
 
     Computed on the labels and weights as both boosters store them, in float32: the
     objective sees those, and a start computed on the float64 labels would put the row at
@@ -228,6 +228,6 @@ def loss_start(loss, y, sample_weight, n_classes=None):
     y = np.asarray(y, dtype=np.float32)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float32)
-    if isinstance(loss, MulticlassLoss):
+    if isinstance(loss, MultiOutputLoss):
         return loss.init_score(y, sample_weight, n_classes)
     return loss.init_score(y, sample_weight)

@@ -39,7 +39,7 @@ from .._boosters.estimators import (
 from .._boosters.options import check_eval_set, check_objective, first_param, refuse
 from .._boosters.renewal import renews_leaves
 from .._boosters.targets import loss_start, thread_count
-from ..losses import get_loss
+from ..losses import DistributionLoss, get_loss
 from .basic import (
     BUILTIN_METRICS,
     LINK_OBJECTIVES,
@@ -376,13 +376,17 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
     n_classes, labels = None, y
     if classifier:
         classes, labels, n_classes = encode_classes(loss, y, caller)
+    elif isinstance(loss, DistributionLoss):  # one raw score per parameter
+        n_classes = len(loss.outputs)
+    multi_output = isinstance(loss, DistributionLoss)
     weight = sample_weight
     if classifier and estimator.class_weight is not None:
         weight = compute_sample_weight(estimator.class_weight, labels)  # as LightGBM does
         weight = weight if sample_weight is None else weight * np.asarray(sample_weight)
     check_init_model(caller, loss, fit_params.get("init_model"))
     if fit_params.get("init_score") is not None or fit_params.get("init_model") is not None:
-        start = np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0
+        start = np.zeros(len(loss.outputs)) if multi_output else (
+            np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0)
     else:
         start = loss_start(loss, labels, weight, n_classes)
     objective, metric = ((_SklearnRankingObjective(loss), _SklearnRankingMetric(loss))
@@ -406,6 +410,8 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
         state.update(_renewal=renewal, _order=EvaluationOrder(keys, n_rows, "LightGBM"))
     overrides = {"objective": objective, "metric": (names if ranker else None) or "None"}
+    if multi_output:
+        overrides["num_class"] = n_classes
     for key in METRIC_KEYS[1:]:  # the aliases would override "metric"
         if key in params:
             overrides[key] = overrides["metric"]

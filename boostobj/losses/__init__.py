@@ -6,8 +6,9 @@ import difflib
 from typing import Any
 
 from .._numerics import all_max, all_sum, dot, total, weighted_mean, weighted_quantile
-from ._base import BaseLoss, check_number
+from ._base import BaseLoss, MultiOutputLoss, check_number
 from .binary import BINARY_LOSSES
+from .distributions import DISTRIBUTION_LOSSES, DistributionLoss
 from .domains import Interval
 from .groups import Groups
 from .multiclass import MULTICLASS_LOSSES, MulticlassLoss
@@ -16,7 +17,8 @@ from .ranking import RANKING_LOSSES, RankingLoss
 from .regression import REGRESSION_LOSSES
 from .robust import ROBUST_LOSSES
 
-_ALL = REGRESSION_LOSSES + ROBUST_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES + RANKING_LOSSES
+_ALL = (REGRESSION_LOSSES + ROBUST_LOSSES + BINARY_LOSSES + MULTICLASS_LOSSES + RANKING_LOSSES
+        + DISTRIBUTION_LOSSES)
 _CLASSES = {cls.name: cls for cls in _ALL}
 _ALIASES = {alias: cls.name for cls in _ALL for alias in cls.aliases}
 _BUILT_IN = frozenset(_CLASSES) | frozenset(_ALIASES)
@@ -169,6 +171,6 @@ def get_loss(spec: str | BaseLoss, **params: Any) -> BaseLoss:
 # all_max ... weighted_quantile: reductions for a loss's own statistics (init score, leaf
 # values), over every worker's rows in a distributed training, over the given rows otherwise.
 __all__ = ["all_max", "all_sum", "dot", "total", "weighted_mean", "weighted_quantile",
-           "ENTRY_POINT_GROUP", "BaseLoss", "Groups", "Interval", "LeafPenalty", "MulticlassLoss",
-           "RankingLoss", "available_losses", "check_number", "example_loss", "get_loss",
+           "ENTRY_POINT_GROUP", "BaseLoss", "DistributionLoss", "Groups", "Interval", "LeafPenalty",
+           "MultiOutputLoss", "MulticlassLoss", "RankingLoss", "available_losses", "check_number", "example_loss", "get_loss",
            "loss_class", "parse_spec", "register_loss"]

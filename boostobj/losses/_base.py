@@ -406,6 +406,59 @@ class BaseLoss:
         return hash((type(self), tuple(self.get_params().items())))
 
 
+class MultiOutputLoss(BaseLoss):
+    """A loss of K raw scores per row: (n, K) raw scores, gradients and hessians.
+
+    The boosters grow one tree per output each round (``num_class`` = K) and take a
+    diagonal Newton step in each, so a loss gives them the diagonal of its hessian.
+    Subclasses implement ``check_target``, ``n_classes_of(y)`` (K for targets ``y``: the
+    booster's ``num_class``), ``check_n_classes(y, K)``, ``_loss(y, raw_score)`` -> (n,),
+    ``_gradient_hessian(y, raw_score, gradient, hessian)`` on (n, K) arrays and
+    ``_init_score(y, sample_weight, n_classes)`` -> (K,).
+    """
+
+    def raw_score_shape(self, y):
+        """(n, K): K raw scores per row."""
+        return (len(y), self.n_classes_of(y))
+
+    def n_classes_of(self, y):
+        """K, the raw scores per row (the booster's ``num_class``), for checked targets."""
+        raise NotImplementedError
+
+    def check_n_classes(self, y, n_classes):
+        """``ValueError`` unless targets ``y`` fit K = ``n_classes`` raw scores per row."""
+        raise NotImplementedError
+
+    def check_inputs(self, y, raw_score, sample_weight):
+        """(y, raw_score, sample_weight) checked: ``ValueError`` naming the loss otherwise."""
+        y = self.check_target(y)
+        if raw_score is not None:
+            raw_score = np.asarray(raw_score, dtype=np.float64)
+            if raw_score.ndim != 2 or raw_score.shape[0] != len(y):
+                raise ValueError(f"{self.name}: raw_score must have shape (n, K) = "
+                                 f"({len(y)}, K), got {raw_score.shape}.")
+            self.check_n_classes(y, raw_score.shape[1])
+            self.check_raw_score(raw_score)
+        return y, raw_score, self.check_sample_weight(sample_weight, len(y))
+
+    def init_score(self, y, sample_weight=None, n_classes=None):
+        """The constant raw-score vector (K,) that minimises the weighted loss.
+
+        ``n_classes`` (default: from ``y``) sets K when some classes have no rows here.
+        """
+        y, _, sample_weight = self.check_inputs(y, None, sample_weight)
+        n_classes = self.n_classes_of(y) if n_classes is None else int(n_classes)
+        self.check_n_classes(y, n_classes)
+        return np.asarray(self._init_score(y, sample_weight, n_classes), dtype=np.float64)
+
+    def unchecked_metric(self, y, raw_score, sample_weight):
+        """``metric`` without the input checks (the caller checked them)."""
+        values = self._loss(y, raw_score)
+        if sample_weight is not None:
+            values = values * sample_weight
+        return total(values) / self._total_weight(y, sample_weight)
+
+
 def _format_value(value):
     if isinstance(value, (tuple, list)):
         return "[" + ",".join(str(item) for item in value) + "]"

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._numerics import all_max, all_sum, log_softmax, over_workers, softmax, total, weighted_mean
 from ..links import SoftmaxLink
-from ._base import BaseLoss, _describe_bad, check_number
+from ._base import MultiOutputLoss, _describe_bad, check_number
 
 __all__ = ["ClassLabels", "KLDivergence", "MULTICLASS_HESSIANS", "MULTICLASS_LOSSES",
            "MulticlassLoss", "ProbabilityRows", "SoftLabel", "Softmax", "SoftmaxFocal"]
@@ -96,7 +96,7 @@ def _probabilities(raw_score, gradient):
     return softmax(raw_score, out=out)
 
 
-class MulticlassLoss(BaseLoss):
+class MulticlassLoss(MultiOutputLoss):
     """A loss of K raw scores per row; the probabilities are their softmax.
 
     Subclasses implement ``_loss(y, raw_score)`` -> (n,), ``_gradient_hessian(y, raw_score,
@@ -109,8 +109,6 @@ class MulticlassLoss(BaseLoss):
     def __init__(self):
         super().__init__()
         self.link = SoftmaxLink()
-
-    # --- targets and shapes ---------------------------------------------------------------
 
     def check_target(self, y):
         """Class ids as an integer array, or ``ValueError`` naming the loss and values."""
@@ -132,10 +130,6 @@ class MulticlassLoss(BaseLoss):
         """K for checked targets ``y``: the number of class weights, else max(y) + 1."""
         return int(all_max(y.max() if y.size else -1)) + 1
 
-    def raw_score_shape(self, y):
-        """(n, K): K raw scores per row."""
-        return (len(y), self.n_classes_of(y))
-
     def check_n_classes(self, y, n_classes):
         """``ValueError`` unless targets ``y`` fit K = ``n_classes`` raw scores per row."""
         needed = self.n_classes_of(y)
@@ -143,37 +137,6 @@ class MulticlassLoss(BaseLoss):
             bad = y >= n_classes
             raise ValueError(f"{self.name}: class ids must be < K = {n_classes} (the raw "
                              f"scores per row), got {_describe_bad(y, bad)}.")
-
-    def check_inputs(self, y, raw_score, sample_weight):
-        """(y, raw_score, sample_weight) checked: ``ValueError`` naming the loss otherwise."""
-        y = self.check_target(y)
-        if raw_score is not None:
-            raw_score = np.asarray(raw_score, dtype=np.float64)
-            if raw_score.ndim != 2 or raw_score.shape[0] != len(y):
-                raise ValueError(f"{self.name}: raw_score must have shape (n, K) = "
-                                 f"({len(y)}, K), got {raw_score.shape}.")
-            self.check_n_classes(y, raw_score.shape[1])
-            self.check_raw_score(raw_score)
-        return y, raw_score, self.check_sample_weight(sample_weight, len(y))
-
-    # --- public API -------------------------------------------------------------------------
-
-    def init_score(self, y, sample_weight=None, n_classes=None):
-        """The constant raw-score vector (K,) that minimises the weighted loss.
-
-        ``n_classes`` (default: from ``y``) sets K when some classes have no rows here.
-        """
-        y, _, sample_weight = self.check_inputs(y, None, sample_weight)
-        n_classes = self.n_classes_of(y) if n_classes is None else int(n_classes)
-        self.check_n_classes(y, n_classes)
-        return np.asarray(self._init_score(y, sample_weight, n_classes), dtype=np.float64)
-
-    def unchecked_metric(self, y, raw_score, sample_weight):
-        """``metric`` without the input checks (the caller checked them)."""
-        values = self._loss(y, raw_score)
-        if sample_weight is not None:
-            values = values * sample_weight
-        return total(values) / self._total_weight(y, sample_weight)
 
     def _class_totals(self, y, sample_weight, n_classes):
         return all_sum(np.bincount(y, weights=sample_weight, minlength=n_classes))

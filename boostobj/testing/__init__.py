@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._common import fail, sample_targets
+from ._distribution import check_distribution_loss, is_distribution
 from ._grouped import check_grouped_loss
 from ._multiclass import check_multiclass_loss, is_multiclass
 from ._rows import check_row_loss
@@ -50,9 +51,9 @@ def _check_protocol(loss):
         fail(loss, "protocol", f"a loss needs a name and the methods {', '.join(_METHODS)}"
              f"; missing: {', '.join(missing) or 'name'} (subclass boostobj.BaseLoss to get "
              "them)")
-    from ..losses import BaseLoss, MulticlassLoss, RankingLoss
+    from ..losses import BaseLoss, MultiOutputLoss, RankingLoss
 
-    if not isinstance(loss, BaseLoss) or isinstance(loss, (MulticlassLoss, RankingLoss)):
+    if not isinstance(loss, BaseLoss) or isinstance(loss, (MultiOutputLoss, RankingLoss)):
         return
     for kernel, (arguments, what) in _KERNELS.items():
         method = getattr(loss, kernel)
@@ -96,6 +97,13 @@ def check_loss(loss: Any, *, y: ArrayLike | None = None, raw_score: ArrayLike | 
     same checks per class, the argmin over constant vectors, invariance to adding a constant
     to all K scores, and bad class ids / soft-label rows as bad input.
 
+    Distribution losses (``outputs`` and ``distribution``: K raw scores per row, one per
+    parameter, the loss a negative log-likelihood) get: finite differences per output; the
+    hessian equal to the Fisher information E[g²] and the score of mean 0, over targets
+    drawn from a row's own distribution (``derivatives``); the argmin over constant vectors
+    (``init_score``); finite values at scores ±1e6 and a finite start at the domain's ends
+    (``extremes``); out-of-domain targets and a wrong number of raw scores as bad input.
+
     Grouped (ranking) losses (``grouped`` True; ``group`` the sizes of the groups of ``y``,
     random groups of 1 to 12 rows by default) get: finite differences of each group's loss
     in each row's score; invariance to a constant added to a group's scores and an init
@@ -115,6 +123,9 @@ def check_loss(loss: Any, *, y: ArrayLike | None = None, raw_score: ArrayLike | 
                             raw_score, checks, rng, n_samples)
         return
     y = sample_targets(loss, n_samples, rng) if y is None else np.asarray(y, dtype=np.float64)
+    if is_distribution(loss):
+        check_distribution_loss(loss, y, raw_score, checks, rng)
+        return
     if is_multiclass(loss, y):
         check_multiclass_loss(loss, y, raw_score, checks, rng)
         return

@@ -32,7 +32,7 @@ from .._boosters.estimators import (
     without_loss,
 )
 from .._boosters.options import check_continued_link, refuse
-from ..losses import MulticlassLoss, get_loss
+from ..losses import DistributionLoss, MulticlassLoss, get_loss
 from ..losses.multiclass import SoftLabel
 from .sklearn import drop_in
 from .training import LINK_OBJECTIVES, Metric, Objective, as_booster, early_stopping, setup
@@ -118,6 +118,8 @@ def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[st
     loss, params, renewal = run.loss, run.params, run.renewal
     objective_name = LINK_OBJECTIVES.get(loss.link.name, "reg:squarederror")
     n_classes = None
+    if isinstance(loss, DistributionLoss):  # one raw score per parameter
+        n_classes = params["num_class"] = len(loss.outputs)
     if isinstance(loss, MulticlassLoss):
         if isinstance(loss, SoftLabel):
             refuse(caller, loss, "soft labels", "an (n, K) label matrix is not split into "

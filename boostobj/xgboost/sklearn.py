@@ -44,7 +44,7 @@ from .._boosters.options import (
 )
 from .._boosters.renewal import MIN_CHILD_WEIGHT, renews_leaves
 from .._boosters.targets import loss_start, thread_count
-from ..losses import Groups, get_loss
+from ..losses import DistributionLoss, Groups, get_loss
 from .callback import XGBoostRenewal
 from .training import LINK_OBJECTIVES, THREAD_KEYS, as_booster, check_modes, train
 
@@ -189,6 +189,8 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
         classes, labels, n_classes = encode_classes(loss, y, caller)
         eval_labels = [encode_like(classes, eval_y, caller, index)
                        for index, eval_y in enumerate(eval_labels)]
+    elif isinstance(loss, DistributionLoss):  # one raw score per parameter
+        n_classes = len(loss.outputs)
     # What XGBoost's estimators train a custom objective as, and so how base_score reads.
     training_objective = ("multi:softprob" if n_classes and n_classes > 2 else
                           "binary:logistic" if classifier else "reg:squarederror")
@@ -240,6 +242,9 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
         twin = BUILTIN_TWINS.get(training_objective) == loss.name and renewal is None
         if not builtin_metrics and not twin:
             estimator._boostobj_fit_params = {"disable_default_eval_metric": 1}
+        if isinstance(loss, DistributionLoss):
+            estimator._boostobj_fit_params = {**getattr(estimator, "_boostobj_fit_params", {}),
+                                              "num_class": n_classes}
         if classifier:
             estimator._boostobj_classes = None
         with attached([objective, metric], **state):

@@ -4,7 +4,7 @@ on rows held out of the fitting part, and the randomised calibration of tied tar
 import numpy as np
 import pytest
 
-import boostobj.intervals as intervals
+import boostobj._calibration as calibration
 from boostobj import QuantileIntervalRegressor
 from boostobj.metrics import coverage
 
@@ -23,7 +23,7 @@ def _counts(n, seed):
 
 
 def test_auto_calibration_is_cv_plus_below_the_small_data_rows(monkeypatch):
-    monkeypatch.setattr(intervals, "SMALL_DATA_ROWS", 300)
+    monkeypatch.setattr(calibration, "SMALL_DATA_ROWS", 300)
     X, y = _noise(300)
     params = dict(n_estimators=5, cv=3, median=False, random_state=0)
     small = QuantileIntervalRegressor(**params).fit(X[:299], y[:299])

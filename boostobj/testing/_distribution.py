@@ -1,0 +1,140 @@
+"""The checks of a distribution loss: K raw scores per row, one per parameter, whose hessian
+is the Fisher information."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import check_pickle, close, expect_value_error, fail
+from ._multiclass import _check_multiclass_init_score, _check_multiclass_weights
+from ._workers import check_partitions
+
+# Draws per row for the Monte Carlo estimate of the Fisher information E[g²]: its relative
+# error is about 4/√draws (the normal's log-scale score (1 - z²) has the heaviest tail here).
+_FISHER_DRAWS = 200_000
+
+
+def is_distribution(loss):
+    """Whether the loss is a distribution's negative log-likelihood (it has ``outputs`` and
+    ``distribution``)."""
+    return hasattr(loss, "outputs") and callable(getattr(loss, "distribution", None))
+
+
+def _check_derivatives(loss, y, raw):
+    """Each output's gradient against central finite differences."""
+    gradient, hessian = loss.gradient_hessian(y, raw)
+    for label, value in (("gradient", gradient), ("hessian", hessian)):
+        if np.shape(value) != raw.shape or np.asarray(value).dtype != np.float64:
+            fail(loss, f"{label} shape/dtype", f"expected float64 of shape {raw.shape}, got "
+                 f"{np.asarray(value).dtype} of shape {np.shape(value)}")
+    for k, output in enumerate(loss.outputs):
+        step = np.zeros_like(raw)
+        step[:, k] = 1e-5 * np.maximum(1.0, np.abs(raw[:, k]))
+        h = step[:, k]
+        numeric = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * h)
+        ok, error = close(gradient[:, k], numeric, 1e-4, 1e-6)
+        if not ok.all():
+            i = int(np.argmax(np.where(ok, -1, error)))
+            fail(loss, f"gradient of output {output!r} disagrees with central finite "
+                 "differences", f"row {i}: gradient {float(gradient[i, k])!r}, finite "
+                 f"difference {float(numeric[i])!r} ({int((~ok).sum())} of {ok.size} rows off)")
+    if not np.all(np.isfinite(hessian)) or np.any(hessian <= 0):
+        fail(loss, "hessian (the Fisher information) must be finite and > 0",
+             f"{int(np.sum(~np.isfinite(hessian) | (hessian <= 0)))} entries are not")
+
+
+def _check_fisher(loss, raw, rng):
+    """The hessian is the Fisher information: E[g_k²] over targets drawn from the row's own
+    distribution, for a few rows, within the Monte Carlo error (5%)."""
+    rows = raw[:3]
+    draws = loss.distribution(rows).rvs(size=(_FISHER_DRAWS, len(rows)),
+                                        random_state=rng.integers(2**31 - 1))
+    for i in range(len(rows)):
+        repeated = np.tile(rows[i], (_FISHER_DRAWS, 1))
+        gradient, hessian = loss.gradient_hessian(draws[:, i], repeated)
+        expected = np.mean(gradient**2, axis=0)
+        mean_gradient = np.mean(gradient, axis=0)
+        if not np.allclose(hessian[0], expected, rtol=0.05):
+            fail(loss, "the hessian must be the Fisher information E[g²]",
+                 f"row {i} (raw {rows[i]!r}): hessian {hessian[0]!r}, E[g²] over "
+                 f"{_FISHER_DRAWS} draws {expected!r}")
+        if np.any(np.abs(mean_gradient) > 0.05 * np.sqrt(expected)):
+            fail(loss, "the score must have mean 0 under the row's own distribution",
+                 f"row {i}: mean gradient {mean_gradient!r}")
+
+
+def _check_extremes(loss, y, n_outputs):
+    """Finite values at raw scores up to ±1e6 and at extreme targets inside the domain."""
+    extremes = np.array([1e6, -1e6, 1e3, -1e3, 30.0, -30.0, 0.0])
+    rows = np.array([np.roll(np.resize(extremes, n_outputs), shift)
+                     for shift in range(len(extremes))])
+    rows = np.concatenate([rows, np.column_stack([extremes] * n_outputs)])
+    targets = y[np.resize(np.arange(len(y)), len(rows))]
+    with np.errstate(all="ignore"):
+        outputs = {"loss": loss.loss(targets, rows)}
+        outputs["gradient"], outputs["hessian"] = loss.gradient_hessian(targets, rows)
+        outputs["predict"] = loss.predict(rows)
+    for label, values in outputs.items():
+        if not np.all(np.isfinite(values)):
+            fail(loss, f"{label} must be finite at extreme inputs",
+                 f"scores up to ±1e6 give {values!r}")
+    domain = loss.target_domain
+    low = domain.low if np.isfinite(domain.low) else -1e6
+    high = domain.high if np.isfinite(domain.high) else 1e6
+    low = low if getattr(domain, "low_inclusive", False) or not np.isfinite(domain.low) \
+        else low + 1e-6
+    for targets in (np.full(5, low), np.full(5, high), np.array([low, high, low, high, high])):
+        start = loss.init_score(targets)
+        if not np.all(np.isfinite(start)):
+            fail(loss, "init score must be finite at extreme targets", f"{targets!r}: {start!r}")
+
+
+def _check_bad_input(loss, y, raw):
+    """Bad targets, weights and shapes raise a ``ValueError`` naming the loss."""
+    n_outputs = raw.shape[1]
+    wide = np.concatenate([raw, raw[:, :1]], axis=1)
+    cases = [
+        ("mismatched lengths", lambda: loss.gradient_hessian(y, raw[:-1])),
+        ("1-D raw scores", lambda: loss.gradient_hessian(y, raw[:, 0])),
+        (f"{n_outputs + 1} raw scores per row", lambda: loss.gradient_hessian(y, wide)),
+        ("negative sample_weight", lambda: loss.metric(y, raw, -np.ones(len(y)))),
+    ]
+    bad_values = [np.nan, np.inf]
+    domain = loss.target_domain
+    if np.isfinite(domain.low):
+        bad_values.append(domain.low - 1.0)
+        if not domain.low_inclusive:
+            bad_values.append(domain.low)
+    for value in bad_values:
+        bad = y.copy()
+        bad[0] = value
+        cases.append((f"target {value!r}", lambda bad=bad: loss.gradient_hessian(bad, raw)))
+        cases.append((f"target {value!r} for init_score", lambda bad=bad: loss.init_score(bad)))
+    for label, call in cases:
+        expect_value_error(loss, label, call)
+
+
+def check_distribution_loss(loss, y, raw, checks, rng):
+    """``check_loss`` for a distribution loss: (n, K) raw scores, one per parameter."""
+    n_outputs = len(loss.outputs)
+    if raw is None:
+        start = np.asarray(loss.init_score(y), dtype=np.float64)
+        raw = start + rng.normal(scale=0.5, size=(len(y), n_outputs))
+    raw = np.asarray(raw, dtype=np.float64)
+    weight = rng.uniform(0.2, 3.0, size=len(y))
+    if "derivatives" in checks:
+        _check_derivatives(loss, y, raw)
+        _check_fisher(loss, raw, rng)
+    if "init_score" in checks:
+        _check_multiclass_init_score(loss, y, None, rng)
+        _check_multiclass_init_score(loss, y, weight, rng)
+    if "weights" in checks:
+        _check_multiclass_weights(loss, y, raw, rng)
+    if "extremes" in checks:
+        _check_extremes(loss, y, n_outputs)
+    if "bad_input" in checks:
+        _check_bad_input(loss, y, raw)
+    if "pickle" in checks:
+        check_pickle(loss, y, raw)
+    if "partitions" in checks:
+        check_partitions(loss, y, raw, weight, rng, n_outputs)
