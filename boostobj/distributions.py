@@ -11,8 +11,7 @@ stops once their negative log-likelihood has not improved for ``n_iter_no_change
 where that share holds at least ``MIN_VALIDATION_ROWS`` rows; on fewer rows it picks the
 round count of the lowest ``cv_rounds``-fold cross-validated negative log-likelihood and
 refits on all the rows with it (a likelihood overfits fast: the scale of each leaf shrinks
-towards its rows' residuals). ``tree_sizes="auto"`` chooses between shallow trees (depth 3)
-and the booster's default the same way.
+towards its rows' residuals).
 
 Calibration (``calibration``): the distribution's quantiles at ``levels`` are calibrated by
 the conformal modes of ``QuantileIntervalRegressor`` (split, Mondrian, scaled, CV+,
@@ -70,10 +69,12 @@ class DistributionRegressor(CalibratedQuantiles):
         The held-out share and the patience of early stopping.
     cv_rounds : int, default 5
         Folds that choose the round count on small data (``early_stopping="auto"``).
-    tree_sizes : {"auto", None}, default "auto"
-        "auto": where the rounds are chosen on held-out rows, fit shallow trees (depth 3)
-        and the booster's default size and keep the lower held-out negative
-        log-likelihood; not where ``num_leaves``, ``max_leaves`` or ``max_depth`` is given.
+    tree_sizes : {"auto", None}, default None
+        None: the booster's default size (or the one given). "auto": where the rounds are
+        chosen on held-out rows, fit shallow trees (depth 3) and the booster's default size
+        and keep the lower held-out negative log-likelihood; not where ``num_leaves``,
+        ``max_leaves`` or ``max_depth`` is given. (On the benchmark's sets "auto" was no
+        better on average and took twice the time.)
     n_jobs : int or None, default None
         Threads of the booster.
     random_state : int, RandomState or None, default None
@@ -101,7 +102,7 @@ class DistributionRegressor(CalibratedQuantiles):
                  learning_rate=0.05, levels=(0.05, 0.95), calibration=None,
                  calibration_size=0.25, n_bins="auto", cv=10, early_stopping="auto",
                  validation_fraction=0.1, n_iter_no_change=50, cv_rounds=5,
-                 tree_sizes="auto", randomize="auto", n_jobs=None, random_state=None,
+                 tree_sizes=None, randomize="auto", n_jobs=None, random_state=None,
                  **booster_params):
         self.distribution = distribution
         self.booster = booster
@@ -234,11 +235,13 @@ class DistributionRegressor(CalibratedQuantiles):
         """Each row's distribution: a scipy.stats frozen distribution with one member per
         row (``.mean()``, ``.ppf(q)``, ``.cdf(t)``, ``.sf(t)``, ``.logpdf(y)`` / ``.logpmf``).
         """
-        return self.loss_.distribution(self.predict_raw(X))
+        raw = self.predict_raw(X)
+        return self.loss_.distribution(raw)
 
     def predict(self, X):
         """The mean of each row's distribution."""
-        return self.loss_.predict(self.predict_raw(X))
+        raw = self.predict_raw(X)
+        return self.loss_.predict(raw)
 
     def predict_quantiles(self, X, levels=None):
         """(n, k) quantiles, non-decreasing along each row: at ``levels`` (the
@@ -266,12 +269,14 @@ class DistributionRegressor(CalibratedQuantiles):
 
     def negative_log_likelihood(self, X, y, sample_weight=None):
         """The (weighted) mean negative log-likelihood of targets ``y``."""
-        return self.loss_.metric(y, self.predict_raw(X), sample_weight)
+        raw = self.predict_raw(X)
+        return self.loss_.metric(y, raw, sample_weight)
 
     def crps(self, X, y, sample_weight=None):
         """The (weighted) mean continuous ranked probability score of targets ``y`` (closed
         forms; not for the negative binomial)."""
-        values = self.loss_.crps(y, self.predict_raw(X), sample_weight)
+        raw = self.predict_raw(X)
+        values = self.loss_.crps(y, raw, sample_weight)
         total = len(values) if sample_weight is None else np.sum(sample_weight)
         return float(np.sum(values) / total)
 

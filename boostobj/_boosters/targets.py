@@ -60,6 +60,7 @@ class Targets:
         self.layout = layout
         self._raw = self._gradient = self._hessian = None
         self._n_classes_checked = None
+        self._units = None  # the loss's curvature units, fixed at the first round
 
     def predictions(self, predictions):
         """The booster's predictions, checked: shaped (n,) or (n, K) and finite."""
@@ -103,13 +104,24 @@ class Targets:
         Float32, what both boosters store, in buffers reused every round. (n, K) scores are
         computed in float64 by blocks of rows (start added per block, no (n, K) float64
         copy) and written in the booster's own layout, so it takes them without a copy.
+        A loss with ``curvature_units`` (the distribution losses) gets each output's
+        gradient and hessian times its unit, computed at the first round of these targets.
         """
         if not self.multiclass:
             return self.gradient_hessian_of(self.raw_score(predictions, start))
         predictions = self.predictions(predictions)
         gradient, hessian = self._buffers(predictions.shape, self.layout)
-        return self.loss.weighted_gradient_hessian(self.y, predictions, self.weight, gradient,
-                                                   hessian, start=start, threads=self.threads)
+        self.loss.weighted_gradient_hessian(self.y, predictions, self.weight, gradient, hessian,
+                                            start=start, threads=self.threads)
+        if self._units is None:
+            curvature_units = getattr(self.loss, "curvature_units", None)
+            self._units = (False if curvature_units is None else
+                           curvature_units(self.y, predictions + start, self.weight))
+        if self._units is not False:
+            # a constant per output: every Newton leaf value -ΣG/ΣH stays as it was
+            gradient *= self._units.astype(np.float32)
+            hessian *= self._units.astype(np.float32)
+        return gradient, hessian
 
     def gradient_hessian_of(self, raw_score, loss=None):
         """Weighted gradient and hessian of float64 raw scores (the renewal's path), of

@@ -64,11 +64,15 @@ def loss_table_markdown():
             hessian = "exact (`hessian=doubled` available)"
         elif "hessian" in cls.parameters:
             hessian = "IRLS g/r (`hessian=exact` available)"
+        elif hasattr(cls, "outputs") and cls.outputs:
+            hessian = "Fisher information"
         else:
             hessian = "exact" if cls.exact_hessian else "stand-in"
         if _instance(cls).renews_leaves:
             hessian += "; leaves renewed"
         link = _instance(cls).link.name
+        if hasattr(cls, "outputs") and cls.outputs:  # one raw score per parameter
+            link = ", ".join(cls.outputs)
         lines.append(f"| `{name}` | {aliases} | {_defaults(cls)} | {link} | "
                      f"{_code(xgb_twin)} | {_code(lgb_twin)} | {hessian} |")
     return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from .._boosters.dask_collections import class_labels, encode_classes_of, lost_w
 from .._boosters.estimators import estimator_doc, estimator_loss, without_loss
 from .._boosters.options import refuse
 from .._boosters.renewal import renews_leaves
+from ..losses import DistributionLoss
 from .basic import is_lightgbm_objective
 from .engine import check_modes
 from .sklearn import NOT_PASSED, SklearnObjective, drop_in, fitted, hidden_boostobj_params
@@ -109,15 +110,24 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
     if classifier:
         labels = encode_classes_of(loss, classes, y, caller)
         n_classes = len(classes)
+    distribution = isinstance(loss, DistributionLoss)  # one raw score per parameter
+    if distribution:
+        n_classes = len(loss.outputs)
+    if distribution and (init_score is not None or fit_params.get("init_model") is not None):
+        refuse(caller, loss, "init_score" if init_score is not None else "init_model",
+               "each worker would fix the curvature units of its outputs on its own rows' "
+               "first scores (LightGBM gives Python no all-reduce)", _ALTERNATIVE)
     client = estimator.client or distributed.default_client()
     start = 0.0
     if init_score is None and fit_params.get("init_model") is None:
         start = start_over_workers(client, loss, labels, sample_weight,
-                                   n_classes if n_classes and n_classes > 2 else None)
+                                   n_classes if distribution or (n_classes or 0) > 2 else None)
         init_score = _init_score_like(labels, start)
     objective = SklearnObjective(loss)
     objective._fit_targets = {}  # each worker checks its labels once, not every round
     overrides = {"objective": objective, "metric": "None", "feature_pre_filter": False}
+    if distribution:
+        overrides["num_class"] = n_classes
     with (lightgbm_model.temporary_params(estimator, overrides),
           hidden_boostobj_params(estimator), warnings.catch_warnings()):
         if estimator.n_jobs is None:

@@ -21,6 +21,10 @@ curvature 1/σ² that float32 (the boosters' gradient type) can hold.
 
 The start is the maximum-likelihood fit of one distribution to all the targets (weighted,
 over every worker's rows): moments first, then Fisher scoring with halving steps.
+
+The boosters get each output's gradient and Fisher information times a constant unit, 1 /
+its mean Fisher information at the first round (``curvature_units``): the leaf values are
+unchanged, and the boosters' limits on a leaf's hessian read in rows, at any target scale.
 """
 
 from __future__ import annotations
@@ -67,9 +71,23 @@ def _log_gamma_remainder(k):
     out = np.empty_like(k)
     large = k >= _SERIES_FROM
     kl = k[large]
-    out[large] = 1.0 / (12.0 * kl) - 1.0 / (360.0 * kl**3) + 1.0 / (1260.0 * kl**5)
+    out[large] = (1.0 / (12.0 * kl) - 1.0 / (360.0 * kl**3) + 1.0 / (1260.0 * kl**5)
+                  - 1.0 / (1680.0 * kl**7))
     ks = k[~large]
     out[~large] = special.gammaln(ks) - (ks - 0.5) * np.log(ks) + ks - _HALF_LOG_2PI
+    return out
+
+
+def _digamma_minus_log(x):
+    """ψ(x) - log x (-> -1/(2x)), without the cancellation of two large terms."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    large = x >= _SERIES_FROM
+    xl = x[large]
+    out[large] = (-0.5 / xl - 1.0 / (12.0 * xl**2) + 1.0 / (120.0 * xl**4)
+                  - 1.0 / (252.0 * xl**6) + 1.0 / (240.0 * xl**8))
+    xs = x[~large]
+    out[~large] = special.digamma(xs) - np.log(xs)
     return out
 
 
@@ -79,7 +97,8 @@ def _trigamma_excess(k):
     out = np.empty_like(k)
     large = k >= _SERIES_FROM
     kl = k[large]
-    out[large] = 0.5 + 1.0 / (6.0 * kl) - 1.0 / (30.0 * kl**3) + 1.0 / (42.0 * kl**5)
+    out[large] = (0.5 + 1.0 / (6.0 * kl) - 1.0 / (30.0 * kl**3) + 1.0 / (42.0 * kl**5)
+                  - 1.0 / (30.0 * kl**7) + 5.0 / (66.0 * kl**9))
     ks = k[~large]
     out[~large] = ks * ks * special.polygamma(1, ks) - ks
     return out
@@ -110,6 +129,24 @@ class DistributionLoss(MultiOutputLoss):
         if n_classes != len(self.outputs):
             raise ValueError(f"{self.name}: {len(self.outputs)} raw scores per row, one per "
                              f"parameter {self.outputs}, got {n_classes}.")
+
+    def curvature_units(self, y, raw_score, sample_weight=None):
+        """Per output, 1 / the weighted mean Fisher information at ``raw_score`` (over every
+        worker's rows): what the boosters' gradients and hessians are multiplied by.
+
+        The Fisher information of a location is 1/σ², in the target's units: on prices in
+        thousands it is 1e-7 a row, and XGBoost's ``min_child_weight=1`` (LightGBM's
+        ``min_sum_hessian_in_leaf=1e-3``) would forbid every split. A constant per output
+        leaves every Newton leaf value -ΣG/ΣH unchanged and puts the hessians near 1 a
+        row, so those limits and the L2 penalty λ read as they do for squared error on
+        standardised targets. The adapters fix the units at a fit's first round (the
+        start, for a new model), so they are the same every round and on every worker.
+        """
+        raw_score = np.asarray(raw_score, dtype=np.float64)
+        gradient, hessian = np.empty_like(raw_score), np.empty_like(raw_score)
+        self._gradient_hessian(y, raw_score, gradient, hessian)
+        mean = np.asarray(weighted_mean(hessian, sample_weight), dtype=np.float64)
+        return 1.0 / np.maximum(mean, 1e-300)
 
     def parameters_of(self, raw_score):
         """The distribution's parameters of raw scores (n, K): a dict of (n,) arrays."""
@@ -384,8 +421,8 @@ class Gamma(DistributionLoss):
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         log_mean, shape, ratio = self._parts(y, raw_score)
         gradient[:, 0] = shape * (1.0 - ratio)
-        gradient[:, 1] = shape * (special.digamma(shape) - np.log(shape) - 1.0
-                                  - (np.log(y) - log_mean) + ratio)
+        gradient[:, 1] = shape * (_digamma_minus_log(shape) + ratio - 1.0
+                                  - (np.log(y) - log_mean))
         hessian[:, 0] = shape
         hessian[:, 1] = _trigamma_excess(shape)
 
@@ -446,19 +483,20 @@ class NegativeBinomial(DistributionLoss):
         return mean, dispersion, 1.0 / dispersion
 
     def _loss(self, y, raw_score):
-        mean, dispersion, size = self._parts(y, raw_score)
-        spread = np.log1p(dispersion * mean)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # y log(αμ / (1 + αμ)), 0 for y = 0
-            count_term = np.where(y > 0, y * (np.log(dispersion * mean) - spread), 0.0)
-        return (special.gammaln(size) - special.gammaln(y + size) + special.gammaln(y + 1.0)
-                + size * spread - count_term)
+        mean, _, size = self._parts(y, raw_score)
+        # log Γ(y + r) - log Γ(r) through Stirling's remainders R: no terms of size r log r
+        # cancel, so the loss stays exact up to the Poisson limit (r = e^40).
+        return (-(size + y - 0.5) * np.log1p(y / size) + y
+                - (_log_gamma_remainder(y + size) - _log_gamma_remainder(size))
+                + special.gammaln(y + 1.0) + (size + y) * np.log1p(mean / size)
+                - y * np.log(mean))
 
     def _gradient_hessian(self, y, raw_score, gradient, hessian):
         mean, dispersion, size = self._parts(y, raw_score)
-        spread = np.log1p(dispersion * mean)
         gradient[:, 0] = (mean - y) / (1.0 + dispersion * mean)
-        gradient[:, 1] = size * (special.digamma(y + size) - special.digamma(size) - spread
+        # ψ(y + r) - ψ(r) as log1p(y/r) plus the small remainders ψ(x) - log x
+        gradient[:, 1] = size * (np.log1p(y / size) - np.log1p(mean / size)
+                                 + _digamma_minus_log(y + size) - _digamma_minus_log(size)
                                  + (mean - y) / (size + mean))
         hessian[:, 0] = mean / (1.0 + dispersion * mean)
         hessian[:, 1] = _dispersion_fisher(mean, size)

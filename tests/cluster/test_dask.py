@@ -435,3 +435,45 @@ def test_dask_estimators_without_a_loss_are_the_parents(client):
     model = bl.DaskLGBMRegressor(n_estimators=4, verbose=-1, client=client).fit(X_d, y_d)
     assert model.loss_ is None and model.objective_ == "regression"
     assert isinstance(model.to_local(), lgb.LGBMRegressor)
+
+
+@pytest.mark.parametrize("spec", ["normal", "gamma_distribution"])
+def test_distribution_loss_over_workers_equals_one_process(client, spec):
+    # One raw score per parameter: the start, the curvature units and the reported metric
+    # over every worker's rows, as one process computes them.
+    X, y, weight = heavy_tailed()
+    y = np.abs(y) if spec == "gamma_distribution" else y
+    X_d, y_d, w_d = on_workers(client, X, y, weight)
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d, weight=w_d)
+    result = bx.dask_train(client, spec, PARAMS, dtrain, 5, evals=[(dtrain, "train")])
+    booster = result["booster"]
+    loss = boostobj.get_loss(spec)
+    np.testing.assert_allclose(start_of(booster), targets.loss_start(loss, y, weight),
+                               rtol=1e-9)
+    raw = booster.predict(xgb.DMatrix(X))
+    assert raw.shape == (len(y), 2)
+    assert result["history"]["train"][spec][-1] == pytest.approx(loss.metric(y, raw, weight),
+                                                                 rel=1e-5)
+    single = bx.train(spec, PARAMS, xgb.DMatrix(X, label=y, weight=weight), 5)
+    np.testing.assert_allclose(raw, single.predict(xgb.DMatrix(X)), rtol=1e-4, atol=1e-4)
+
+
+def test_lightgbm_distribution_loss_holds_the_global_start_and_refuses_init_model(client):
+    import boostobj.lightgbm as bl
+
+    X, y, weight = heavy_tailed()
+    X_d, y_d, w_d = on_workers(client, X, y, weight)
+    loss = boostobj.get_loss("normal")
+    still = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss="normal", n_estimators=1,
+                               learning_rate=1e-12)
+    still.fit(X_d, y_d, sample_weight=w_d)
+    np.testing.assert_allclose(still.predict(X_d).compute(),
+                               np.tile(targets.loss_start(loss, y, weight), (len(y), 1)),
+                               rtol=1e-9)
+    model = lightgbm_estimator(bl.DaskLGBMRegressor, client, loss="normal")
+    raw = model.fit(X_d, y_d, sample_weight=w_d).predict(X_d).compute()
+    start = np.tile(targets.loss_start(loss, y, weight), (len(y), 1))
+    assert loss.metric(y, raw, weight) < loss.metric(y, start, weight) - 0.2
+    with pytest.raises(ValueError, match="init_model"):
+        lightgbm_estimator(bl.DaskLGBMRegressor, client, loss="normal").fit(
+            X_d, y_d, init_model=model.booster_)
