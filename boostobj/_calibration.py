@@ -182,6 +182,7 @@ class CalibratedQuantiles(RegressorMixin, BaseEstimator):
         else:
             self._fit_split(X, y, sample_weight, rng)
 
+    # Booster parameters are parameters of the estimator, as LightGBM's estimators do it.
     def get_params(self, deep=True):
         """The estimator's parameters, the booster parameters given to ``__init__`` among
         them.

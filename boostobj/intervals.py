@@ -196,7 +196,6 @@ class QuantileIntervalRegressor(CalibratedQuantiles):
         self.random_state = random_state
         self._booster_params = booster_params
 
-    # Booster parameters are parameters of this estimator, as LightGBM's estimators do it.
     def _check_params(self):
         """The levels; ``ValueError`` naming the estimator and the parameter for a bad
         parameter (``_check_common_params``), ``median``, or a loss in the booster params.

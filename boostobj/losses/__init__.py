@@ -171,6 +171,7 @@ def get_loss(spec: str | BaseLoss, **params: Any) -> BaseLoss:
 # all_max ... weighted_quantile: reductions for a loss's own statistics (init score, leaf
 # values), over every worker's rows in a distributed training, over the given rows otherwise.
 __all__ = ["all_max", "all_sum", "dot", "total", "weighted_mean", "weighted_quantile",
-           "ENTRY_POINT_GROUP", "BaseLoss", "DistributionLoss", "Groups", "Interval", "LeafPenalty",
-           "MultiOutputLoss", "MulticlassLoss", "RankingLoss", "available_losses", "check_number", "example_loss", "get_loss",
-           "loss_class", "parse_spec", "register_loss"]
+           "ENTRY_POINT_GROUP", "BaseLoss", "DistributionLoss", "Groups", "Interval",
+           "LeafPenalty", "MultiOutputLoss", "MulticlassLoss", "RankingLoss", "available_losses",
+           "check_number", "example_loss", "get_loss", "loss_class", "parse_spec",
+           "register_loss"]

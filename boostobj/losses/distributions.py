@@ -16,8 +16,9 @@ natural-gradient step. The negative binomial's Fisher information of its dispers
 closed form: it is summed as a series (see ``NegativeBinomial``).
 
 Log-parameters are clipped to ±``LOG_PARAMETER_BOUND`` (e^40 ≈ 2.4e17), and standardised
-residuals to ±1e100: beyond them the loss is flat and the gradient is the bound's, so scores up to ±1e6 still give finite values and a
-curvature 1/σ² that float32 (the boosters' gradient type) can hold.
+residuals to ±1e100: beyond them the loss is flat and the gradient is the bound's, so scores
+up to ±1e6 still give finite values and a curvature 1/σ² that float32 (the boosters'
+gradient type) can hold.
 
 The start is the maximum-likelihood fit of one distribution to all the targets (weighted,
 over every worker's rows): moments first, then Fisher scoring with halving steps.
@@ -32,9 +33,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from .._numerics import all_sum, dot, safe_exp, weighted_mean, weighted_quantile
-from ._base import MultiOutputLoss, check_number
-from .domains import POSITIVE, REAL_LINE, Interval
+from .._numerics import safe_exp, weighted_mean, weighted_quantile
+from ._base import MultiOutputLoss, check_number, minimize_constant_vector
+from .domains import POSITIVE, Interval
 
 __all__ = ["DISTRIBUTION_LOSSES", "DistributionLoss", "Gamma", "LOG_PARAMETER_BOUND",
            "LogNormal", "NegativeBinomial", "Normal", "StudentT"]
@@ -65,43 +66,38 @@ def _clip_log(values):
     return np.clip(values, -LOG_PARAMETER_BOUND, LOG_PARAMETER_BOUND)
 
 
+def _by_series_from(x, series, direct):
+    """``series(x)`` where x >= ``_SERIES_FROM`` (an asymptotic series), ``direct(x)`` below."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    large = x >= _SERIES_FROM
+    out[large] = series(x[large])
+    out[~large] = direct(x[~large])
+    return out
+
+
 def _log_gamma_remainder(k):
     """log Γ(k) - (k - ½) log k + k - ½ log 2π (Stirling's remainder), without cancellation."""
-    k = np.asarray(k, dtype=np.float64)
-    out = np.empty_like(k)
-    large = k >= _SERIES_FROM
-    kl = k[large]
-    out[large] = (1.0 / (12.0 * kl) - 1.0 / (360.0 * kl**3) + 1.0 / (1260.0 * kl**5)
-                  - 1.0 / (1680.0 * kl**7))
-    ks = k[~large]
-    out[~large] = special.gammaln(ks) - (ks - 0.5) * np.log(ks) + ks - _HALF_LOG_2PI
-    return out
+    return _by_series_from(
+        k, lambda k: (1.0 / (12.0 * k) - 1.0 / (360.0 * k**3) + 1.0 / (1260.0 * k**5)
+                      - 1.0 / (1680.0 * k**7)),
+        lambda k: special.gammaln(k) - (k - 0.5) * np.log(k) + k - _HALF_LOG_2PI)
 
 
 def _digamma_minus_log(x):
     """ψ(x) - log x (-> -1/(2x)), without the cancellation of two large terms."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x)
-    large = x >= _SERIES_FROM
-    xl = x[large]
-    out[large] = (-0.5 / xl - 1.0 / (12.0 * xl**2) + 1.0 / (120.0 * xl**4)
-                  - 1.0 / (252.0 * xl**6) + 1.0 / (240.0 * xl**8))
-    xs = x[~large]
-    out[~large] = special.digamma(xs) - np.log(xs)
-    return out
+    return _by_series_from(
+        x, lambda x: (-0.5 / x - 1.0 / (12.0 * x**2) + 1.0 / (120.0 * x**4)
+                      - 1.0 / (252.0 * x**6) + 1.0 / (240.0 * x**8)),
+        lambda x: special.digamma(x) - np.log(x))
 
 
 def _trigamma_excess(k):
     """k²ψ'(k) - k, the Fisher information of log k in a gamma shape k (> 0, -> ½)."""
-    k = np.asarray(k, dtype=np.float64)
-    out = np.empty_like(k)
-    large = k >= _SERIES_FROM
-    kl = k[large]
-    out[large] = (0.5 + 1.0 / (6.0 * kl) - 1.0 / (30.0 * kl**3) + 1.0 / (42.0 * kl**5)
-                  - 1.0 / (30.0 * kl**7) + 5.0 / (66.0 * kl**9))
-    ks = k[~large]
-    out[~large] = ks * ks * special.polygamma(1, ks) - ks
-    return out
+    return _by_series_from(
+        k, lambda k: (0.5 + 1.0 / (6.0 * k) - 1.0 / (30.0 * k**3) + 1.0 / (42.0 * k**5)
+                      - 1.0 / (30.0 * k**7) + 5.0 / (66.0 * k**9)),
+        lambda k: k * k * special.polygamma(1, k) - k)
 
 
 class DistributionLoss(MultiOutputLoss):
@@ -181,38 +177,10 @@ class DistributionLoss(MultiOutputLoss):
     def _init_score(self, y, sample_weight, n_classes):
         return self._maximum_likelihood(y, sample_weight, self._moments_start(y, sample_weight))
 
-    def _maximum_likelihood(self, y, sample_weight, start, max_iter=200):
-        """argmin over constant vectors c of Σ w loss(y, c): Fisher scoring from ``start``,
-        halving a step until the summed loss does not increase; sums over every worker."""
-        weight = np.ones(len(y)) if sample_weight is None else sample_weight
-        c = np.array(start, dtype=np.float64)
-        raw = np.empty((len(y), c.size))
-        gradient, hessian = np.empty_like(raw), np.empty_like(raw)
-
-        def total(constant):
-            raw[:] = constant
-            return dot(self._loss(y, raw), weight)
-
-        current = total(c)
-        for _ in range(max_iter):
-            raw[:] = c
-            self._gradient_hessian(y, raw, gradient, hessian)
-            sums = all_sum(np.concatenate([weight @ gradient, weight @ hessian]))
-            g, h = sums[:c.size], sums[c.size:]
-            if not np.all(h > 0):
-                break
-            step = -g / h
-            for _ in range(60):
-                candidate = total(c + step)
-                # within rounding of the summed loss a step still counts (it is flat there)
-                if candidate <= current + 8 * np.finfo(np.float64).eps * abs(current):
-                    break
-                step *= 0.5
-            else:
-                break
-            c, current = c + step, candidate
-            if np.all(np.abs(step) <= 1e-13 * (1.0 + np.abs(c))):
-                break
+    def _maximum_likelihood(self, y, sample_weight, start):
+        """argmin over constant vectors of the summed loss from ``start`` (over every
+        worker's rows), log-parameters clipped to the bound."""
+        c = minimize_constant_vector(self, y, sample_weight, start, over_workers=True)
         log_outputs = self._log_outputs()
         c[log_outputs] = _clip_log(c[log_outputs])
         return c
@@ -462,7 +430,8 @@ class NegativeBinomial(DistributionLoss):
     (log μ, log α); counts y >= 0. With r = 1/α:
 
     loss = -log Γ(y + r) + log Γ(r) + log Γ(y + 1) + r log(1 + αμ) - y log(αμ / (1 + αμ));
-    g_logμ = (μ - y) / (1 + αμ), g_logα = r[ψ(y + r) - ψ(r) - log(1 + αμ) + (μ - y)/(r + μ)].
+    g_logμ = (μ - y) / (1 + αμ),
+    g_logα = r[ψ(y + r) - ψ(r) - log(1 + αμ) + (μ - y)/(r + μ)].
     Hessian: the Fisher information, μ / (1 + αμ) for log μ and, for log α,
     r²[ψ'(r) - E ψ'(y + r) - μ/(r(r + μ))], whose expectation over the counts is summed as a
     series (``_dispersion_fisher``; ½(μ/(r + μ))² near the Poisson limit). The two are
@@ -536,7 +505,8 @@ _MAX_SERIES_TERMS = 2000
 def _dispersion_fisher(mean, size):
     """The Fisher information of log α in a negative binomial of mean μ and size r = 1/α:
 
-        r² I_rr,  I_rr = ψ'(r) - E ψ'(y + r) - μ / (r(r + μ)) = Σ_j P(y > j) / (r + j)² - μ / (r(r + μ)),
+        r² I_rr,  I_rr = ψ'(r) - E ψ'(y + r) - μ / (r(r + μ))
+                       = Σ_j P(y > j) / (r + j)² - μ / (r(r + μ)),
 
     using ψ'(r) - ψ'(r + y) = Σ_{j<y} 1/(r + j)². The survival terms come from the pmf's
     recurrence, each row until its remaining terms are below 1e-16 of the sum (at most

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._numerics import all_max, all_sum, log_softmax, over_workers, softmax, total, weighted_mean
 from ..links import SoftmaxLink
-from ._base import MultiOutputLoss, _describe_bad, check_number
+from ._base import MultiOutputLoss, _describe_bad, check_number, minimize_constant_vector
 
 __all__ = ["ClassLabels", "KLDivergence", "MULTICLASS_HESSIANS", "MULTICLASS_LOSSES",
            "MulticlassLoss", "ProbabilityRows", "SoftLabel", "Softmax", "SoftmaxFocal"]
@@ -373,39 +373,7 @@ class SoftmaxFocal(MulticlassLoss):
         present = np.flatnonzero(totals > 0)
         labels, weights = present, totals[present]
         start = self.link.link(totals / totals.sum())
-        return _minimize_constant_vector(self, labels, weights, start)
-
-
-def _minimize_constant_vector(loss, y, weight, start, max_iter=500):
-    """argmin over constant vectors c of Σ_i w_i loss(y_i, c): diagonal Newton, backtracking."""
-    c = np.array(start, dtype=np.float64)
-    n_classes = c.size
-    gradient = np.empty((len(y), n_classes))
-    hessian = np.empty((len(y), n_classes))
-
-    def total(constant):
-        return float(np.dot(loss._loss(y, np.tile(constant, (len(y), 1))), weight))
-
-    current = total(c)
-    for _ in range(max_iter):
-        loss._gradient_hessian(y, np.tile(c, (len(y), 1)), gradient, hessian)
-        g = weight @ gradient
-        h = weight @ hessian
-        if np.max(np.abs(g)) <= 1e-13 * np.sum(weight):
-            break
-        step = -g / h
-        for _ in range(60):
-            candidate = total(c + step)
-            # Within rounding of the summed loss (which is flat at the minimum, so a step
-            # of 1e-8 changes it by 1e-16 of itself) a Newton step still counts: without
-            # this slack the start would stop about √ε from the minimiser.
-            if candidate <= current + 8 * np.finfo(np.float64).eps * abs(current):
-                break
-            step *= 0.5
-        else:
-            break
-        c, current = c + step, candidate
-    return c
+        return minimize_constant_vector(self, labels, weights, start)
 
 
 MULTICLASS_LOSSES = (Softmax, SoftLabel, KLDivergence, SoftmaxFocal)

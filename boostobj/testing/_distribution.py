@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import check_pickle, close, expect_value_error, fail
-from ._multiclass import _check_multiclass_init_score, _check_multiclass_weights
-from ._workers import check_partitions
+from ._common import close, expect_value_error, fail
+from ._multiclass import run_output_checks
 
 # Draws per row for the Monte Carlo estimate of the Fisher information E[g²]: its relative
 # error is about 4/√draws (the normal's log-scale score (1 - z²) has the heaviest tail here).
@@ -114,27 +113,12 @@ def _check_bad_input(loss, y, raw):
         expect_value_error(loss, label, call)
 
 
+def _check_derivatives_and_fisher(loss, y, raw, rng):
+    _check_derivatives(loss, y, raw)
+    _check_fisher(loss, raw, rng)
+
+
 def check_distribution_loss(loss, y, raw, checks, rng):
     """``check_loss`` for a distribution loss: (n, K) raw scores, one per parameter."""
-    n_outputs = len(loss.outputs)
-    if raw is None:
-        start = np.asarray(loss.init_score(y), dtype=np.float64)
-        raw = start + rng.normal(scale=0.5, size=(len(y), n_outputs))
-    raw = np.asarray(raw, dtype=np.float64)
-    weight = rng.uniform(0.2, 3.0, size=len(y))
-    if "derivatives" in checks:
-        _check_derivatives(loss, y, raw)
-        _check_fisher(loss, raw, rng)
-    if "init_score" in checks:
-        _check_multiclass_init_score(loss, y, None, rng)
-        _check_multiclass_init_score(loss, y, weight, rng)
-    if "weights" in checks:
-        _check_multiclass_weights(loss, y, raw, rng)
-    if "extremes" in checks:
-        _check_extremes(loss, y, n_outputs)
-    if "bad_input" in checks:
-        _check_bad_input(loss, y, raw)
-    if "pickle" in checks:
-        check_pickle(loss, y, raw)
-    if "partitions" in checks:
-        check_partitions(loss, y, raw, weight, rng, n_outputs)
+    run_output_checks(loss, y, raw, checks, rng, derivatives=_check_derivatives_and_fisher,
+                      extremes=_check_extremes, bad_input=_check_bad_input, spread=0.5)

@@ -142,26 +142,38 @@ def _check_multiclass_bad_input(loss, y, raw):
         expect_value_error(loss, label, call)
 
 
-def check_multiclass_loss(loss, y, raw, checks, rng):
-    """``check_loss`` for a multiclass loss: (n, K) raw scores."""
-    n_classes = loss.raw_score_shape(y)[1]
+def run_output_checks(loss, y, raw, checks, rng, *, derivatives, extremes, bad_input,
+                      spread):
+    """The checks of a loss of K raw scores per row, with the family's own ``derivatives``,
+    ``extremes`` and ``bad_input`` checks; raw scores default to the start plus normal
+    noise of sd ``spread``."""
+    n_outputs = loss.raw_score_shape(y)[1]
     if raw is None:
         start = np.asarray(loss.init_score(y), dtype=np.float64)
-        raw = start + rng.normal(scale=1.5, size=(len(y), n_classes))
+        raw = start + rng.normal(scale=spread, size=(len(y), n_outputs))
     raw = np.asarray(raw, dtype=np.float64)
     weight = rng.uniform(0.2, 3.0, size=len(y))
     if "derivatives" in checks:
-        _check_multiclass_derivatives(loss, y, raw)
+        derivatives(loss, y, raw, rng)
     if "init_score" in checks:
         _check_multiclass_init_score(loss, y, None, rng)
         _check_multiclass_init_score(loss, y, weight, rng)
     if "weights" in checks:
         _check_multiclass_weights(loss, y, raw, rng)
     if "extremes" in checks:
-        _check_multiclass_extremes(loss, y, n_classes)
+        extremes(loss, y, n_outputs)
     if "bad_input" in checks:
-        _check_multiclass_bad_input(loss, y, raw)
+        bad_input(loss, y, raw)
     if "pickle" in checks:
         check_pickle(loss, y, raw)
     if "partitions" in checks:
-        check_partitions(loss, y, raw, weight, rng, n_classes)
+        check_partitions(loss, y, raw, weight, rng, n_outputs)
+
+
+def check_multiclass_loss(loss, y, raw, checks, rng):
+    """``check_loss`` for a multiclass loss: (n, K) raw scores."""
+    run_output_checks(loss, y, raw, checks, rng,
+                      derivatives=lambda loss, y, raw, rng: _check_multiclass_derivatives(
+                          loss, y, raw),
+                      extremes=_check_multiclass_extremes,
+                      bad_input=_check_multiclass_bad_input, spread=1.5)
