@@ -155,9 +155,7 @@ def measure(loss, raw, y, sd, fit_seconds, predict_seconds, interval):
 
 def run(names, splits=5, threads=2, peers=True, only=(), store=None):
     """{dataset: {method: means over the splits of ``COLUMNS``}}."""
-    measured = {}
-    if store is not None and Path(store).exists():
-        measured = json.loads(Path(store).read_text())
+    measured = interval_benchmark.read_store(store)
     results = {}
     for name in names:
         X, y = load(name)
@@ -167,9 +165,7 @@ def run(names, splits=5, threads=2, peers=True, only=(), store=None):
                  if not only or any(part in method for part in only)}
         rows = {}
         for split in range(splits):
-            order = np.random.default_rng(split).permutation(len(y))
-            a, b = int(0.6 * len(y)), int(0.8 * len(y))
-            train, stop, test = order[:a], order[a:b], order[b:]
+            train, stop, test = interval_benchmark.split_rows(len(y), split)
             for method, function in table.items():
                 key = f"{name}|{method}|{split}"
                 if key not in measured:

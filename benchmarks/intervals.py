@@ -178,15 +178,27 @@ def reference_prediction(X_train, y_train, X_test, threads):
                              random_state=0).fit(X_train, y_train).predict(X_test)
 
 
+def split_rows(n, split):
+    """Split ``split``'s rows: a random 60/20/20 (train, calibration or stop, test)."""
+    order = np.random.default_rng(split).permutation(n)
+    a, b = int(0.6 * n), int(0.8 * n)
+    return order[:a], order[a:b], order[b:]
+
+
+def read_store(store):
+    """The rows a ``--store`` file holds ({} without one)."""
+    if store is not None and Path(store).exists():
+        return json.loads(Path(store).read_text())
+    return {}
+
+
 def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr=False,
         only=(), peers=False, store=None):
     """{dataset: {method: [coverage, lowest decile coverage, highest decile coverage,
     width/sd, interval score/sd, crossing, seconds, raw crossing, coverage of deciles
     1..10]}}. ``store``: a JSON file of every (dataset, method, split) row measured, read
     first (rows found there are not measured again) and written after each row."""
-    measured = {}
-    if store is not None and Path(store).exists():
-        measured = json.loads(Path(store).read_text())
+    measured = read_store(store)
     results = {}
     for name in names:
         X, y = load(name)
@@ -198,9 +210,7 @@ def run(names=("diamonds", "mcycle", "synthetic"), splits=5, threads=2, skip_gbr
                  if not only or any(part in method for part in only)}
         rows = {}
         for split in range(splits):
-            order = np.random.default_rng(split).permutation(len(y))
-            a, b = int(0.6 * len(y)), int(0.8 * len(y))
-            train, cal, test = order[:a], order[a:b], order[b:]
+            train, cal, test = split_rows(len(y), split)
             reference = None
             for method, function in table.items():
                 key = f"{name}|{method}|{split}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import close, expect_value_error, fail
-from ._multiclass import run_output_checks
+from ._multiclass import check_finite_at_extreme_scores, run_output_checks
 
 # Draws per row for the Monte Carlo estimate of the Fisher information E[g²]: its relative
 # error is about 4/√draws (the normal's log-scale score (1 - z²) has the heaviest tail here).
@@ -64,19 +64,7 @@ def _check_fisher(loss, raw, rng):
 
 def _check_extremes(loss, y, n_outputs):
     """Finite values at raw scores up to ±1e6 and at extreme targets inside the domain."""
-    extremes = np.array([1e6, -1e6, 1e3, -1e3, 30.0, -30.0, 0.0])
-    rows = np.array([np.roll(np.resize(extremes, n_outputs), shift)
-                     for shift in range(len(extremes))])
-    rows = np.concatenate([rows, np.column_stack([extremes] * n_outputs)])
-    targets = y[np.resize(np.arange(len(y)), len(rows))]
-    with np.errstate(all="ignore"):
-        outputs = {"loss": loss.loss(targets, rows)}
-        outputs["gradient"], outputs["hessian"] = loss.gradient_hessian(targets, rows)
-        outputs["predict"] = loss.predict(rows)
-    for label, values in outputs.items():
-        if not np.all(np.isfinite(values)):
-            fail(loss, f"{label} must be finite at extreme inputs",
-                 f"scores up to ±1e6 give {values!r}")
+    check_finite_at_extreme_scores(loss, y, n_outputs, all_equal=True)
     domain = loss.target_domain
     low = domain.low if np.isfinite(domain.low) else -1e6
     high = domain.high if np.isfinite(domain.high) else 1e6

@@ -86,11 +86,14 @@ def _check_multiclass_weights(loss, y, raw, rng):
     check_duplicated_row(loss, y, raw, weight, rtol=1e-7, atol=1e-9)
 
 
-def _check_multiclass_extremes(loss, y, n_classes):
-    """Finite values at raw scores up to ±1e6."""
+def check_finite_at_extreme_scores(loss, y, n_outputs, *, all_equal=False):
+    """Fail unless the loss, gradient, hessian and prediction are finite at raw scores up to
+    ±1e6 (each row a rotation of the extremes; ``all_equal`` adds rows of one extreme)."""
     extremes = np.array([1e6, -1e6, 1e3, -1e3, 30.0, -30.0, 0.0])
-    rows = np.array([np.roll(np.resize(extremes, n_classes), shift)
+    rows = np.array([np.roll(np.resize(extremes, n_outputs), shift)
                      for shift in range(len(extremes))])
+    if all_equal:
+        rows = np.concatenate([rows, np.column_stack([extremes] * n_outputs)])
     targets = y[np.resize(np.arange(len(y)), len(rows))]
     with np.errstate(all="ignore"):
         outputs = {"loss": loss.loss(targets, rows)}
@@ -100,6 +103,11 @@ def _check_multiclass_extremes(loss, y, n_classes):
         if not np.all(np.isfinite(values)):
             fail(loss, f"{label} must be finite at extreme inputs",
                  f"scores up to ±1e6 give {values!r}")
+
+
+def _check_multiclass_extremes(loss, y, n_classes):
+    """Finite values at raw scores up to ±1e6."""
+    check_finite_at_extreme_scores(loss, y, n_classes)
     if y.ndim == 1:  # class ids: every row of class 0, K from the raw scores
         start = loss.init_score(np.zeros(5), None, n_classes)
     else:
