@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import close, expect_value_error, fail
-from ._multiclass import check_finite_at_extreme_scores, run_output_checks
+from ._common import expect_value_error, fail
+from ._multiclass import (
+    check_finite_at_extreme_scores,
+    check_output_gradients,
+    run_output_checks,
+)
 
 # Draws per row for the Monte Carlo estimate of the Fisher information E[g²]: its relative
 # error is about 4/√draws (the normal's log-scale score (1 - z²) has the heaviest tail here).
@@ -21,22 +25,8 @@ def is_distribution(loss):
 
 def _check_derivatives(loss, y, raw):
     """Each output's gradient against central finite differences."""
-    gradient, hessian = loss.gradient_hessian(y, raw)
-    for label, value in (("gradient", gradient), ("hessian", hessian)):
-        if np.shape(value) != raw.shape or np.asarray(value).dtype != np.float64:
-            fail(loss, f"{label} shape/dtype", f"expected float64 of shape {raw.shape}, got "
-                 f"{np.asarray(value).dtype} of shape {np.shape(value)}")
-    for k, output in enumerate(loss.outputs):
-        step = np.zeros_like(raw)
-        step[:, k] = 1e-5 * np.maximum(1.0, np.abs(raw[:, k]))
-        h = step[:, k]
-        numeric = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * h)
-        ok, error = close(gradient[:, k], numeric, 1e-4, 1e-6)
-        if not ok.all():
-            i = int(np.argmax(np.where(ok, -1, error)))
-            fail(loss, f"gradient of output {output!r} disagrees with central finite "
-                 "differences", f"row {i}: gradient {float(gradient[i, k])!r}, finite "
-                 f"difference {float(numeric[i])!r} ({int((~ok).sum())} of {ok.size} rows off)")
+    _, hessian = check_output_gradients(loss, y, raw,
+                                        lambda k: f"output {loss.outputs[k]!r}")
     if not np.all(np.isfinite(hessian)) or np.any(hessian <= 0):
         fail(loss, "hessian (the Fisher information) must be finite and > 0",
              f"{int(np.sum(~np.isfinite(hessian) | (hessian <= 0)))} entries are not")

@@ -14,8 +14,9 @@ def is_multiclass(loss, y):
     return raw_score_shape is not None and len(raw_score_shape(y)) == 2
 
 
-def _check_multiclass_derivatives(loss, y, raw):
-    """Each class's gradient (and exact hessian) against finite differences."""
+def check_output_gradients(loss, y, raw, names):
+    """Each output's gradient against central finite differences (``names``: how the
+    failure calls output k); returns the gradient and hessian, checked float64 (n, K)."""
     gradient, hessian = loss.gradient_hessian(y, raw)
     for label, value in (("gradient", gradient), ("hessian", hessian)):
         if np.shape(value) != raw.shape or np.asarray(value).dtype != np.float64:
@@ -24,14 +25,23 @@ def _check_multiclass_derivatives(loss, y, raw):
     for k in range(raw.shape[1]):
         step = np.zeros_like(raw)
         step[:, k] = 1e-5 * np.maximum(1.0, np.abs(raw[:, k]))
-        h = step[:, k]
-        numeric = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * h)
+        numeric = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * step[:, k])
         ok, error = close(gradient[:, k], numeric, 1e-4, 1e-6)
         if not ok.all():
             i = int(np.argmax(np.where(ok, -1, error)))
-            fail(loss, f"gradient of class {k} disagrees with central finite differences",
+            fail(loss, f"gradient of {names(k)} disagrees with central finite differences",
                  f"row {i}: gradient {float(gradient[i, k])!r}, finite difference "
                  f"{float(numeric[i])!r} ({int((~ok).sum())} of {ok.size} rows off)")
+    return gradient, hessian
+
+
+def _check_multiclass_derivatives(loss, y, raw):
+    """Each class's gradient (and exact hessian) against finite differences."""
+    gradient, hessian = check_output_gradients(loss, y, raw, lambda k: f"class {k}")
+    for k in range(raw.shape[1]):
+        step = np.zeros_like(raw)
+        step[:, k] = 1e-5 * np.maximum(1.0, np.abs(raw[:, k]))
+        h = step[:, k]
         if getattr(loss, "exact_hessian", True):
             numeric = (loss.gradient_hessian(y, raw + step)[0][:, k]
                        - loss.gradient_hessian(y, raw - step)[0][:, k]) / (2 * h)
