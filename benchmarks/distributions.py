@@ -126,7 +126,8 @@ def methods(name, y, threads, peers):
         from catboost import CatBoostRegressor
 
         model = CatBoostRegressor(loss_function="RMSEWithUncertainty", thread_count=threads,
-                                  random_seed=0, verbose=0, early_stopping_rounds=50)
+                                  random_seed=0, verbose=0, early_stopping_rounds=50,
+                                  allow_writing_files=False)
         start = time.perf_counter()
         model.fit(X_train, y_train, eval_set=(X_stop, y_stop), use_best_model=True)
         fit_seconds = time.perf_counter() - start
