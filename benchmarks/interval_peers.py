@@ -114,7 +114,7 @@ def methods(threads):
 
         model = CatBoostRegressor(loss_function="MultiQuantile:alpha=0.05,0.95",
                                   thread_count=threads, random_seed=0, verbose=0,
-                                  early_stopping_rounds=50)
+                                  early_stopping_rounds=50, allow_writing_files=False)
         model.fit(X_train, y_train, eval_set=(X_cal, y_cal), use_best_model=True)
         prediction = model.predict(X_test)
         return prediction[:, 0], prediction[:, 1]
