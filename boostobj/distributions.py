@@ -6,7 +6,7 @@ losses: ``normal``, ``student_t``, ``lognormal``, ``gamma_distribution``,
 it a user reads the mean, any quantile (the inverse CDF, so quantiles never cross), the
 probability of exceeding a threshold, or the log-likelihood of new targets.
 
-Rounds: ``early_stopping="auto"`` holds out ``validation_fraction`` of the fitting rows and
+Rounds: ``early_stopping="auto"`` holds out ``validation_fraction`` (20%) of the fitting rows and
 stops once their negative log-likelihood has not improved for ``n_iter_no_change`` rounds
 where that share holds at least ``MIN_VALIDATION_ROWS`` rows; on fewer rows it picks the
 round count of the lowest ``cv_rounds``-fold cross-validated negative log-likelihood and
@@ -65,8 +65,10 @@ class DistributionRegressor(CalibratedQuantiles):
         fitting rows, ``n_iter_no_change`` rounds of patience). "auto": where that share
         holds at least ``MIN_VALIDATION_ROWS`` rows; on fewer, the round count of the lowest
         ``cv_rounds``-fold cross-validated negative log-likelihood, refit on all the rows.
-    validation_fraction, n_iter_no_change : float, int, default 0.1, 50
-        The held-out share and the patience of early stopping.
+    validation_fraction, n_iter_no_change : float, int, default 0.2, 50
+        The held-out share and the patience of early stopping. (A held-out likelihood is
+        noisier than a pinball loss: 0.2 had a lower test NLL than 0.1 on k401ksubs,
+        NMES1988 and CPSSW9298, 0.01 higher on diamonds.)
     cv_rounds : int, default 5
         Folds that choose the round count on small data (``early_stopping="auto"``).
     tree_sizes : {"auto", None}, default None
@@ -101,7 +103,7 @@ class DistributionRegressor(CalibratedQuantiles):
     def __init__(self, distribution="normal", *, booster="lightgbm", n_estimators=1000,
                  learning_rate=0.05, levels=(0.05, 0.95), calibration=None,
                  calibration_size=0.25, n_bins="auto", cv=10, early_stopping="auto",
-                 validation_fraction=0.1, n_iter_no_change=50, cv_rounds=5,
+                 validation_fraction=0.2, n_iter_no_change=50, cv_rounds=5,
                  tree_sizes=None, randomize="auto", n_jobs=None, random_state=None,
                  **booster_params):
         self.distribution = distribution
