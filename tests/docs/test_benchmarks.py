@@ -124,3 +124,16 @@ def test_speed_benchmark_runs_at_small_size(capsys):
     out = capsys.readouterr().out
     assert "## 1. Renewed losses" in out and "huber" in out
     assert "| intervals | 300 |" in out
+
+
+def test_distribution_benchmark_runs_at_small_size(capsys):
+    import distributions
+
+    results = distributions.main(["--datasets", "mcycle", "--splits", "1", "--no-peers",
+                                  "--only", "normal (XGBoost)", "student_t"])
+    rows = results["mcycle"]
+    assert set(rows) == {"boostobj normal (XGBoost)", "boostobj student_t"}
+    for values in rows.values():
+        nll, crps, coverage, score, fit_seconds, _ = values
+        assert np.isfinite(nll) and 0 < crps < 1 and 0.5 < coverage <= 1 and fit_seconds > 0
+    assert "| mcycle | boostobj student_t |" in capsys.readouterr().out
