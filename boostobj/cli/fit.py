@@ -120,7 +120,9 @@ def run(args):
     saved = _save_fit_model(path, args, loss, model, data, booster_names, classes)
     load = ("xgboost.Booster(model_file=...).predict(xgboost.DMatrix(X, feature_names=...))"
             if args.booster == "xgboost" else "lightgbm.Booster(model_file=...).predict(X)")
-    print(f"wrote {path} ({load} gives predictions, no boostobj needed) and {saved.name} "
+    gives = (f"gives the raw scores {', '.join(loss.outputs)}"
+             if getattr(loss, "outputs", ()) else "gives predictions")
+    print(f"wrote {path} ({load} {gives}, no boostobj needed) and {saved.name} "
           f"(for `boostobj predict {path} NEW.csv`)")
     saved_model = SavedModel(path)
     names, values = saved_model.predict(data.X[test])
@@ -293,6 +295,12 @@ def _held_out_scores(loss, y, raw, classes):
     if classes is None:
         scores = [("RMSE", rmse(y, prediction)),
                   ("MAE", float(np.mean(np.abs(y - prediction))))]
+        if getattr(loss, "outputs", ()):  # a distribution: how its own interval covers
+            interval = loss.quantiles(raw, (0.05, 0.95))
+            scores.append(("90% interval coverage", float(np.mean(
+                (y >= interval[:, 0]) & (y <= interval[:, 1])))))
+            if loss.crps_closed_form:
+                scores.append(("CRPS", float(np.mean(loss.crps(y, raw)))))
         level = getattr(loss, "alpha", 0.5 if loss.name == "absolute_error" else None)
         if loss.name in ("quantile", "absolute_error"):
             # a quantile model's own check: the share of targets at or below it

@@ -210,6 +210,8 @@ class SavedModel:
         loss = self.loss()
         if getattr(loss, "grouped", False):
             return ["score"]
+        if _is_distribution(loss):
+            return ["prediction", *_distribution_columns(loss), "lower", "upper"]
         if meta.get("classes") is None:
             return ["prediction"]
         if loss.link.name == "sign":
@@ -233,6 +235,11 @@ class SavedModel:
                                           quantiles[:, [0, -1]]])
         loss = self.loss()
         raw = self.raw_score(X)
+        if _is_distribution(loss):
+            parameters = loss.parameters_of(raw)
+            return None, np.column_stack(
+                [loss.predict(raw), *(parameters[name] for name in _distribution_columns(loss)),
+                 loss.quantiles(raw, DISTRIBUTION_LEVELS)])
         if getattr(loss, "grouped", False) or meta.get("classes") is None:
             values = raw if getattr(loss, "grouped", False) else loss.predict(raw)
             return None, np.asarray(values, dtype=np.float64).reshape(-1, 1)
@@ -269,3 +276,19 @@ class SavedModel:
 
         booster = lgb.Booster(model_file=str(self.model_file))
         return np.asarray(booster.predict(X, raw_score=True), dtype=np.float64)
+
+
+# The interval the predictions of a distribution loss hold: its 5% and 95% quantiles.
+DISTRIBUTION_LEVELS = (0.05, 0.95)
+
+
+def _is_distribution(loss):
+    """Whether ``loss`` predicts a distribution (one raw score per parameter)."""
+    return bool(getattr(loss, "outputs", ())) and hasattr(loss, "parameters_of")
+
+
+def _distribution_columns(loss):
+    """The distribution's parameters that vary by row, by their scipy.stats names."""
+    parameters = loss.parameters_of(np.zeros((1, len(loss.outputs))))
+    return [name for name, value in parameters.items() if np.ndim(value)]
+

@@ -319,3 +319,25 @@ def test_generated_malformed_inputs_never_give_a_traceback(tmp_path):
             out = tmp_path / f"out_{trial}"
             assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
     assert seen >= 10  # nearly every damage is an error
+
+
+def test_a_distribution_loss_reports_its_interval_and_predicts_its_parameters(capsys,
+                                                                              tmp_path):
+    code, out, err = run(capsys, "fit", DATA / "mcycle.csv", "--target", "accel", "--loss",
+                         "normal", "--rounds", "50", "--no-plot", "--out", tmp_path)
+    assert code == 0, err
+    assert "held-out 90% interval coverage" in out and "held-out CRPS" in out
+    assert "gives the raw scores loc, log_scale" in out
+    model = tmp_path / "mcycle_normal_lightgbm.txt"
+    table = read_table(tmp_path / "mcycle_normal_lightgbm_predictions.csv")
+    assert list(table[0])[-5:] == ["prediction", "loc", "scale", "lower", "upper"]
+    code, out, err = run(capsys, "predict", model, DATA / "mcycle.csv", "--out",
+                         tmp_path / "new.csv")
+    assert code == 0, err
+    rows = read_table(tmp_path / "new.csv")
+    raw = lgb.Booster(model_file=str(model)).predict(
+        np.array([[float(row["times"])] for row in read_table(DATA / "mcycle.csv")]))
+    for row, (loc, log_scale) in zip(rows, raw, strict=True):
+        assert float(row["loc"]) == pytest.approx(loc, rel=1e-6, abs=1e-6)
+        assert float(row["scale"]) == pytest.approx(np.exp(log_scale), rel=1e-6)
+        assert float(row["lower"]) < float(row["prediction"]) < float(row["upper"])

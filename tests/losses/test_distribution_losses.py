@@ -49,7 +49,8 @@ def test_crps_closed_form_is_the_integral_of_the_squared_cdf_difference(spec, rn
     for i in range(len(y)):
         row = loss.distribution(raw[i:i + 1])
         low, high = row.ppf(1e-12)[0], row.ppf(1 - 1e-12)[0]
-        numeric = integrate.quad(lambda x: (row.cdf(x)[0] - (x >= y[i])) ** 2,
+        numeric = integrate.quad(lambda x, row=row, target=y[i]: (row.cdf(x)[0]
+                                                                  - (x >= target)) ** 2,
                                  min(low, y[i]), max(high, y[i]), points=[y[i]], limit=200)[0]
         assert closed[i] == pytest.approx(numeric, rel=1e-6)
 
