@@ -34,7 +34,14 @@ from .._boosters.renewal import renews_leaves
 from ..losses import DistributionLoss
 from .basic import is_lightgbm_objective
 from .engine import check_modes
-from .sklearn import NOT_PASSED, SklearnObjective, drop_in, fitted, hidden_boostobj_params
+from .sklearn import (
+    NOT_PASSED,
+    SklearnObjective,
+    drop_in,
+    fitted,
+    hidden_boostobj_params,
+    refuse_num_class,
+)
 
 if TYPE_CHECKING:
     pass
@@ -113,6 +120,7 @@ def _fit(estimator, parent_fit, classifier, X, y, sample_weight=None, *, init_sc
     distribution = isinstance(loss, DistributionLoss)  # one raw score per parameter
     if distribution:
         n_classes = len(loss.outputs)
+        refuse_num_class(caller, loss, params)
     if distribution and (init_score is not None or fit_params.get("init_model") is not None):
         refuse(caller, loss, "init_score" if init_score is not None else "init_model",
                "each worker would fix the curvature units of its outputs on its own rows' "

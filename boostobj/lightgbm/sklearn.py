@@ -44,6 +44,7 @@ from .basic import (
     BUILTIN_METRICS,
     LINK_OBJECTIVES,
     METRIC_KEYS,
+    NUM_CLASS_KEYS,
     OBJECTIVE_KEYS,
     THREAD_KEYS,
     builtin_metric_name,
@@ -378,6 +379,7 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
         classes, labels, n_classes = encode_classes(loss, y, caller)
     elif isinstance(loss, DistributionLoss):  # one raw score per parameter
         n_classes = len(loss.outputs)
+        refuse_num_class(caller, loss, params)
     multi_output = isinstance(loss, DistributionLoss)
     weight = sample_weight
     if classifier and estimator.class_weight is not None:
@@ -424,6 +426,17 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
     if renewal is not None:
         renewal.finish()  # the last tree, before the start joins the first one
     return fitted(estimator, loss, start, n_classes, classifier, ranker, builtin)
+
+
+def refuse_num_class(caller, loss, params):
+    """``ValueError`` where ``params`` give a distribution loss's estimator ``num_class``: the
+    estimator sets it to the loss's parameters itself, and LightGBM's regressor would refuse
+    to predict with one given."""
+    given = [key for key in NUM_CLASS_KEYS if params.get(key) is not None]
+    if given:
+        refuse(caller, loss, f"{given[0]}={params[given[0]]!r}", "the model keeps one raw "
+               f"score per parameter {loss.outputs}, which the estimator sets itself "
+               "(LightGBM's regressor would then refuse to predict)", f"leave {given[0]} out")
 
 
 def fitted(estimator, loss, start, n_classes, classifier, ranker=False, builtin=False):

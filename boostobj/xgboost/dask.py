@@ -119,6 +119,8 @@ def dask_train(client: distributed.Client, loss: str | BaseLoss, params: dict[st
     objective_name = LINK_OBJECTIVES.get(loss.link.name, "reg:squarederror")
     n_classes = None
     if isinstance(loss, DistributionLoss):  # one raw score per parameter
+        if params.get("num_class"):
+            loss.check_n_classes(None, int(params["num_class"]))  # K given: it must fit
         n_classes = params["num_class"] = len(loss.outputs)
     if isinstance(loss, MulticlassLoss):
         if isinstance(loss, SoftLabel):

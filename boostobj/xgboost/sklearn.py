@@ -191,6 +191,10 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, *, sample_weight=None
                        for index, eval_y in enumerate(eval_labels)]
     elif isinstance(loss, DistributionLoss):  # one raw score per parameter
         n_classes = len(loss.outputs)
+        if params.get("num_class") is not None:
+            refuse(caller, loss, f"num_class={params['num_class']!r}", "the model keeps one "
+                   f"raw score per parameter {loss.outputs}, which the estimator sets itself",
+                   "leave num_class out")
     # What XGBoost's estimators train a custom objective as, and so how base_score reads.
     training_objective = ("multi:softprob" if n_classes and n_classes > 2 else
                           "binary:logistic" if classifier else "reg:squarederror")

@@ -137,3 +137,11 @@ def test_targets_outside_the_distribution_are_refused_by_name():
     X, y, _ = data("normal", n=200)
     with pytest.raises(ValueError, match="lognormal: y must be > 0"):
         bx.XGBRegressor(loss="lognormal", n_estimators=2).fit(X, y - 10)
+
+
+@pytest.mark.parametrize("estimator", [bx.XGBRegressor, bl.LGBMRegressor])
+def test_the_drop_ins_set_the_raw_scores_per_row_themselves(estimator):
+    X, y, _ = data("normal", n=200)
+    with pytest.raises(ValueError, match="num_class=3 with loss 'normal': the model keeps one "
+                                         r"raw score per parameter \('loc', 'log_scale'\)"):
+        estimator(loss="normal", num_class=3, n_estimators=2).fit(X, y)

@@ -477,3 +477,15 @@ def test_lightgbm_distribution_loss_holds_the_global_start_and_refuses_init_mode
     with pytest.raises(ValueError, match="init_model"):
         lightgbm_estimator(bl.DaskLGBMRegressor, client, loss="normal").fit(
             X_d, y_d, init_model=model.booster_)
+
+
+def test_dask_estimators_set_a_distributions_raw_scores_per_row_themselves(client):
+    import boostobj.lightgbm as bl
+
+    X, y, _ = heavy_tailed(n=400)
+    X_d, y_d = on_workers(client, X, y, rows=(150, 250))
+    with pytest.raises(ValueError, match="num_class=3 with loss 'normal'"):
+        lightgbm_estimator(bl.DaskLGBMRegressor, client, loss="normal", num_class=3).fit(X_d, y_d)
+    dtrain = xgb_dask.DaskDMatrix(client, X_d, y_d)
+    with pytest.raises(ValueError, match="normal: 2 raw scores per row, one per parameter"):
+        bx.dask_train(client, "normal", {**PARAMS, "num_class": 3}, dtrain, 2)
