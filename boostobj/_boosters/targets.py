@@ -115,12 +115,12 @@ class Targets:
                                             start=start, threads=self.threads)
         if self._units is None:
             curvature_units = getattr(self.loss, "curvature_units", None)
-            self._units = (False if curvature_units is None else
-                           curvature_units(self.y, predictions + start, self.weight))
+            self._units = (False if curvature_units is None else np.asarray(
+                curvature_units(self.y, predictions + start, self.weight), dtype=np.float32))
         if self._units is not False:
             # a constant per output: every Newton leaf value -ΣG/ΣH stays as it was
-            gradient *= self._units.astype(np.float32)
-            hessian *= self._units.astype(np.float32)
+            gradient *= self._units
+            hessian *= self._units
         return gradient, hessian
 
     def gradient_hessian_of(self, raw_score, loss=None):

@@ -375,20 +375,19 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
     else:  # check_modes' own check of a string LightGBM would misread
         monotone_constraints(params, caller)
     n_classes, labels = None, y
+    distribution = isinstance(loss, DistributionLoss)  # one raw score per parameter
     if classifier:
         classes, labels, n_classes = encode_classes(loss, y, caller)
-    elif isinstance(loss, DistributionLoss):  # one raw score per parameter
+    elif distribution:
         n_classes = len(loss.outputs)
         refuse_num_class(caller, loss, params)
-    multi_output = isinstance(loss, DistributionLoss)
     weight = sample_weight
     if classifier and estimator.class_weight is not None:
         weight = compute_sample_weight(estimator.class_weight, labels)  # as LightGBM does
         weight = weight if sample_weight is None else weight * np.asarray(sample_weight)
     check_init_model(caller, loss, fit_params.get("init_model"))
     if fit_params.get("init_score") is not None or fit_params.get("init_model") is not None:
-        start = np.zeros(len(loss.outputs)) if multi_output else (
-            np.zeros(n_classes) if n_classes and n_classes > 2 else 0.0)
+        start = np.zeros(n_classes) if distribution or (n_classes or 0) > 2 else 0.0
     else:
         start = loss_start(loss, labels, weight, n_classes)
     objective, metric = ((_SklearnRankingObjective(loss), _SklearnRankingMetric(loss))
@@ -412,7 +411,7 @@ def fit_with_loss(estimator, parent_fit, classifier, X, y, sample_weight=None, *
         fit_params["callbacks"] = list(fit_params.get("callbacks") or []) + renewal.callbacks
         state.update(_renewal=renewal, _order=EvaluationOrder(keys, n_rows, "LightGBM"))
     overrides = {"objective": objective, "metric": (names if ranker else None) or "None"}
-    if multi_output:
+    if distribution:
         overrides["num_class"] = n_classes
     for key in METRIC_KEYS[1:]:  # the aliases would override "metric"
         if key in params:

@@ -114,7 +114,6 @@ class DistributionLoss(MultiOutputLoss):
 
     outputs: tuple = ()
     exact_hessian = False  # the Fisher information, not the observed second derivative
-    crps_closed_form = True
 
     def n_classes_of(self, y):
         """K: one raw score per parameter (``outputs``), the booster's ``num_class``."""
@@ -163,6 +162,11 @@ class DistributionLoss(MultiOutputLoss):
         levels = np.asarray(levels, dtype=np.float64)
         distribution = self.distribution(raw_score)
         return np.column_stack([distribution.ppf(level) for level in levels])
+
+    @property
+    def crps_closed_form(self):
+        """Whether ``crps`` has a closed form for this distribution (``_crps`` is its own)."""
+        return type(self)._crps is not DistributionLoss._crps
 
     def crps(self, y, raw_score, sample_weight=None):
         """Per-row continuous ranked probability score, ∫ (F(x) - 1{x >= y})² dx, times
@@ -444,7 +448,6 @@ class NegativeBinomial(DistributionLoss):
     aliases = ("negbin",)
     outputs = ("log_mean", "log_dispersion")
     target_domain = COUNTS
-    crps_closed_form = False
 
     def _parts(self, y, raw_score):
         mean = np.exp(_clip_log(raw_score[:, 0]))
